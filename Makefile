@@ -1,0 +1,40 @@
+# Every target works from a fresh clone with only python3 and make.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: install test lint typecheck check-generated regenerate demo bench fuzz clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev,testing]'
+	touch $(STAMP)
+
+lint: install
+	$(BIN)/ruff check claude_client tests scripts examples benchmarks
+	$(BIN)/ruff format --check claude_client
+
+typecheck: install
+	$(BIN)/mypy --strict claude_client
+
+check-generated: install
+	scripts/regenerate.sh --check
+
+regenerate: install
+	scripts/regenerate.sh
+
+test: lint typecheck check-generated
+	$(BIN)/python -m pytest -q
+
+demo: install
+	@echo "make demo arrives with the embedded fake service (issue 3)."; exit 1
+
+bench: install
+	@echo "make bench arrives with the benchmarks (issue 7)."; exit 1
+
+clean:
+	rm -rf $(VENV) build dist *.egg-info .mypy_cache .ruff_cache .pytest_cache
