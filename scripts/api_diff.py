@@ -133,8 +133,9 @@ def diff(old: dict[str, Any], new: dict[str, Any]) -> Report:
             if ot != nt:
                 report.change(f"{key}: parameter '{pk[1]}' type {ot} -> {nt}", breaking=True)
         if _body_ref(o) != _body_ref(n):
-            report.change(f"{key}: request body {_body_ref(o) or '-'} -> {_body_ref(n) or '-'}",
-                          breaking=True)
+            report.change(
+                f"{key}: request body {_body_ref(o) or '-'} -> {_body_ref(n) or '-'}", breaking=True
+            )
         elif n.get("requestBody", {}).get("required") and not o.get("requestBody", {}).get(
             "required"
         ):
