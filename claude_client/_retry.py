@@ -1,0 +1,159 @@
+"""The retry policy, pure and I/O-free (REST and WebSocket connects share it).
+
+What is retried (``shared/contract/BEHAVIOUR.md`` says what each status means):
+
+* ordinary calls (chat, batch, usage, route, process, the GET routes):
+  connection failures, 408, 429 *rate limits* (never "Budget exceeded ..."), and
+  every 5xx except 501 (500, 502, 503, 504 and non-IANA 520-529 from proxies);
+* agentic tasks (``POST /v1/task`` and streamed tasks), which run tools with side
+  effects: only when the answer proves the task never ran: a connection that
+  failed before the request was sent, a 429 rate limit, or a 503 carrying
+  ``Retry-After`` (worker pool full / circuit breaker open).
+
+How long to wait (:func:`backoff_delay`): ``min(0.5 * 2**attempt, 8)`` seconds
+(attempt 0 is the first retry) times a jitter factor in ``[0.75, 1.0)``, so a
+crowd of clients does not retry in lockstep and the wait never exceeds the cap.
+A ``Retry-After`` of up to 60 s is honoured exactly; a longer one means "give up"
+(:data:`GIVE_UP`, i.e. ``math.inf``): waiting minutes inside a call is worse
+than telling the caller.
+
+One :class:`Deadline` per call covers every attempt and every sleep; a retry
+starts only when its sleep plus a useful attempt still fit (:meth:`Deadline.can_fit`).
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import time
+from collections.abc import Callable
+from typing import Optional
+
+__all__ = [
+    "BASE_DELAY",
+    "DEFAULT_MAX_RETRIES",
+    "GIVE_UP",
+    "JITTER_MIN",
+    "MAX_DELAY",
+    "MAX_RETRY_AFTER",
+    "Deadline",
+    "backoff_delay",
+    "is_budget_detail",
+    "is_retryable_connection_error",
+    "is_retryable_status",
+]
+
+DEFAULT_MAX_RETRIES = 2
+BASE_DELAY = 0.5
+MAX_DELAY = 8.0
+MAX_RETRY_AFTER = 60.0
+JITTER_MIN = 0.75
+GIVE_UP = math.inf
+"""What :func:`backoff_delay` returns when the server asks for a wait longer than
+:data:`MAX_RETRY_AFTER`: do not retry."""
+
+
+def backoff_delay(
+    attempt: int,
+    *,
+    retry_after: Optional[float] = None,
+    rng: Callable[[], float] = random.random,
+) -> float:
+    """Seconds to sleep before retry number ``attempt + 1`` (``attempt`` counts from 0).
+
+    ``retry_after`` (seconds, already parsed from the header) wins when given:
+    up to :data:`MAX_RETRY_AFTER` it is returned as is; beyond it the result is
+    :data:`GIVE_UP` (``math.inf``), which callers must treat as "do not retry"
+    (``Deadline.can_fit(math.inf)`` is always false).
+
+    >>> backoff_delay(0, rng=lambda: 1.0), backoff_delay(3, rng=lambda: 1.0)
+    (0.5, 4.0)
+    >>> backoff_delay(10, rng=lambda: 0.0)
+    6.0
+    >>> backoff_delay(0, retry_after=3), backoff_delay(0, retry_after=61)
+    (3.0, inf)
+    """
+    if retry_after is not None:
+        if retry_after != retry_after or retry_after > MAX_RETRY_AFTER:  # NaN or too long
+            return GIVE_UP
+        return max(0.0, float(retry_after))
+    if attempt < 0:
+        attempt = 0
+    # 2**attempt overflows nothing for any realistic attempt, but cap the exponent anyway.
+    base = min(BASE_DELAY * (2.0 ** min(attempt, 16)), MAX_DELAY)
+    jitter = JITTER_MIN + (1.0 - JITTER_MIN) * min(max(rng(), 0.0), 1.0)
+    return base * jitter
+
+
+class Deadline:
+    """A monotonic deadline shared by every attempt and sleep of one call.
+
+    ``Deadline(None)`` never expires. ``clock`` is injectable for tests.
+    """
+
+    __slots__ = ("_at", "_clock", "timeout")
+
+    def __init__(
+        self, timeout: Optional[float], *, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.timeout = timeout
+        self._clock = clock
+        self._at = None if timeout is None else clock() + max(0.0, timeout)
+
+    def remaining(self) -> float:
+        """Seconds left (``math.inf`` without a deadline; never negative)."""
+        if self._at is None:
+            return math.inf
+        return max(0.0, self._at - self._clock())
+
+    @property
+    def expired(self) -> bool:
+        return self._at is not None and self._clock() >= self._at
+
+    def can_fit(self, delay: float, need: float = 0.0) -> bool:
+        """Whether sleeping ``delay`` s still leaves more than ``need`` s for an attempt."""
+        if math.isinf(delay) or delay != delay:
+            return False
+        return self.remaining() - delay > need
+
+    def __repr__(self) -> str:
+        return f"Deadline(timeout={self.timeout!r}, remaining={self.remaining():.3f})"
+
+
+def is_budget_detail(detail: object) -> bool:
+    """The service's "budget exhausted" wording (on 429 and 403): retrying never helps."""
+    return isinstance(detail, str) and detail.startswith("Budget exceeded")
+
+
+def is_retryable_status(
+    status: int, detail: object, *, task: bool, retry_after: Optional[float]
+) -> bool:
+    """Whether an error response may be retried.
+
+    ``detail`` is the body's ``detail`` (a 429 "Budget exceeded ..." is final);
+    ``task`` selects the strict policy for agentic tasks (side effects: retry only
+    429 rate limits and 503 with ``Retry-After``, which prove the task never ran).
+
+    >>> is_retryable_status(502, None, task=False, retry_after=None)
+    True
+    >>> is_retryable_status(502, None, task=True, retry_after=None)
+    False
+    >>> is_retryable_status(429, "Budget exceeded for project p", task=False, retry_after=None)
+    False
+    """
+    if status == 429:
+        return not is_budget_detail(detail)
+    if task:
+        return status == 503 and retry_after is not None
+    if status == 408:
+        return True
+    return status >= 500 and status != 501
+
+
+def is_retryable_connection_error(*, request_sent: bool, task: bool) -> bool:
+    """Whether a failure without a response may be retried.
+
+    ``request_sent`` is false when the connection could not be opened (connect
+    error or connect/pool timeout): the service never saw the request.
+    """
+    return not (task and request_sent)
