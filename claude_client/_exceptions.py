@@ -26,6 +26,7 @@ __all__ = [
     "BudgetExceededError",
     "ClaudeAPIError",
     "ClientClosedError",
+    "InvalidInputError",
     "NotFoundError",
     "PermissionDeniedError",
     "PermissionError",
@@ -144,6 +145,18 @@ class ValidationError(ClaudeAPIError):
     def __init__(self, message: str, *, errors: Optional[list[Any]] = None, **kwargs: Any) -> None:
         super().__init__(message, **kwargs)
         self.errors: list[Any] = list(errors or [])
+
+
+class InvalidInputError(ValidationError, builtins.ValueError):
+    """Bad input or configuration caught before any request was sent.
+
+    ``param`` names the offending parameter. Also a builtin ``ValueError``, and a
+    :class:`ValidationError` (what the service would have answered with a 400/422).
+    """
+
+    def __init__(self, message: str, *, param: Optional[str] = None, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.param = param
 
 
 class RateLimitError(ClaudeAPIError):

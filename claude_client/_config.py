@@ -1,0 +1,223 @@
+"""Configuration: constructor arguments first, then the environment, then defaults.
+
+``CLAUDE_API_URL`` (default ``http://localhost:8006``), ``CLAUDE_API_KEY``,
+``CLAUDE_TIMEOUT`` (seconds, default 300: agentic tasks are long), ``CLAUDE_LOG``
+(see ``_logging``). Bad values raise :class:`InvalidInputError` naming the
+parameter (or variable) at construction, never at the first request.
+
+API keys live in a :class:`KeyRing`, whose repr shows project names only; the keys
+themselves leave it only to become an ``Authorization`` header.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Mapping
+from typing import Optional, Union
+from urllib.parse import urlsplit
+
+from ._exceptions import AuthenticationError, InvalidInputError
+from ._retry import DEFAULT_MAX_RETRIES
+
+__all__ = [
+    "DEFAULT_BASE_URL",
+    "DEFAULT_MAX_RETRIES",
+    "DEFAULT_TIMEOUT",
+    "KeyRing",
+    "resolve_base_url",
+    "resolve_max_retries",
+    "resolve_timeout",
+]
+
+DEFAULT_BASE_URL = "http://localhost:8006"
+DEFAULT_TIMEOUT = 300.0
+
+ApiKey = Union[str, Mapping[str, str]]
+
+
+def resolve_base_url(base_url: Optional[str]) -> str:
+    """``base_url`` or ``CLAUDE_API_URL`` or the default, without a trailing slash."""
+    param = "base_url"
+    if base_url is None:
+        base_url = os.environ.get("CLAUDE_API_URL") or DEFAULT_BASE_URL
+        param = "CLAUDE_API_URL"
+    if not isinstance(base_url, str):
+        raise InvalidInputError(
+            f"{param} must be a string such as 'http://localhost:8006', "
+            f"not {type(base_url).__name__}",
+            param=param,
+        )
+    url = base_url.strip()
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise InvalidInputError(
+            f"{param} must be an http:// or https:// URL such as 'http://localhost:8006', "
+            f"got {url!r}",
+            param=param,
+        )
+    if parts.query or parts.fragment:
+        raise InvalidInputError(f"{param} must not have a query or fragment", param=param)
+    return url.rstrip("/")
+
+
+def _positive_seconds(value: object, param: str, *, upper: Optional[float] = None) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise InvalidInputError(
+            f"{param} must be a number of seconds, not {type(value).__name__}", param=param
+        )
+    seconds = float(value)
+    if math.isnan(seconds) or seconds <= 0 or (upper is not None and seconds > upper):
+        bound = f" and at most {upper:g}" if upper is not None else ""
+        raise InvalidInputError(f"{param} must be > 0{bound} seconds, got {value!r}", param=param)
+    return seconds
+
+
+def resolve_timeout(timeout: Optional[float]) -> float:
+    """``timeout`` or ``CLAUDE_TIMEOUT`` or 300 s (``math.inf`` is allowed: no deadline)."""
+    if timeout is not None:
+        return _positive_seconds(timeout, "timeout")
+    env = os.environ.get("CLAUDE_TIMEOUT")
+    if env is None or not env.strip():
+        return DEFAULT_TIMEOUT
+    try:
+        value = float(env)
+    except ValueError:
+        raise InvalidInputError(
+            f"CLAUDE_TIMEOUT must be a number of seconds, got {env!r}", param="CLAUDE_TIMEOUT"
+        ) from None
+    return _positive_seconds(value, "CLAUDE_TIMEOUT")
+
+
+def resolve_max_retries(max_retries: Optional[int], param: str = "max_retries") -> int:
+    if max_retries is None:
+        return DEFAULT_MAX_RETRIES
+    if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
+        raise InvalidInputError(
+            f"{param} must be an integer >= 0, got {max_retries!r}", param=param
+        )
+    return max_retries
+
+
+def _check_key(key: object, param: str) -> str:
+    if not isinstance(key, str):
+        raise InvalidInputError(
+            f"{param} must be a string (or a mapping of project id to key), "
+            f"not {type(key).__name__}",
+            param=param,
+        )
+    key = key.strip()
+    # Never echo the value: it is a secret even when malformed.
+    if not key:
+        raise InvalidInputError(f"{param} is empty", param=param)
+    if any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in key):
+        raise InvalidInputError(f"{param} contains whitespace or control characters", param=param)
+    return key
+
+
+class KeyRing:
+    """The API key(s) of a client: one key, or one key per project.
+
+    ``repr`` never shows a key. ``key_for(project_id)`` picks the key a call uses.
+    """
+
+    __slots__ = ("_default_project", "_keys", "_single")
+
+    def __init__(self, api_key: Optional[ApiKey], *, default_project: Optional[str]) -> None:
+        self._default_project = default_project
+        self._single: Optional[str] = None
+        self._keys: dict[str, str] = {}
+        if api_key is None:
+            env = os.environ.get("CLAUDE_API_KEY")
+            if env is not None and env.strip():
+                self._single = _check_key(env, "CLAUDE_API_KEY")
+        elif isinstance(api_key, str):
+            self._single = _check_key(api_key, "api_key")
+        elif isinstance(api_key, Mapping):
+            if not api_key:
+                raise InvalidInputError(
+                    "api_key mapping is empty: give {project_id: key}", param="api_key"
+                )
+            for project, key in api_key.items():
+                if not isinstance(project, str) or not project:
+                    raise InvalidInputError(
+                        "api_key mapping keys must be non-empty project id strings",
+                        param="api_key",
+                    )
+                self._keys[project] = _check_key(key, f"api_key[{project!r}]")
+            if default_project is not None and default_project not in self._keys:
+                raise InvalidInputError(
+                    f"project_id {default_project!r} has no key in the api_key mapping "
+                    f"(projects: {', '.join(sorted(self._keys))})",
+                    param="project_id",
+                )
+        else:
+            _check_key(api_key, "api_key")  # raises with the type name
+
+    @property
+    def per_project(self) -> bool:
+        """True when the keys are a ``{project_id: key}`` mapping."""
+        return bool(self._keys)
+
+    @property
+    def has_key(self) -> bool:
+        return self._single is not None or bool(self._keys)
+
+    @property
+    def projects(self) -> tuple[str, ...]:
+        return tuple(self._keys)
+
+    def default_key(self) -> Optional[str]:
+        """The key used when a call names no project (``None`` when ambiguous or absent)."""
+        if self._single is not None:
+            return self._single
+        if self._default_project is not None:
+            return self._keys.get(self._default_project)
+        if len(self._keys) == 1:
+            return next(iter(self._keys.values()))
+        return self._keys.get("default")
+
+    def key_for(self, project_id: Optional[str], *, required: bool = True) -> Optional[str]:
+        """The key for ``project_id`` (``None``: the client's default project).
+
+        With ``required``, a missing key raises :class:`AuthenticationError` (no key
+        at all) or :class:`InvalidInputError` (the mapping has no such project)
+        before anything is sent.
+        """
+        if self._single is not None:
+            return self._single
+        if self._keys:
+            if project_id is None:
+                key = self.default_key()
+                if key is None and required:
+                    raise InvalidInputError(
+                        "api_key is a per-project mapping and this call names no project: "
+                        "pass project_id= (to the call or the client); projects: "
+                        f"{', '.join(sorted(self._keys))}",
+                        param="project_id",
+                    )
+                return key
+            key = self._keys.get(project_id)
+            if key is None and required:
+                raise InvalidInputError(
+                    f"project_id {project_id!r} has no key in the api_key mapping "
+                    f"(projects: {', '.join(sorted(self._keys))})",
+                    param="project_id",
+                )
+            return key
+        if required:
+            raise AuthenticationError(
+                "no API key: pass api_key= to the client or set CLAUDE_API_KEY"
+            )
+        return None
+
+    def secrets(self) -> tuple[str, ...]:
+        """Every key (for redaction checks); never log the result."""
+        if self._single is not None:
+            return (self._single,)
+        return tuple(self._keys.values())
+
+    def __repr__(self) -> str:
+        if self._keys:
+            return f"<KeyRing projects={sorted(self._keys)!r}>"
+        return "<KeyRing 1 key>" if self._single is not None else "<KeyRing no key>"

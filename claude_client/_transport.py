@@ -1,0 +1,480 @@
+"""httpx transports that give every request the SDK's auth, deadline, retries and errors.
+
+:class:`RetryTransport` / :class:`AsyncRetryTransport` wrap an inner transport
+(by default ``httpx.HTTPTransport()`` / ``httpx.AsyncHTTPTransport()``). They sit
+under the pool that the facade *and* the generated client share, so a generated
+endpoint called through ``client.generated`` behaves exactly like a facade method.
+
+For each request they:
+
+* set ``Authorization: Bearer <key>``: the key of the call's project (from the
+  per-call :class:`CallOptions`) or the client's default key. The key lives in a
+  :class:`~claude_client._config.KeyRing` (whose repr hides it), never in the
+  httpx client's default headers nor in the generated client;
+* read per-call options from a :class:`contextvars.ContextVar` the facade sets for
+  the duration of a call (:func:`call_options`). Without it (a direct generated
+  call) the client's defaults apply. Context variables are per thread and per
+  asyncio task, so one client can serve many threads / tasks at once;
+* enforce one :class:`~claude_client._retry.Deadline` per call over all attempts
+  and backoff sleeps: each attempt's httpx timeouts are capped to what remains,
+  no retry starts unless its sleep plus a useful attempt still fit, and for chat
+  the body's ``timeout`` field (the service-side limit) is lowered on a retry so
+  the service gives up before the client does;
+* retry per :mod:`claude_client._retry` (agentic tasks, ``/v1/task``, use the
+  strict policy); ``sleep`` / ``clock`` / ``rng`` are injectable for tests;
+* turn every final failure into the SDK's hierarchy: status >= 400 ->
+  :func:`~claude_client._exceptions.error_from_response` (so non-IANA codes like
+  520 never reach the generated layer, whose ``HTTPStatus(520)`` would raise),
+  ``httpx.TimeoutException`` -> :class:`TimeoutError`, any other
+  ``httpx.TransportError`` -> :class:`APIConnectionError`; the httpx exception is
+  kept as ``__cause__``;
+* log on the ``claude_client`` logger: every retry at INFO (method, path, status,
+  attempt, delay), every attempt at DEBUG (method, path, status, elapsed,
+  ``X-Request-ID``). Header values are never logged.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import json
+import logging
+import math
+import random
+import time
+from collections.abc import Awaitable, Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any, Optional, Union
+
+import httpx
+
+from ._config import KeyRing
+from ._exceptions import (
+    APIConnectionError,
+    ClaudeAPIError,
+    TimeoutError,
+    error_from_response,
+)
+from ._logging import logger
+from ._retry import (
+    Deadline,
+    backoff_delay,
+    is_retryable_connection_error,
+    is_retryable_status,
+)
+
+__all__ = [
+    "AsyncRetryTransport",
+    "CallOptions",
+    "RetryTransport",
+    "call_options",
+    "current_options",
+]
+
+SERVICE_TIMEOUT_DEFAULT = 30.0
+"""The service's default ``timeout`` for chat and batch when the body omits it."""
+SERVICE_TIMEOUT_MIN = 1.0
+SERVICE_TIMEOUT_MAX = 300.0
+MIN_ATTEMPT_SECONDS = 0.25
+"""A retry starts only if at least this much time is left after its sleep."""
+
+_TIMEOUT_KEYS = ("connect", "read", "write", "pool")
+
+
+@dataclass(slots=True)
+class CallOptions:
+    """Options of one facade call, visible to the transport through a context variable.
+
+    ``api_key`` is ``None`` for "the client's default key" and is left out of repr.
+    ``task`` forces the agentic-task retry policy (``None``: decided by the path).
+    When ``service_timeout_margin`` is set, each attempt's JSON body ``timeout``
+    is kept <= ``remaining - margin`` (bounded 1..300); ``service_timeout`` is
+    what the caller asked for (``None``: the service default, 30 s).
+    ``attempts`` is filled in by the transport.
+    """
+
+    deadline: Deadline
+    max_retries: int
+    api_key: Optional[str] = field(default=None, repr=False)
+    extra_headers: Optional[Mapping[str, str]] = None
+    task: Optional[bool] = None
+    service_timeout: Optional[float] = None
+    service_timeout_margin: Optional[float] = None
+    attempts: int = 0
+
+
+_CURRENT: contextvars.ContextVar[Optional[CallOptions]] = contextvars.ContextVar(
+    "claude_client_call_options", default=None
+)
+
+
+def current_options() -> Optional[CallOptions]:
+    return _CURRENT.get()
+
+
+@contextmanager
+def call_options(options: CallOptions) -> Iterator[CallOptions]:
+    """Make ``options`` apply to requests sent in this thread / task until exit."""
+    token = _CURRENT.set(options)
+    try:
+        yield options
+    finally:
+        _CURRENT.reset(token)
+
+
+def _is_task_path(path: str) -> bool:
+    return path.rstrip("/").endswith("/v1/task")
+
+
+def _detail(body: Any) -> Any:
+    return body.get("detail") if isinstance(body, Mapping) else None
+
+
+class _Core:
+    """What the sync and async transports share: everything but the I/O."""
+
+    def __init__(
+        self,
+        *,
+        keys: KeyRing,
+        timeout: float,
+        max_retries: int,
+        clock: Callable[[], float],
+        rng: Callable[[], float],
+    ) -> None:
+        self.keys = keys
+        self.timeout = timeout
+        self.max_retries = max_retries
+        self.clock = clock
+        self.rng = rng
+
+    def options(self) -> CallOptions:
+        opts = _CURRENT.get()
+        if opts is None:
+            opts = CallOptions(
+                deadline=Deadline(
+                    None if math.isinf(self.timeout) else self.timeout, clock=self.clock
+                ),
+                max_retries=self.max_retries,
+            )
+        return opts
+
+    def authorize(self, request: httpx.Request, opts: CallOptions) -> None:
+        key = opts.api_key if opts.api_key is not None else self.keys.default_key()
+        if key is not None:
+            request.headers["Authorization"] = f"Bearer {key}"
+        if opts.extra_headers:
+            for name, value in opts.extra_headers.items():
+                request.headers[name] = value
+
+    def need(self, opts: CallOptions) -> float:
+        if opts.service_timeout_margin is not None:
+            return opts.service_timeout_margin + SERVICE_TIMEOUT_MIN
+        return MIN_ATTEMPT_SECONDS
+
+    def attempt_request(
+        self, request: httpx.Request, opts: CallOptions, original_timeout: Mapping[str, Any]
+    ) -> httpx.Request:
+        """The request for this attempt: timeouts capped, service timeout adjusted."""
+        remaining = opts.deadline.remaining()
+        if remaining <= 0:
+            raise TimeoutError(
+                f"{request.method} {request.url.path}: the call's deadline of "
+                f"{opts.deadline.timeout:g} s passed before attempt {opts.attempts + 1}"
+            )
+        if not math.isinf(remaining):
+            capped = {}
+            for name in _TIMEOUT_KEYS:
+                value = original_timeout.get(name)
+                capped[name] = remaining if value is None else min(value, remaining)
+            request.extensions["timeout"] = capped
+        if opts.service_timeout_margin is not None and not math.isinf(remaining):
+            request = self._fit_service_timeout(request, opts, remaining)
+        return request
+
+    def _fit_service_timeout(
+        self, request: httpx.Request, opts: CallOptions, remaining: float
+    ) -> httpx.Request:
+        assert opts.service_timeout_margin is not None
+        wanted = (
+            opts.service_timeout if opts.service_timeout is not None else SERVICE_TIMEOUT_DEFAULT
+        )
+        allowed = remaining - opts.service_timeout_margin
+        if allowed >= wanted:
+            return request  # the usual first attempt: nothing to change
+        new_value = max(
+            SERVICE_TIMEOUT_MIN, min(SERVICE_TIMEOUT_MAX, math.floor(allowed * 10) / 10)
+        )
+        try:
+            body = json.loads(request.content)
+        except (ValueError, httpx.RequestNotRead):
+            return request
+        if not isinstance(body, dict) or body.get("timeout") == new_value:
+            return request
+        body["timeout"] = new_value
+        content = json.dumps(body, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+        raw = content.encode("utf-8")
+        headers = request.headers.copy()
+        headers["Content-Length"] = str(len(raw))
+        return httpx.Request(
+            request.method,
+            request.url,
+            headers=headers,
+            content=raw,
+            extensions=request.extensions,
+        )
+
+    @staticmethod
+    def map_transport_error(
+        exc: httpx.TransportError, request: httpx.Request, opts: CallOptions, elapsed: float
+    ) -> tuple[ClaudeAPIError, bool]:
+        """(our exception, whether the request may have reached the service)."""
+        where = f"{request.method} {request.url.path}"
+        sent = not isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout))
+        err: ClaudeAPIError
+        if isinstance(exc, httpx.TimeoutException):
+            kind = type(exc).__name__
+            err = TimeoutError(
+                f"{where} timed out ({kind}) after {elapsed:.2f} s on attempt {opts.attempts}"
+            )
+        else:
+            reason = str(exc) or type(exc).__name__
+            err = APIConnectionError(f"{where}: connection failed: {reason}")
+        return err, sent
+
+    def log_attempt(
+        self,
+        request: httpx.Request,
+        status: Optional[int],
+        elapsed: float,
+        opts: CallOptions,
+        request_id: Optional[str],
+    ) -> None:
+        if logger.isEnabledFor(logging.DEBUG):
+            logger.debug(
+                "%s %s -> %s in %.1f ms (attempt %d, request id %s)",
+                request.method,
+                request.url.path,
+                status if status is not None else "no response",
+                elapsed * 1000,
+                opts.attempts,
+                request_id or "-",
+                extra={
+                    "method": request.method,
+                    "path": request.url.path,
+                    "status": status,
+                    "elapsed": elapsed,
+                    "attempt": opts.attempts,
+                    "request_id": request_id,
+                },
+            )
+
+    def retry_delay(
+        self,
+        request: httpx.Request,
+        opts: CallOptions,
+        err: ClaudeAPIError,
+        retryable: bool,
+    ) -> Optional[float]:
+        """Seconds to sleep before the next attempt, or ``None`` to raise ``err``."""
+        if not retryable or opts.attempts > opts.max_retries:
+            return None
+        delay = backoff_delay(opts.attempts - 1, retry_after=err.retry_after, rng=self.rng)
+        status: Union[int, str] = (
+            err.status_code if err.status_code is not None else type(err).__name__
+        )
+        if math.isinf(delay):
+            logger.info(
+                "Not retrying %s %s after %s: Retry-After %.0f s is longer than allowed",
+                request.method,
+                request.url.path,
+                status,
+                err.retry_after or 0.0,
+            )
+            return None
+        if not opts.deadline.can_fit(delay, self.need(opts)):
+            logger.info(
+                "Not retrying %s %s after %s: %.2f s left of the call's deadline",
+                request.method,
+                request.url.path,
+                status,
+                opts.deadline.remaining(),
+            )
+            return None
+        logger.info(
+            "Retrying %s %s after %s (attempt %d of %d) in %.2f s",
+            request.method,
+            request.url.path,
+            status,
+            opts.attempts + 1,
+            opts.max_retries + 1,
+            delay,
+            extra={
+                "method": request.method,
+                "path": request.url.path,
+                "status": err.status_code,
+                "attempt": opts.attempts,
+                "delay": delay,
+            },
+        )
+        return delay
+
+    def error_for_response(
+        self, request: httpx.Request, response: httpx.Response, task: bool
+    ) -> tuple[ClaudeAPIError, bool]:
+        err = error_from_response(
+            response.status_code,
+            response.headers,
+            response.content,
+            method=request.method,
+            path=request.url.path,
+        )
+        retryable = is_retryable_status(
+            response.status_code, _detail(err.body), task=task, retry_after=err.retry_after
+        )
+        return err, retryable
+
+
+class RetryTransport(httpx.BaseTransport):
+    """Sync transport: auth, per-call deadline, retries and error mapping (see module doc)."""
+
+    def __init__(
+        self,
+        inner: Optional[httpx.BaseTransport] = None,
+        *,
+        keys: KeyRing,
+        timeout: float,
+        max_retries: int,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
+        rng: Callable[[], float] = random.random,
+    ) -> None:
+        self._inner = inner if inner is not None else httpx.HTTPTransport()
+        self._core = _Core(
+            keys=keys, timeout=timeout, max_retries=max_retries, clock=clock, rng=rng
+        )
+        self._sleep = sleep
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        core = self._core
+        opts = core.options()
+        task = opts.task if opts.task is not None else _is_task_path(request.url.path)
+        core.authorize(request, opts)
+        original_timeout = dict(request.extensions.get("timeout") or {})
+        while True:
+            attempt = core.attempt_request(request, opts, original_timeout)
+            opts.attempts += 1
+            start = core.clock()
+            try:
+                response = self._inner.handle_request(attempt)
+            except httpx.TransportError as exc:
+                elapsed = core.clock() - start
+                core.log_attempt(attempt, None, elapsed, opts, None)
+                err, sent = core.map_transport_error(exc, attempt, opts, elapsed)
+                retryable = is_retryable_connection_error(request_sent=sent, task=task)
+                cause: BaseException = exc
+            else:
+                elapsed = core.clock() - start
+                core.log_attempt(
+                    attempt,
+                    response.status_code,
+                    elapsed,
+                    opts,
+                    response.headers.get("x-request-id"),
+                )
+                if response.status_code < 400:
+                    return response
+                try:
+                    response.read()
+                except httpx.TransportError as exc:
+                    err, _ = core.map_transport_error(exc, attempt, opts, elapsed)
+                    retryable = is_retryable_connection_error(request_sent=True, task=task)
+                    cause = exc
+                else:
+                    err, retryable = core.error_for_response(attempt, response, task)
+                    cause = err
+                finally:
+                    response.close()
+            delay = core.retry_delay(attempt, opts, err, retryable)
+            if delay is None:
+                if cause is err:
+                    raise err
+                raise err from cause
+            self._sleep(delay)
+            request = attempt
+
+    def close(self) -> None:
+        self._inner.close()
+
+
+class AsyncRetryTransport(httpx.AsyncBaseTransport):
+    """Async twin of :class:`RetryTransport` (``sleep`` is an async callable)."""
+
+    def __init__(
+        self,
+        inner: Optional[httpx.AsyncBaseTransport] = None,
+        *,
+        keys: KeyRing,
+        timeout: float,
+        max_retries: int,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        clock: Callable[[], float] = time.monotonic,
+        rng: Callable[[], float] = random.random,
+    ) -> None:
+        self._inner = inner if inner is not None else httpx.AsyncHTTPTransport()
+        self._core = _Core(
+            keys=keys, timeout=timeout, max_retries=max_retries, clock=clock, rng=rng
+        )
+        self._sleep = sleep
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        core = self._core
+        opts = core.options()
+        task = opts.task if opts.task is not None else _is_task_path(request.url.path)
+        core.authorize(request, opts)
+        original_timeout = dict(request.extensions.get("timeout") or {})
+        while True:
+            attempt = core.attempt_request(request, opts, original_timeout)
+            opts.attempts += 1
+            start = core.clock()
+            try:
+                response = await self._inner.handle_async_request(attempt)
+            except httpx.TransportError as exc:
+                elapsed = core.clock() - start
+                core.log_attempt(attempt, None, elapsed, opts, None)
+                err, sent = core.map_transport_error(exc, attempt, opts, elapsed)
+                retryable = is_retryable_connection_error(request_sent=sent, task=task)
+                cause: BaseException = exc
+            else:
+                elapsed = core.clock() - start
+                core.log_attempt(
+                    attempt,
+                    response.status_code,
+                    elapsed,
+                    opts,
+                    response.headers.get("x-request-id"),
+                )
+                if response.status_code < 400:
+                    return response
+                try:
+                    await response.aread()
+                except httpx.TransportError as exc:
+                    err, _ = core.map_transport_error(exc, attempt, opts, elapsed)
+                    retryable = is_retryable_connection_error(request_sent=True, task=task)
+                    cause = exc
+                else:
+                    err, retryable = core.error_for_response(attempt, response, task)
+                    cause = err
+                finally:
+                    await response.aclose()
+            delay = core.retry_delay(attempt, opts, err, retryable)
+            if delay is None:
+                if cause is err:
+                    raise err
+                raise err from cause
+            await self._sleep(delay)
+            request = attempt
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()
