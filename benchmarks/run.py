@@ -1,0 +1,1079 @@
+"""`make bench`: what the SDK costs over the wire, side by side with the floor.
+
+    .venv/bin/python benchmarks/run.py [--quick] [--only per-call,import,...]
+                                       [--profile SIDE] [--out PATH]
+
+Prints one table and writes benchmarks/results.json (figures with every sample,
+machine, versions, date). Discipline in _harness.py: interleaved sides, warm-up,
+median of >= 5 reps with min-max, ratios per rep of the same run. Not a test: no
+absolute threshold anywhere; a goal is a ratio, reported as met or missed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import cProfile
+import datetime as dt
+import json
+import os
+import platform
+import random
+import re
+import subprocess
+import sys
+import time
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import _sdk
+import httpx
+from _harness import (
+    HERE,
+    Figure,
+    ainterleave,
+    atimed,
+    floor_server,
+    interleave,
+    ratio,
+    timed,
+)
+from _sdk import CHAT_BODY, MODEL, PROMPT, NotAvailable
+
+ROOT = HERE.parent
+PROFILES = HERE / "profiles"
+API_KEY = "cc_" + "0123456789abcdef" * 2 + "01234567"
+
+
+# ----------------------------------------------------------------------------- rows
+
+
+@dataclass
+class Row:
+    bench: str
+    side: str
+    value: Figure | None = None
+    unit: str = ""
+    ratio: Figure | None = None
+    vs: str = ""
+    goal: str = ""  # e.g. "<= 1.10"
+    note: str = ""  # "not available: ..." or an extra
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def status(self) -> str:
+        if self.note.startswith("not available"):
+            return "n/a"
+        if not self.goal or self.ratio is None:
+            return ""
+        op, _, bound = self.goal.partition(" ")
+        m = self.ratio.median
+        ok = m <= float(bound) if op == "<=" else m >= float(bound)
+        return "met" if ok else "MISSED"
+
+    def as_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {"bench": self.bench, "side": self.side}
+        if self.value is not None:
+            d["value"] = self.value.as_dict(self.unit)
+        if self.ratio is not None:
+            d["ratio"] = self.ratio.as_dict("x") | {"vs": self.vs}
+        if self.goal:
+            d["goal"] = self.goal
+            d["status"] = self.status()
+        if self.note:
+            d["note"] = self.note
+        if self.extra:
+            d["extra"] = self.extra
+        return d
+
+
+def not_available(bench: str, side: str, why: object) -> Row:
+    return Row(bench, side, note=f"not available: {why}")
+
+
+def _fmt(x: float, unit: str) -> str:
+    if unit == "chunks/s":
+        return f"{x:,.0f}"
+    if unit == "us/call":
+        return f"{x:.1f}"
+    if unit in ("ms",):
+        return f"{x:.2f}" if x < 100 else f"{x:.0f}"
+    if unit == "s":
+        return f"{x:.3f}"
+    if unit == "MiB":
+        return f"{x:.1f}"
+    return f"{x:.3g}"
+
+
+def render(rows: list[Row]) -> str:
+    head = ["benchmark", "side", "median", "min-max", "ratio (median, min-max)", "goal", ""]
+    table: list[list[str]] = []
+    last_bench = None
+    for r in rows:
+        bench = r.bench if r.bench != last_bench else ""
+        last_bench = r.bench
+        if r.note.startswith("not available"):
+            goal = r.goal.replace("<=", "≤").replace(">=", "≥") + "x" if r.goal else ""
+            table.append([bench, r.side, "", "", "", goal, r.note])
+            continue
+        med = mm = rat = ""
+        if r.value is not None:
+            med = f"{_fmt(r.value.median, r.unit)} {r.unit}"
+            mm = f"{_fmt(r.value.min, r.unit)}-{_fmt(r.value.max, r.unit)}"
+        if r.ratio is not None:
+            rat = f"{r.ratio.median:.2f}x {r.vs} [{r.ratio.min:.2f}-{r.ratio.max:.2f}]"
+        goal = r.goal.replace("<=", "≤").replace(">=", "≥") + "x" if r.goal else ""
+        status = r.status()
+        if r.note and not status:
+            status = r.note
+        elif r.note:
+            status = f"{status} ({r.note})"
+        table.append([bench, r.side, med, mm, rat, goal, status])
+    widths = [max(len(x) for x in col) for col in zip(head, *table, strict=True)]
+    lines = []
+
+    def line(cells: list[str]) -> str:
+        out = []
+        for i, c in enumerate(cells):
+            out.append(c.ljust(widths[i]) if i < len(cells) - 1 else c)
+        return "  ".join(out).rstrip()
+
+    lines.append(line(head))
+    lines.append("  ".join("-" * w for w in widths))
+    for cells in table:
+        lines.append(line(cells))
+    return "\n".join(lines)
+
+
+# ------------------------------------------------------------------ 1. per-call overhead
+
+CALLS = 2_000
+
+
+def bench_per_call(args: argparse.Namespace) -> list[Row]:
+    n = args.calls
+    reps = args.reps
+    rows: list[Row] = []
+    b_sync = "1 per-call, sync"
+    b_async = "1 per-call, async"
+    auth = {"Authorization": f"Bearer {API_KEY}"}
+    with floor_server("http") as port:
+        url = f"http://127.0.0.1:{port}"
+
+        # ---- sync
+        raw = httpx.Client(base_url=url, headers=auth)
+
+        def raw_loop() -> None:
+            post = raw.post
+            for _ in range(n):
+                post("/v1/chat/completions", json=CHAT_BODY).json()
+
+        sides: dict[str, Callable[[], float]] = {"raw": timed(raw_loop)}
+        missing: dict[str, str] = {}
+        facade = None
+        try:
+            facade = _sdk.sync_client(url, API_KEY)
+
+            def facade_loop() -> None:
+                complete = facade.complete
+                for _ in range(n):
+                    complete(PROMPT, model=MODEL)
+
+            facade_loop_n = facade_loop
+            sides["facade"] = timed(facade_loop_n)
+        except NotAvailable as e:
+            missing["facade"] = str(e)
+        try:
+            if facade is None:
+                raise NotAvailable("needs ClaudeClient (issue 4)")
+            gen = _sdk.generated_of(facade)
+            from claude_code_api.api.api import chat_completion
+
+            def gen_loop() -> None:
+                for _ in range(n):
+                    chat_completion.sync_detailed(client=gen, body=_sdk.chat_request())
+
+            sides["generated via client.generated"] = timed(gen_loop)
+        except NotAvailable as e:
+            missing["generated via client.generated"] = str(e)
+
+        plain = _sdk.plain_generated_client(url, API_KEY)
+        from claude_code_api.api.api import chat_completion
+
+        def plain_loop() -> None:
+            for _ in range(n):
+                chat_completion.sync_detailed(client=plain, body=_sdk.chat_request())
+
+        sides["generated, plain AuthenticatedClient"] = timed(plain_loop)
+
+        if args.profile == "per-call-sync" and "facade" in sides:
+            profile_to("per-call-sync", sides["facade"])
+        figs = interleave(sides, reps=reps, warmup=1)
+        raw.close()
+        if facade is not None:
+            facade.close()
+        plain.get_httpx_client().close()
+
+        per_call = 1e6 / n
+        rows.append(
+            Row(b_sync, "raw httpx.Client.post().json()", figs["raw"].scaled(per_call), "us/call")
+        )
+        labels = {
+            "facade": ("ClaudeClient.complete()", "<= 1.10"),
+            "generated via client.generated": (
+                "generated chat_completion.sync_detailed via client.generated",
+                "",
+            ),
+            "generated, plain AuthenticatedClient": (
+                "generated sync_detailed, plain AuthenticatedClient",
+                "",
+            ),
+        }
+        for key, (label, goal) in labels.items():
+            if key in missing:
+                rows.append(Row(b_sync, label, goal=goal, note=f"not available: {missing[key]}"))
+            else:
+                rows.append(
+                    Row(
+                        b_sync,
+                        label,
+                        figs[key].scaled(per_call),
+                        "us/call",
+                        ratio(figs[key], figs["raw"]),
+                        "raw",
+                        goal,
+                    )
+                )
+
+        # ---- async
+        rows.extend(asyncio.run(_per_call_async(url, n, reps, args, b_async)))
+    return rows
+
+
+async def _per_call_async(
+    url: str, n: int, reps: int, args: argparse.Namespace, bench: str
+) -> list[Row]:
+    auth = {"Authorization": f"Bearer {API_KEY}"}
+    raw = httpx.AsyncClient(base_url=url, headers=auth)
+
+    async def raw_loop() -> None:
+        post = raw.post
+        for _ in range(n):
+            (await post("/v1/chat/completions", json=CHAT_BODY)).json()
+
+    sides: dict[str, Callable[[], Any]] = {"raw": atimed(raw_loop)}
+    missing: dict[str, str] = {}
+    facade = None
+    try:
+        facade = _sdk.async_client(url, API_KEY)
+
+        async def facade_loop() -> None:
+            complete = facade.complete
+            for _ in range(n):
+                await complete(PROMPT, model=MODEL)
+
+        sides["facade"] = atimed(facade_loop)
+    except NotAvailable as e:
+        missing["facade"] = str(e)
+
+    plain = _sdk.plain_generated_client(url, API_KEY)
+    from claude_code_api.api.api import chat_completion
+
+    async def plain_loop() -> None:
+        for _ in range(n):
+            await chat_completion.asyncio_detailed(client=plain, body=_sdk.chat_request())
+
+    sides["plain"] = atimed(plain_loop)
+    figs = await ainterleave(sides, reps=reps, warmup=1)
+    await raw.aclose()
+    if facade is not None:
+        await facade.close() if asyncio.iscoroutinefunction(facade.close) else facade.close()
+    await plain.get_async_httpx_client().aclose()
+
+    per_call = 1e6 / n
+    rows = [
+        Row(bench, "raw httpx.AsyncClient.post().json()", figs["raw"].scaled(per_call), "us/call")
+    ]
+    if "facade" in missing:
+        rows.append(
+            Row(
+                bench,
+                "AsyncClaudeClient.complete()",
+                goal="<= 1.10",
+                note=f"not available: {missing['facade']}",
+            )
+        )
+    else:
+        rows.append(
+            Row(
+                bench,
+                "AsyncClaudeClient.complete()",
+                figs["facade"].scaled(per_call),
+                "us/call",
+                ratio(figs["facade"], figs["raw"]),
+                "raw",
+                "<= 1.10",
+            )
+        )
+    rows.append(
+        Row(
+            bench,
+            "generated asyncio_detailed, plain AuthenticatedClient",
+            figs["plain"].scaled(per_call),
+            "us/call",
+            ratio(figs["plain"], figs["raw"]),
+            "raw",
+        )
+    )
+    return rows
+
+
+# ------------------------------------------------------------------------ 2. import time
+
+IMPORT_RE = re.compile(r"^import time:\s*(\d+)\s*\|\s*(\d+)\s*\|(\s*)(\S+)\s*$")
+MUST_NOT_IMPORT = (
+    "websockets",
+    "fastapi",
+    "uvicorn",
+    "starlette",
+    "claude_client.testing",
+    "claude_client._streaming",
+)
+
+
+def import_cumulative_us(module: str) -> float:
+    """Cumulative import time of `module` in a fresh `python -X importtime` process."""
+    proc = subprocess.run(
+        [sys.executable, "-X", "importtime", "-c", f"import {module}"],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=str(ROOT),
+    )
+    for line in proc.stderr.splitlines():
+        m = IMPORT_RE.match(line)
+        if m and m.group(4) == module and len(m.group(3)) == 1:  # top level
+            return float(m.group(2))
+    raise RuntimeError(f"no importtime line for {module}:\n{proc.stderr[-2000:]}")
+
+
+def bench_import(args: argparse.Namespace) -> list[Row]:
+    bench = "2 import time"
+    n = args.import_reps
+    sides = {
+        "httpx": lambda: import_cumulative_us("httpx") / 1000,
+        "claude_client": lambda: import_cumulative_us("claude_client") / 1000,
+    }
+    figs = interleave(sides, reps=n, warmup=1)
+    code = (
+        "import sys, json, claude_client\n"
+        f"bad = [m for m in {MUST_NOT_IMPORT!r} if m in sys.modules]\n"
+        "print(json.dumps({'bad': bad, 'n_modules': len(sys.modules)}))\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=str(ROOT)
+    )
+    check = json.loads(proc.stdout)
+    hygiene = "ok" if not check["bad"] else "IMPORTED: " + ", ".join(check["bad"])
+    return [
+        Row(bench, "import httpx", figs["httpx"], "ms"),
+        Row(
+            bench,
+            "import claude_client",
+            figs["claude_client"],
+            "ms",
+            ratio(figs["claude_client"], figs["httpx"]),
+            "httpx",
+            "<= 1.5",
+            extra={
+                "not_in_sys_modules": list(MUST_NOT_IMPORT),
+                "imported_anyway": check["bad"],
+                "n_modules_after_import": check["n_modules"],
+            },
+        ),
+        Row(
+            bench,
+            "sys.modules after import claude_client",
+            note=f"{', '.join(MUST_NOT_IMPORT)} absent: {hygiene}",
+            extra={"imported_anyway": check["bad"]},
+        ),
+    ]
+
+
+# -------------------------------------------------------------------------- 3. streaming
+
+STREAM_TOKENS = 10_000
+
+
+def _chat_frame() -> str:
+    return json.dumps(
+        {
+            "type": "chat",
+            "model": MODEL,
+            "messages": [{"role": "user", "content": PROMPT}],
+            "project_id": "default",
+        }
+    )
+
+
+def _raw_ws_sync(url: str, n: int) -> tuple[float, float]:
+    from websockets.sync.client import connect
+
+    t0 = time.perf_counter()
+    first = 0.0
+    parts: list[str] = []
+    with connect(url, additional_headers={"Authorization": f"Bearer {API_KEY}"}) as ws:
+        ws.send(_chat_frame())
+        while True:
+            msg = json.loads(ws.recv())
+            if msg["type"] == "token":
+                if not parts:
+                    first = time.perf_counter()
+                parts.append(msg["content"])
+            elif msg["type"] == "done":
+                break
+            else:
+                raise RuntimeError(msg)
+    t1 = time.perf_counter()
+    assert len(parts) == n
+    return first - t0, t1 - t0
+
+
+async def _raw_ws_async(url: str, n: int) -> tuple[float, float]:
+    from websockets.asyncio.client import connect
+
+    t0 = time.perf_counter()
+    first = 0.0
+    parts: list[str] = []
+    async with connect(url, additional_headers={"Authorization": f"Bearer {API_KEY}"}) as ws:
+        await ws.send(_chat_frame())
+        while True:
+            msg = json.loads(await ws.recv())
+            if msg["type"] == "token":
+                if not parts:
+                    first = time.perf_counter()
+                parts.append(msg["content"])
+            elif msg["type"] == "done":
+                break
+            else:
+                raise RuntimeError(msg)
+    t1 = time.perf_counter()
+    assert len(parts) == n
+    return first - t0, t1 - t0
+
+
+def _sdk_stream_sync(client: Any, n: int) -> tuple[float, float]:
+    t0 = time.perf_counter()
+    first = 0.0
+    count = 0
+    for _chunk in client.stream(PROMPT, model=MODEL):
+        if not count:
+            first = time.perf_counter()
+        count += 1
+    t1 = time.perf_counter()
+    assert count == n, count
+    return first - t0, t1 - t0
+
+
+async def _sdk_stream_async(client: Any, n: int) -> tuple[float, float]:
+    t0 = time.perf_counter()
+    first = 0.0
+    count = 0
+    async for _chunk in client.stream(PROMPT, model=MODEL):
+        if not count:
+            first = time.perf_counter()
+        count += 1
+    t1 = time.perf_counter()
+    assert count == n, count
+    return first - t0, t1 - t0
+
+
+def _stream_rows(
+    bench: str,
+    raw_label: str,
+    sdk_label: str,
+    res: dict[str, list[tuple[float, float]]],
+    n: int,
+    missing: str | None,
+) -> list[Row]:
+    def tput(name: str) -> Figure:
+        return Figure([n / total for _, total in res[name]])
+
+    def ttfc(name: str) -> Figure:
+        return Figure([first * 1000 for first, _ in res[name]])
+
+    rows = [
+        Row(bench, f"{raw_label}: throughput", tput("raw"), "chunks/s"),
+        Row(bench, f"{raw_label}: time to first chunk", ttfc("raw"), "ms"),
+    ]
+    if missing:
+        rows.append(
+            Row(bench, f"{sdk_label}: throughput", goal=">= 0.9", note=f"not available: {missing}")
+        )
+        rows.append(
+            Row(bench, f"{sdk_label}: time to first chunk", note=f"not available: {missing}")
+        )
+    else:
+        rows.append(
+            Row(
+                bench,
+                f"{sdk_label}: throughput",
+                tput("sdk"),
+                "chunks/s",
+                ratio(tput("sdk"), tput("raw")),
+                "raw",
+                ">= 0.9",
+            )
+        )
+        rows.append(
+            Row(
+                bench,
+                f"{sdk_label}: time to first chunk",
+                ttfc("sdk"),
+                "ms",
+                ratio(ttfc("sdk"), ttfc("raw")),
+                "raw",
+            )
+        )
+    return rows
+
+
+def bench_stream(args: argparse.Namespace) -> list[Row]:
+    n = args.tokens
+    reps = args.reps
+    rows: list[Row] = []
+    with floor_server("ws", str(n)) as port:
+        base = f"http://127.0.0.1:{port}"
+        url = f"ws://127.0.0.1:{port}/v1/stream"
+
+        # sync: websockets.sync client vs ClaudeClient.stream()
+        res: dict[str, list[tuple[float, float]]] = {"raw": [], "sdk": []}
+        sides: dict[str, Callable[[], float]] = {
+            "raw": lambda: res["raw"].append(_raw_ws_sync(url, n)) or 0.0,
+        }
+        missing = None
+        client = None
+        try:
+            client = _sdk.sync_client(base, API_KEY)
+            _sdk.check_stream(client)
+            sides["sdk"] = lambda: res["sdk"].append(_sdk_stream_sync(client, n)) or 0.0
+        except NotAvailable as e:
+            missing = str(e)
+        if args.profile == "stream-sync" and "sdk" in sides:
+            profile_to("stream-sync", sides["sdk"])
+        interleave(sides, reps=reps, warmup=1)
+        for k in res:
+            del res[k][:1]  # interleave's warm-up rep appended too: drop it
+        if client is not None:
+            client.close()
+        rows += _stream_rows(
+            "3 stream, sync", "raw websockets.sync loop", "ClaudeClient.stream()", res, n, missing
+        )
+
+        # async
+        rows += asyncio.run(_bench_stream_async(base, url, n, reps))
+    return rows
+
+
+async def _bench_stream_async(base: str, url: str, n: int, reps: int) -> list[Row]:
+    res: dict[str, list[tuple[float, float]]] = {"raw": [], "sdk": []}
+
+    async def raw() -> float:
+        res["raw"].append(await _raw_ws_async(url, n))
+        return 0.0
+
+    sides: dict[str, Callable[[], Any]] = {"raw": raw}
+    missing = None
+    client = None
+    try:
+        client = _sdk.async_client(base, API_KEY)
+        _sdk.check_stream(client)
+
+        async def sdk() -> float:
+            res["sdk"].append(await _sdk_stream_async(client, n))
+            return 0.0
+
+        sides["sdk"] = sdk
+    except NotAvailable as e:
+        missing = str(e)
+    await ainterleave(sides, reps=reps, warmup=1)
+    for k in res:
+        del res[k][:1]
+    if client is not None:
+        r = client.close()
+        if asyncio.iscoroutine(r):
+            await r
+    return _stream_rows(
+        "3 stream, async",
+        "raw websockets.asyncio loop",
+        "AsyncClaudeClient.stream()",
+        res,
+        n,
+        missing,
+    )
+
+
+# ----------------------------------------------------------------------------- 5. memory
+
+MEM_ITEMS = 10_000
+
+
+def batch_body(n: int) -> bytes:
+    """A realistic /v1/batch 200 body with n results (a few failed), deterministic."""
+    rnd = random.Random(7)
+    words = [
+        "the",
+        "of",
+        "and",
+        "to",
+        "in",
+        "is",
+        "that",
+        "for",
+        "it",
+        "as",
+        "with",
+        "was",
+        "on",
+        "be",
+        "by",
+        "this",
+        "are",
+        "from",
+        "or",
+        "have",
+    ]
+    words += [
+        "function",
+        "return",
+        "value",
+        "class",
+        "module",
+        "import",
+        "error",
+        "test",
+        "data",
+        "file",
+        "python",
+        "list",
+    ]
+    results = []
+    total_tokens = 0
+    total_cost = 0.0
+    failed = 0
+    for i in range(n):
+        prompt = f"Question {i}: " + " ".join(rnd.choice(words) for _ in range(rnd.randint(5, 20)))
+        if i % 97 == 13:
+            failed += 1
+            results.append(
+                {
+                    "id": f"p-{i}",
+                    "prompt": prompt,
+                    "status": "failed",
+                    "content": None,
+                    "usage": None,
+                    "cost": None,
+                    "error": "Upstream API error (overloaded): please retry",
+                }
+            )
+            continue
+        content = " ".join(rnd.choice(words) for _ in range(rnd.randint(20, 80)))
+        inp = len(prompt.split()) + 3
+        out = len(content.split())
+        cost = round(inp * 0.25e-6 + out * 1.25e-6, 8)
+        total_tokens += inp + out
+        total_cost += cost
+        results.append(
+            {
+                "id": f"p-{i}",
+                "prompt": prompt,
+                "status": "completed",
+                "content": content,
+                "usage": {"input_tokens": inp, "output_tokens": out, "total_tokens": inp + out},
+                "cost": cost,
+                "error": None,
+            }
+        )
+    body = {
+        "total": n,
+        "completed": n - failed,
+        "failed": failed,
+        "results": results,
+        "total_cost": round(total_cost, 8),
+        "total_tokens": total_tokens,
+    }
+    return json.dumps(body).encode()
+
+
+def _mem_child(mode: str, path: Path) -> dict[str, Any]:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join([str(HERE), env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
+    proc = subprocess.run(
+        [sys.executable, str(HERE / "_mem_child.py"), mode, str(path)],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=str(ROOT),
+    )
+    if proc.returncode != 0:
+        raise RuntimeError(f"memory child {mode} failed: {proc.stderr[-1500:]}")
+    return json.loads(proc.stdout)  # type: ignore[no-any-return]
+
+
+def bench_memory(args: argparse.Namespace) -> list[Row]:
+    n = args.mem_items
+    bench = "5 memory"
+    tmp = PROFILES / "batch_body.json"
+    tmp.parent.mkdir(exist_ok=True)
+    body = batch_body(n)
+    tmp.write_bytes(body)
+    info: dict[str, list[dict[str, Any]]] = {}
+
+    def side(mode: str) -> Callable[[], float]:
+        def run() -> float:
+            r = _mem_child(mode, tmp)
+            info.setdefault(mode, []).append(r)
+            return float(r["peak_delta_kib"]) / 1024
+
+        return run
+
+    sides = {"json.loads": side("json.loads"), "generated": side("generated")}
+    missing = None
+    if _sdk.batch_parser() is None:
+        missing = "no batch-response parser in claude_client._models yet (issue 4)"
+    else:
+        sides["sdk"] = side("sdk")
+    figs = interleave(sides, reps=args.reps, warmup=0)
+    mib = f"{len(body) / 2**20:.1f} MiB body"
+    rows = [
+        Row(
+            bench,
+            "json.loads(body): peak RSS added",
+            figs["json.loads"],
+            "MiB",
+            note=mib,
+            extra={"children": info["json.loads"]},
+        )
+    ]
+    sdk_label = "SDK batch parse (as client.batch() returns it)"
+    if missing:
+        rows.append(Row(bench, sdk_label, goal="<= 3", note=f"not available: {missing}"))
+    else:
+        rows.append(
+            Row(
+                bench,
+                sdk_label,
+                figs["sdk"],
+                "MiB",
+                ratio(figs["sdk"], figs["json.loads"]),
+                "json.loads",
+                "<= 3",
+                extra={"children": info["sdk"]},
+            )
+        )
+    rows.append(
+        Row(
+            bench,
+            "generated BatchResponse.from_dict(json.loads(body))",
+            figs["generated"],
+            "MiB",
+            ratio(figs["generated"], figs["json.loads"]),
+            "json.loads",
+            extra={"children": info["generated"]},
+        )
+    )
+    return rows
+
+
+# ------------------------------------------------------------------------------ 4. batch
+
+BATCH_PROMPTS = 500
+BATCH_LATENCY = 0.020
+BATCH_CONCURRENCY = 8
+
+
+def bench_batch(args: argparse.Namespace) -> list[Row]:
+    n = args.batch_prompts
+    ideal = n / BATCH_CONCURRENCY * BATCH_LATENCY
+    bench = "4 batch"
+    try:
+        try:
+            from claude_client import testing
+        except Exception as e:
+            raise NotAvailable(f"claude_client.testing import failed: {e!r} (issue 3)") from e
+        if not hasattr(testing, "serve"):
+            raise NotAvailable("claude_client.testing.serve() does not exist yet (issue 3)")
+        _sdk.sync_client  # noqa: B018
+        _sdk._facade()
+    except NotAvailable as e:
+        return [
+            Row(bench, "ClaudeClient.batch()", goal="<= 1.25", note=f"not available: {e}"),
+            Row(bench, f"{n} sequential ClaudeClient.complete()", note=f"not available: {e}"),
+        ]
+    prompts = [f"Batch prompt number {i}: say something short" for i in range(n)]
+    with testing.serve() as fake:
+        fake.latency(BATCH_LATENCY)
+        fake.set_batch_concurrency(BATCH_CONCURRENCY)
+        client = _sdk.sync_client(fake.base_url, fake.api_key, timeout=300)
+        raw = httpx.Client(
+            base_url=fake.base_url, timeout=300, headers={"Authorization": f"Bearer {fake.api_key}"}
+        )
+
+        def sdk_batch() -> None:
+            res = client.batch(prompts, model=MODEL)
+            assert res.total == n and res.completed == n, (res.total, res.completed)
+
+        def raw_batch() -> None:
+            body = {"prompts": [{"prompt": p} for p in prompts], "model": MODEL}
+            r = raw.post("/v1/batch", json=body)
+            r.raise_for_status()
+            assert r.json()["completed"] == n
+
+        def sequential() -> None:
+            for p in prompts:
+                client.complete(p, model=MODEL)
+
+        # warm-up by hand: a full sequential rep would cost ~10 s for nothing
+        client.batch(prompts[:16], model=MODEL)
+        for p in prompts[:16]:
+            client.complete(p, model=MODEL)
+        raw.post(
+            "/v1/batch", json={"prompts": [{"prompt": p} for p in prompts[:16]], "model": MODEL}
+        )
+        sides = {"sdk": timed(sdk_batch), "raw": timed(raw_batch)}
+        if not args.quick:
+            sides["seq"] = timed(sequential)
+        if args.profile == "batch":
+            profile_to("batch", sides["sdk"])
+        figs = interleave(sides, reps=args.reps, warmup=0)
+        client.close()
+        raw.close()
+    ideal_fig = Figure([ideal] * len(figs["sdk"].samples))
+    rows = [
+        Row(
+            bench,
+            "raw httpx: one POST /v1/batch with all prompts",
+            figs["raw"],
+            "s",
+            ratio(figs["raw"], ideal_fig),
+            "ideal",
+        ),
+        Row(
+            bench,
+            "ClaudeClient.batch()",
+            figs["sdk"],
+            "s",
+            ratio(figs["sdk"], ideal_fig),
+            "ideal",
+            "<= 1.25",
+        ),
+    ]
+    if "seq" in figs:
+        rows.append(
+            Row(
+                bench,
+                f"{n} sequential ClaudeClient.complete()",
+                figs["seq"],
+                "s",
+                ratio(figs["seq"], figs["sdk"]),
+                "batch()",
+            )
+        )
+    else:
+        rows.append(
+            Row(
+                bench,
+                f"{n} sequential ClaudeClient.complete()",
+                note="not available: skipped by --quick",
+            )
+        )
+    return rows
+
+
+# ------------------------------------------------------------------------------ driver
+
+
+def profile_to(name: str, fn: Callable[[], float]) -> None:
+    """Profile one rep of fn into benchmarks/profiles/<name>.prof and print the top."""
+    import pstats
+
+    PROFILES.mkdir(exist_ok=True)
+    prof = cProfile.Profile()
+    prof.runcall(fn)
+    path = PROFILES / f"{name}.prof"
+    prof.dump_stats(str(path))
+    print(f"\n--- cProfile of one rep of {name} -> {path}", file=sys.stderr)
+    pstats.Stats(prof, stream=sys.stderr).sort_stats("tottime").print_stats(25)
+
+
+def legend(args: argparse.Namespace) -> str:
+    n_b, conc, lat = args.batch_prompts, BATCH_CONCURRENCY, BATCH_LATENCY * 1000
+    ideal = n_b / conc * lat / 1000
+    return "\n".join(
+        [
+            f"1: {args.calls:,} sequential calls per rep against a loopback server answering a "
+            "canned chat body instantly (asyncio, own process); same server for every side.",
+            "2: `python -X importtime -c 'import M'` cumulative, "
+            f"{args.import_reps} fresh processes per side.",
+            f"3: one connection + one chat per rep, {args.tokens:,} small token frames then done, "
+            "from a loopback server sending pre-encoded frames; "
+            "throughput = frames / (connect .. done).",
+            f"4: {n_b} prompts, fake service with {lat:.0f} ms latency per item and {conc} items "
+            f"at a time; ideal = {n_b}/{conc} x {lat:.0f} ms = {ideal:.3f} s.",
+            f"5: peak RSS added by parsing a {args.mem_items:,}-result /v1/batch body "
+            "(high-water mark reset after imports and reading the bytes), fresh process per rep.",
+        ]
+    )
+
+
+def machine() -> dict[str, Any]:
+    cpu = platform.processor()
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    cpu = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    try:
+        load = os.getloadavg()
+    except OSError:
+        load = None
+    return {
+        "platform": platform.platform(),
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "python": sys.version.split()[0],
+        "implementation": platform.python_implementation(),
+        "loadavg_at_start": load,
+    }
+
+
+def versions() -> dict[str, str]:
+    out = {}
+    for dist in ("claude-code-client", "httpx", "websockets", "fastapi", "uvicorn", "attrs"):
+        try:
+            out[dist] = metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            out[dist] = "not installed"
+    try:
+        out["git"] = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=str(ROOT)
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--", "claude_client", "generated"],
+            capture_output=True,
+            text=True,
+            cwd=str(ROOT),
+        ).stdout.strip()
+        if dirty:
+            out["git"] += " (+ uncommitted changes in claude_client/ or generated/)"
+    except OSError:
+        pass
+    return out
+
+
+BENCHES: dict[str, Callable[[argparse.Namespace], list[Row]]] = {
+    "per-call": bench_per_call,
+    "import": bench_import,
+    "stream": bench_stream,
+    "batch": bench_batch,
+    "memory": bench_memory,
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    p.add_argument(
+        "--quick", action="store_true", help="smaller sizes (still >= 5 reps); not for README"
+    )
+    p.add_argument("--only", default="", help="comma list of " + ",".join(BENCHES))
+    p.add_argument("--reps", type=int, default=None)
+    p.add_argument(
+        "--profile", default="", help="per-call-sync | stream-sync | batch: cProfile one SDK rep"
+    )
+    p.add_argument("--out", default=str(HERE / "results.json"))
+    args = p.parse_args(argv)
+    args.reps = args.reps or (5 if args.quick else 7)
+    args.calls = 300 if args.quick else CALLS
+    args.tokens = 2_000 if args.quick else STREAM_TOKENS
+    args.mem_items = 2_000 if args.quick else MEM_ITEMS
+    args.batch_prompts = 96 if args.quick else BATCH_PROMPTS
+    args.import_reps = 5 if args.quick else 10
+    only = [x for x in args.only.split(",") if x] or list(BENCHES)
+
+    started = time.time()
+    rows: list[Row] = []
+    errors: list[str] = []
+    for name in only:
+        t0 = time.perf_counter()
+        print(f"running {name} ...", file=sys.stderr, flush=True)
+        try:
+            rows += BENCHES[name](args)
+        except Exception as e:
+            traceback.print_exc()
+            errors.append(f"{name}: {e!r}")
+            rows.append(not_available(name, "(whole benchmark)", f"crashed: {e!r}"[:200]))
+        print(f"  {name}: {time.perf_counter() - t0:.1f} s", file=sys.stderr, flush=True)
+
+    table = render(rows)
+    when = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    m = machine()
+    print()
+    print(
+        f"claude-code-client benchmarks, {when}; {m['cpu']}, {m['cores']} cores, "
+        f"Python {m['python']}" + ("  [--quick: sizes reduced]" if args.quick else "")
+    )
+    print(
+        f"median of {args.reps} interleaved reps after warm-up (import: {args.import_reps}); "
+        "ratios per rep, same run"
+    )
+    print(table)
+    print()
+    print(legend(args))
+    missed = [f"{r.bench} / {r.side}" for r in rows if r.status() == "MISSED"]
+    hygiene_bad = [r for r in rows if r.extra.get("imported_anyway")]
+    print()
+    print(f"goals missed: {len(missed)}" + ("" if not missed else ": " + "; ".join(missed)))
+    if hygiene_bad:
+        print(
+            "IMPORT HYGIENE FAILED: `import claude_client` imported "
+            + ", ".join(hygiene_bad[0].extra["imported_anyway"])
+        )
+    else:
+        print(
+            "import hygiene: websockets, fastapi, claude_client.testing not imported by "
+            "`import claude_client`: ok"
+            if "import" in only
+            else ""
+        )
+    print(f"total {time.time() - started:.0f} s; results -> {os.path.relpath(args.out)}")
+
+    result = {
+        "date": when,
+        "command": "make bench"
+        if not argv and len(sys.argv) == 1
+        else " ".join(["benchmarks/run.py", *sys.argv[1:]]),
+        "quick": args.quick,
+        "reps": args.reps,
+        "machine": m,
+        "versions": versions(),
+        "rows": [r.as_dict() for r in rows],
+        "table": table,
+        "errors": errors,
+        "seconds": round(time.time() - started, 1),
+    }
+    Path(args.out).write_text(json.dumps(result, indent=1) + "\n")
+    if errors or hygiene_bad:
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
