@@ -1,0 +1,287 @@
+"""asyncio streams over ``websockets.asyncio``.
+
+An abandoned stream is closed by asyncio's own async-generator finaliser: the
+stream holds its generator, the generator holds the socket, and nothing points
+back, so dropping the stream lets the event loop ``aclose()`` the generator (whose
+``finally`` closes the socket) while the loop runs, and ``asyncio.run`` closes any
+still open at its end. This module never schedules work on a loop from ``__del__``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import builtins
+import contextlib
+import json
+import math
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, Generic, Optional, Self, TypeVar
+
+from .._exceptions import AuthenticationError
+from .._retry import Deadline, backoff_delay
+from ._core import (
+    AUTO_FALLBACK_MODEL,
+    ChatAccessors,
+    ChatProtocol,
+    Protocol,
+    ResultParser,
+    StreamSettings,
+    TaskAccessors,
+    TaskProtocol,
+    close_details,
+    connect_failure,
+    logger,
+    remaining_or_none,
+    websockets_logger,
+)
+
+if TYPE_CHECKING:
+    from websockets.asyncio.client import ClientConnection
+
+T = TypeVar("T")
+
+
+class _Socket:
+    """The connection of one stream (see the module docstring for who holds it)."""
+
+    __slots__ = ("closing", "conn")
+
+    def __init__(self) -> None:
+        self.conn: Optional[ClientConnection] = None
+        self.closing = False
+
+    async def aclose(self) -> None:
+        self.closing = True
+        conn, self.conn = self.conn, None
+        if conn is None:
+            return
+        try:
+            await conn.close()
+        except Exception:  # pragma: no cover - closing never hides the caller's error
+            logger.debug("stream: error while closing the socket", exc_info=True)
+        logger.debug("stream: socket closed (close code %s)", conn.close_code)
+
+
+async def _connect(settings: StreamSettings, deadline: Deadline, protocol: Protocol[Any]) -> Any:
+    from websockets.asyncio.client import connect
+
+    extra_headers, user_agent = settings.handshake_headers()
+    options: dict[str, Any] = {}
+    if user_agent is not None:
+        options["user_agent_header"] = user_agent
+    attempt = 0
+    while True:
+        remaining = deadline.remaining()
+        if remaining <= 0:
+            raise protocol.deadline_passed(settings.timeout)
+        logger.debug("stream: connecting to %s (attempt %d)", settings.ws_url, attempt + 1)
+        try:
+            return await connect(
+                settings.ws_url,
+                additional_headers=extra_headers,
+                open_timeout=min(settings.connect_timeout, remaining),
+                close_timeout=settings.close_timeout,
+                logger=websockets_logger(),
+                **options,
+            )
+        except Exception as exc:
+            error, retryable = connect_failure(exc, settings.ws_url)
+            delay = backoff_delay(attempt, retry_after=error.retry_after)
+            if not retryable or attempt >= settings.max_retries or not deadline.can_fit(delay):
+                logger.debug("stream: connecting failed, not retrying: %s", error.message)
+                raise error from exc
+            logger.debug(
+                "stream: connecting failed (%s), retry %d in %.2f s",
+                error.message,
+                attempt + 1,
+                delay,
+            )
+            await settings.async_sleep(delay)
+            attempt += 1
+
+
+async def _run(
+    settings: StreamSettings,
+    protocol: Protocol[T],
+    sock: _Socket,
+    before_connect: Optional[Callable[[Deadline], Awaitable[None]]] = None,
+) -> AsyncGenerator[T, None]:
+    from websockets.exceptions import ConnectionClosed
+
+    deadline = Deadline(settings.timeout)
+    try:
+        if before_connect is not None:
+            await before_connect(deadline)
+        conn = await _connect(settings, deadline, protocol)
+        sock.conn = conn
+        if sock.closing:  # aclose() ran while we were connecting
+            await sock.aclose()
+            return
+        request = protocol.request(settings.api_key)
+        logger.debug("stream: sending a %s request", protocol.kind)
+        try:
+            await conn.send(json.dumps(request))
+        except ConnectionClosed as exc:
+            if sock.closing:
+                return
+            raise protocol.interrupted(*close_details(exc)) from None
+        del request  # it may hold the key; keep it out of any later traceback
+        idle = protocol.idle_timeout(settings)
+        while not protocol.finished:
+            remaining = deadline.remaining()
+            if remaining <= 0:
+                raise protocol.deadline_passed(settings.timeout)
+            wait = remaining if idle is None else min(idle, remaining)
+            try:
+                async with asyncio.timeout(None if math.isinf(wait) else wait):
+                    raw = await conn.recv()
+            except builtins.TimeoutError:
+                if idle is not None and idle < deadline.remaining():
+                    raise protocol.idle_timed_out(idle) from None
+                raise protocol.deadline_passed(settings.timeout) from None
+            except ConnectionClosed as exc:
+                if sock.closing:
+                    return
+                raise protocol.interrupted(*close_details(exc)) from None
+            items = list(protocol.handle(raw))
+            if protocol.finished:
+                await sock.aclose()
+                logger.debug("stream: %s finished after %d frames", protocol.kind, protocol.frames)
+            for item in items:
+                yield item
+    finally:
+        await sock.aclose()
+
+
+class _AsyncStream(Generic[T]):
+    """An async iterator over one request's stream; the socket opens on the first item."""
+
+    _protocol: Protocol[T]
+
+    def __init__(self, settings: StreamSettings, protocol: Protocol[T]) -> None:
+        self._settings = settings
+        self._protocol = protocol
+        self._sock = _Socket()
+        self._gen: Optional[AsyncGenerator[T, None]] = None
+
+    def _before_connect(self) -> Optional[Callable[[Deadline], Awaitable[None]]]:
+        return None
+
+    def __aiter__(self) -> AsyncIterator[T]:
+        return self
+
+    async def __anext__(self) -> T:
+        if self._gen is None:
+            if self._sock.closing:
+                raise StopAsyncIteration
+            self._gen = _run(self._settings, self._protocol, self._sock, self._before_connect())
+        return await self._gen.__anext__()
+
+    async def aclose(self) -> None:
+        """Close the socket (idempotent)."""
+        await self._sock.aclose()
+        gen = self._gen
+        if gen is not None:
+            # being iterated by another task: it stops on the closed socket
+            with contextlib.suppress(RuntimeError):
+                await gen.aclose()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: Optional[type[BaseException]],
+        exc: Optional[BaseException],
+        tb: Optional[TracebackType],
+    ) -> None:
+        await self.aclose()
+
+    @property
+    def finished(self) -> bool:
+        """Whether the final frame arrived."""
+        return self._protocol.finished
+
+    def __repr__(self) -> str:
+        state = "finished" if self.finished else "closed" if self._sock.closing else "open"
+        return (
+            f"<{type(self).__name__} {self._protocol.kind} {self._settings.ws_url} "
+            f"{state}, {self._protocol.frames} frames>"
+        )
+
+
+class AsyncChatStream(ChatAccessors, _AsyncStream[str]):
+    """The asyncio twin of :class:`ChatStream`: ``async for chunk in stream``.
+
+    Also an async context manager; :meth:`aclose` closes it early. ``resolve_model``
+    is awaited (with the seconds left, or ``None``) to turn ``model="auto"`` into a
+    real model before connecting; without it ``auto`` is sent as ``sonnet``.
+    """
+
+    _protocol: ChatProtocol
+
+    def __init__(
+        self,
+        settings: StreamSettings,
+        *,
+        messages: Sequence[Mapping[str, Any]],
+        model: str = "sonnet",
+        project_id: Optional[str] = None,
+        resolve_model: Optional[Callable[[Optional[float]], Awaitable[str]]] = None,
+    ) -> None:
+        super().__init__(
+            settings, ChatProtocol(model=model, messages=messages, project_id=project_id)
+        )
+        self._resolve_model = resolve_model
+
+    def _before_connect(self) -> Optional[Callable[[Deadline], Awaitable[None]]]:
+        if self._protocol.model_requested != "auto":
+            return None
+        protocol, resolve = self._protocol, self._resolve_model
+
+        async def resolve_auto(deadline: Deadline) -> None:
+            if resolve is not None:
+                model = await resolve(remaining_or_none(deadline))
+            else:
+                model = AUTO_FALLBACK_MODEL
+            logger.debug("chat stream: model 'auto' resolved to %r", model)
+            protocol.model_requested = model
+
+        return resolve_auto
+
+
+class AsyncTaskStream(TaskAccessors, _AsyncStream[Any]):
+    """The asyncio twin of :class:`TaskStream`."""
+
+    _protocol: TaskProtocol
+
+    def __init__(
+        self,
+        settings: StreamSettings,
+        *,
+        description: str,
+        allow_tools: Sequence[str] = (),
+        allow_agents: Sequence[str] = (),
+        allow_skills: Sequence[str] = (),
+        timeout: Optional[int] = None,
+        max_cost: Optional[float] = None,
+        parse_result: Optional[ResultParser] = None,
+    ) -> None:
+        if not settings.api_key:
+            raise AuthenticationError("an API key is required to stream an agentic task")
+        super().__init__(
+            settings,
+            TaskProtocol(
+                description=description,
+                allow_tools=allow_tools,
+                allow_agents=allow_agents,
+                allow_skills=allow_skills,
+                timeout=timeout,
+                max_cost=max_cost,
+                parse_result=parse_result,
+            ),
+        )
+
+
+__all__ = ["AsyncChatStream", "AsyncTaskStream"]

@@ -1,0 +1,503 @@
+"""The I/O-free half of streaming: URL, settings, messages, frames, error mapping.
+
+Everything here is shared by the sync (``_sync.py``) and asyncio (``_async.py``)
+streams; only the socket calls differ between them. Nothing in this module
+imports ``websockets``: exceptions from it are recognised by class name and module
+so that ``import claude_client`` never pays for the library.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import builtins
+import json
+import logging
+import math
+import time
+import urllib.parse
+from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Final, Generic, Literal, Optional, TypeVar, Union
+
+from .._exceptions import (
+    APIConnectionError,
+    AuthenticationError,
+    ClaudeAPIError,
+    ResponseValidationError,
+    StreamInterruptedError,
+    TimeoutError,
+    error_from_response,
+    error_from_stream_message,
+    error_from_task_result,
+)
+from .._retry import Deadline, is_retryable_status
+
+logger = logging.getLogger("claude_client")
+
+STREAM_PATH: Final = "/v1/stream"
+SOCKET_MODELS: Final = ("haiku", "sonnet", "opus")
+# What STREAMING.md says a client without a route recommendation may send for "auto".
+AUTO_FALLBACK_MODEL: Final = "sonnet"
+# Added to an agentic task's own ``timeout`` to get the longest silence allowed
+# between ``thinking`` and ``result`` (the service is quiet while the task runs).
+TASK_IDLE_GRACE: Final = 30.0
+
+T = TypeVar("T")
+
+
+def ws_url_from_base(base_url: str) -> str:
+    """The ``/v1/stream`` URL of a service whose REST base URL is ``base_url``.
+
+    ``http`` becomes ``ws`` and ``https`` becomes ``wss``; a path prefix (a service
+    mounted under ``/claude``) is kept. Credentials, query and fragment of the base
+    URL are dropped: the key travels in the ``Authorization`` header, never in the URL.
+
+    >>> ws_url_from_base("https://api.example.com/claude/")
+    'wss://api.example.com/claude/v1/stream'
+    """
+    parts = urllib.parse.urlsplit(base_url.strip())
+    scheme = {"http": "ws", "https": "wss", "ws": "ws", "wss": "wss"}.get(parts.scheme.lower())
+    if scheme is None or not parts.hostname:
+        raise ValueError(f"base_url must be an http(s) URL with a host, got {parts.scheme!r} URL")
+    host = parts.hostname
+    if ":" in host:  # IPv6 literal
+        host = f"[{host}]"
+    netloc = host if parts.port is None else f"{host}:{parts.port}"
+    path = parts.path.rstrip("/") + STREAM_PATH
+    return urllib.parse.urlunsplit((scheme, netloc, path, "", ""))
+
+
+async def _asyncio_sleep(seconds: float) -> None:
+    await asyncio.sleep(seconds)
+
+
+@dataclass(frozen=True)
+class StreamSettings:
+    """Everything a stream needs from its client, as plain values.
+
+    Attributes:
+        ws_url: the socket URL (see :func:`ws_url_from_base`).
+        headers: sent on the handshake: ``Authorization`` and the client's default
+            headers. Never shown by ``repr``.
+        api_key: put inside agentic-task messages (the protocol requires it there).
+            Never shown by ``repr``, never logged.
+        timeout: seconds for everything: connecting (with retries) plus the whole
+            stream. ``None`` for no overall limit.
+        idle_timeout: longest silence allowed between two frames (and between the
+            request and the first frame). ``None`` for no limit.
+        connect_timeout: cap on one connection attempt (TCP + TLS + upgrade).
+        max_retries: further connection attempts after a retryable failure. Once a
+            frame has arrived nothing is retried.
+        close_timeout: how long closing waits for the service's close frame.
+        sleep / async_sleep: used between connection attempts (tests replace them).
+    """
+
+    ws_url: str
+    headers: Mapping[str, str] = field(default_factory=dict, repr=False)
+    api_key: Optional[str] = field(default=None, repr=False)
+    timeout: Optional[float] = 600.0
+    idle_timeout: Optional[float] = 60.0
+    connect_timeout: float = 10.0
+    max_retries: int = 2
+    close_timeout: float = 2.0
+    sleep: Callable[[float], None] = field(default=time.sleep, repr=False, compare=False)
+    async_sleep: Callable[[float], Awaitable[None]] = field(
+        default=_asyncio_sleep, repr=False, compare=False
+    )
+
+    def __post_init__(self) -> None:
+        if self.max_retries < 0:
+            raise ValueError("max_retries must be >= 0")
+        for name in ("timeout", "idle_timeout"):
+            value = getattr(self, name)
+            if value is not None and value <= 0:
+                raise ValueError(f"{name} must be positive or None")
+        if self.connect_timeout <= 0 or self.close_timeout <= 0:
+            raise ValueError("connect_timeout and close_timeout must be positive")
+
+    @classmethod
+    def from_client(
+        cls,
+        *,
+        base_url: str,
+        api_key: Optional[str],
+        default_headers: Optional[Mapping[str, str]] = None,
+        **options: Any,
+    ) -> StreamSettings:
+        """Settings from what a client knows: base URL, key, default headers, options.
+
+        ``options`` are the other fields (``timeout``, ``idle_timeout``, ``max_retries`` ...).
+        The ``Authorization: Bearer <key>`` header is added when there is a key.
+        """
+        headers = dict(default_headers or {})
+        if api_key:
+            for name in [n for n in headers if n.lower() == "authorization"]:
+                del headers[name]
+            headers["Authorization"] = f"Bearer {api_key}"
+        return cls(ws_url=ws_url_from_base(base_url), headers=headers, api_key=api_key, **options)
+
+    def with_timeout(self, timeout: Optional[float]) -> StreamSettings:
+        """A copy with another overall ``timeout`` (a per-call override)."""
+        import dataclasses
+
+        return dataclasses.replace(self, timeout=timeout)
+
+    def handshake_headers(self) -> tuple[list[tuple[str, str]], Optional[str]]:
+        """(headers for ``additional_headers``, ``User-Agent`` value or ``None``)."""
+        extra: list[tuple[str, str]] = []
+        user_agent: Optional[str] = None
+        for name, value in self.headers.items():
+            if name.lower() == "user-agent":
+                user_agent = value
+            else:
+                extra.append((name, value))
+        return extra, user_agent
+
+
+# --------------------------------------------------------------------------- results
+
+
+@dataclass(frozen=True)
+class Usage:
+    """Token counts of a finished chat stream (from its ``done`` frame)."""
+
+    input_tokens: int = 0
+    output_tokens: int = 0
+    total_tokens: int = 0
+
+    def __getitem__(self, key: str) -> int:
+        if key not in ("input_tokens", "output_tokens", "total_tokens"):
+            raise KeyError(key)
+        value: int = getattr(self, key)
+        return value
+
+    def to_dict(self) -> dict[str, int]:
+        return {
+            "input_tokens": self.input_tokens,
+            "output_tokens": self.output_tokens,
+            "total_tokens": self.total_tokens,
+        }
+
+
+@dataclass(frozen=True)
+class ThinkingEvent:
+    """A ``thinking`` frame of an agentic task stream (progress, not a result)."""
+
+    content: str
+    type: Literal["thinking"] = "thinking"
+
+
+def _int(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return 0
+    return int(value)
+
+
+def parse_usage(raw: Any) -> Usage:
+    if not isinstance(raw, Mapping):
+        return Usage()
+    inp, out = _int(raw.get("input_tokens")), _int(raw.get("output_tokens"))
+    total = raw.get("total_tokens")
+    return Usage(inp, out, _int(total) if total is not None else inp + out)
+
+
+# --------------------------------------------------------------------------- frames
+
+
+def decode_frame(raw: Union[str, bytes]) -> dict[str, Any]:
+    """One service frame as a dict; anything else is a :class:`ResponseValidationError`."""
+    if isinstance(raw, bytes):
+        raw = raw.decode("utf-8", errors="replace")
+    try:
+        frame = json.loads(raw)
+    except ValueError:
+        raise ResponseValidationError(
+            f"stream frame is not JSON: {' '.join(raw.split())[:120]!r}"
+        ) from None
+    if not isinstance(frame, dict):
+        raise ResponseValidationError(f"stream frame is not a JSON object: {type(frame).__name__}")
+    return frame
+
+
+class Protocol(Generic[T]):
+    """What one kind of request sends and how it reads its frames (no I/O)."""
+
+    kind: str = ""
+
+    def __init__(self) -> None:
+        self.frames = 0
+        self.finished = False
+        self.content_parts: list[str] = []
+
+    @property
+    def content(self) -> str:
+        return "".join(self.content_parts)
+
+    def request(self, api_key: Optional[str]) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def idle_timeout(self, settings: StreamSettings) -> Optional[float]:
+        return settings.idle_timeout
+
+    def handle(self, raw: Union[str, bytes]) -> Iterator[T]:
+        """Items a frame yields to the caller; raises the error an error frame stands for."""
+        frame = decode_frame(raw)
+        self.frames += 1
+        kind = frame.get("type")
+        if kind == "error":
+            self.finished = True
+            error = frame.get("error")
+            text = error if isinstance(error, str) and error else "error frame without a message"
+            logger.debug("stream %s: error frame after %d frames", self.kind, self.frames)
+            raise error_from_stream_message(text)
+        yield from self._handle(str(kind), frame)
+
+    def _handle(self, kind: str, frame: dict[str, Any]) -> Iterator[T]:
+        raise NotImplementedError
+
+    # ------------------------------------------------------------------ failures
+
+    def interrupted(self, code: Optional[int], reason: str) -> StreamInterruptedError:
+        what = "before its final frame"
+        if code is None or code == 1006:
+            how = "the connection dropped (no close frame, code 1006)"
+        else:
+            how = f"the service closed the socket (code {code}{', ' + reason if reason else ''})"
+        partial = self.content
+        got = f"; {len(partial)} characters received" if partial else ""
+        return StreamInterruptedError(
+            f"{self.kind} stream ended {what}: {how}{got}", partial_content=partial
+        )
+
+    def idle_timed_out(self, seconds: float) -> TimeoutError:
+        return TimeoutError(
+            f"{self.kind} stream: no frame from the service for {seconds:g} s "
+            f"(idle timeout; {self.frames} frames received)"
+        )
+
+    def deadline_passed(self, timeout: Optional[float]) -> TimeoutError:
+        return TimeoutError(
+            f"{self.kind} stream did not finish within its timeout of {timeout:g} s "
+            f"({self.frames} frames received)"
+        )
+
+
+class ChatProtocol(Protocol[str]):
+    """``{"type": "chat"}``: ``token`` frames, then ``done`` (or ``error``)."""
+
+    kind = "chat"
+
+    def __init__(
+        self, *, model: str, messages: Sequence[Mapping[str, Any]], project_id: Optional[str]
+    ) -> None:
+        super().__init__()
+        self.model_requested = model
+        self.messages = [dict(m) for m in messages]
+        self.project_id = project_id
+        self.usage: Optional[Usage] = None
+        self.cost: Optional[float] = None
+        self.model: Optional[str] = None
+
+    def request(self, api_key: Optional[str]) -> dict[str, Any]:
+        message: dict[str, Any] = {
+            "type": "chat",
+            "model": self.model_requested,
+            "messages": self.messages,
+        }
+        if self.project_id is not None:
+            message["project_id"] = self.project_id
+        return message
+
+    def _handle(self, kind: str, frame: dict[str, Any]) -> Iterator[str]:
+        if kind == "token":
+            text = frame.get("content")
+            if isinstance(text, str) and text:
+                self.content_parts.append(text)
+                yield text
+        elif kind == "done":
+            self.finished = True
+            self.usage = parse_usage(frame.get("usage"))
+            cost = frame.get("cost")
+            self.cost = float(cost) if isinstance(cost, (int, float)) else None
+            model = frame.get("model")
+            self.model = model if isinstance(model, str) else self.model_requested
+            if not self.content_parts:
+                # STREAMING.md's known defect: `done` with no token frames.
+                logger.debug("chat stream: done without any token frame (known service defect)")
+        else:
+            logger.debug("chat stream: ignoring a frame of type %r", kind)
+
+
+ResultParser = Callable[[dict[str, Any]], Any]
+
+
+class TaskProtocol(Protocol[Any]):
+    """``{"type": "agentic_task"}``: ``thinking``, then ``result`` (or ``error``)."""
+
+    kind = "agentic task"
+
+    def __init__(
+        self,
+        *,
+        description: str,
+        allow_tools: Sequence[str],
+        allow_agents: Sequence[str],
+        allow_skills: Sequence[str],
+        timeout: Optional[int],
+        max_cost: Optional[float],
+        parse_result: Optional[ResultParser] = None,
+    ) -> None:
+        super().__init__()
+        self.fields: dict[str, Any] = {
+            "description": description,
+            "allow_tools": list(allow_tools),
+            "allow_agents": list(allow_agents),
+            "allow_skills": list(allow_skills),
+        }
+        if timeout is not None:
+            self.fields["timeout"] = timeout
+        if max_cost is not None:
+            self.fields["max_cost"] = max_cost
+        self.task_timeout = timeout
+        self.parse_result = parse_result
+        self.result: Any = None
+
+    def request(self, api_key: Optional[str]) -> dict[str, Any]:
+        if not api_key:
+            raise AuthenticationError("an API key is required to stream an agentic task")
+        return {"type": "agentic_task", "api_key": api_key, **self.fields}
+
+    def idle_timeout(self, settings: StreamSettings) -> Optional[float]:
+        # The service is silent while the task runs: allow the task its own timeout.
+        if settings.idle_timeout is None:
+            return None
+        run = float(self.task_timeout if self.task_timeout is not None else 300)
+        return max(settings.idle_timeout, run + TASK_IDLE_GRACE)
+
+    def _handle(self, kind: str, frame: dict[str, Any]) -> Iterator[Any]:
+        if kind == "thinking":
+            text = frame.get("content")
+            yield ThinkingEvent(text if isinstance(text, str) else "")
+        elif kind == "result":
+            self.finished = True
+            body = {k: v for k, v in frame.items() if k != "type"}
+            result = self.parse_result(body) if self.parse_result is not None else body
+            self.result = result
+            error = error_from_task_result(result)
+            if error is not None:
+                raise error
+            yield result
+        else:
+            logger.debug("agentic task stream: ignoring a frame of type %r", kind)
+
+
+# --------------------------------------------------------------------------- connecting
+
+
+def _is_ws_exception(exc: BaseException, name: str) -> bool:
+    return any(
+        cls.__name__ == name and cls.__module__.startswith("websockets")
+        for cls in type(exc).__mro__
+    )
+
+
+def connect_failure(exc: BaseException, ws_url: str) -> tuple[ClaudeAPIError, bool]:
+    """(our exception, worth retrying) for an exception raised while opening the socket."""
+    where = urllib.parse.urlsplit(ws_url)._replace(query="", fragment="").geturl()
+    if _is_ws_exception(exc, "InvalidStatus"):
+        response = getattr(exc, "response", None)
+        status = int(getattr(response, "status_code", 0) or 0)
+        headers = getattr(response, "headers", None) or {}
+        body = getattr(response, "body", None) or b""
+        error = error_from_response(
+            status, dict(headers.items()), bytes(body), method="GET", path=STREAM_PATH
+        )
+        if error.message.startswith("HTTP "):
+            error.message = f"the service refused the WebSocket upgrade: {error.message}"
+        detail = error.body.get("detail") if isinstance(error.body, Mapping) else None
+        # Nothing has been sent on a socket that was never opened, so even a task
+        # stream may retry like an ordinary call: the task cannot have started.
+        retryable = is_retryable_status(status, detail, task=False, retry_after=error.retry_after)
+        return error, retryable
+    if isinstance(exc, builtins.TimeoutError):
+        return TimeoutError(f"timed out opening {where}"), True
+    if _is_ws_exception(exc, "InvalidURI"):
+        return APIConnectionError(f"invalid WebSocket URL {where}: {exc}"), False
+    if _is_ws_exception(exc, "InvalidMessage") or isinstance(exc, (OSError, EOFError)):
+        return APIConnectionError(f"could not open {where}: {exc}"), True
+    if _is_ws_exception(exc, "InvalidHandshake"):
+        return APIConnectionError(f"{where} did not accept a WebSocket: {exc}"), False
+    return APIConnectionError(f"could not open {where}: {type(exc).__name__}: {exc}"), False
+
+
+class QuietLogger(logging.LoggerAdapter):  # type: ignore[type-arg]
+    """The logger handed to ``websockets``: warnings and errors only.
+
+    ``websockets`` logs the handshake headers (``Authorization``) and every frame
+    (an agentic task carries ``api_key``) at DEBUG. Reporting DEBUG as disabled
+    turns those records off at their source, whatever the application's log level.
+    """
+
+    def isEnabledFor(self, level: int) -> bool:
+        return level > logging.DEBUG and self.logger.isEnabledFor(level)
+
+
+def websockets_logger() -> QuietLogger:
+    return QuietLogger(logging.getLogger("claude_client.websockets"), {})
+
+
+def close_details(exc: BaseException) -> tuple[Optional[int], str]:
+    """(close code, reason) of a ``websockets.exceptions.ConnectionClosed``."""
+    frame = getattr(exc, "rcvd", None)  # None: no close frame came (1006)
+    if frame is None:
+        return None, ""
+    return getattr(frame, "code", None), str(getattr(frame, "reason", "") or "")
+
+
+def remaining_or_none(deadline: Deadline) -> Optional[float]:
+    """Seconds left as a timeout value (``None`` without a deadline)."""
+    remaining = deadline.remaining()
+    return None if math.isinf(remaining) else remaining
+
+
+# --------------------------------------------------------------------------- accessors
+
+
+class ChatAccessors:
+    """What a chat stream exposes (sync and async alike)."""
+
+    _protocol: ChatProtocol
+
+    @property
+    def content(self) -> str:
+        """The text received so far (the whole answer once the stream finished)."""
+        return self._protocol.content
+
+    @property
+    def usage(self) -> Optional[Usage]:
+        """Token counts from the ``done`` frame (``None`` until it arrived)."""
+        return self._protocol.usage
+
+    @property
+    def cost(self) -> Optional[float]:
+        """Cost in USD from the ``done`` frame (``None`` until it arrived)."""
+        return self._protocol.cost
+
+    @property
+    def model(self) -> Optional[str]:
+        """The model that answered, from the ``done`` frame (``None`` until it arrived)."""
+        return self._protocol.model
+
+
+class TaskAccessors:
+    """What a task stream exposes (sync and async alike)."""
+
+    _protocol: TaskProtocol
+
+    @property
+    def result(self) -> Any:
+        """The task result once the ``result`` frame arrived (else ``None``).
+
+        Also set when the task did not complete (the exception raised carries it too).
+        """
+        return self._protocol.result

@@ -1,0 +1,299 @@
+"""Blocking streams over ``websockets.sync`` (one thread per open socket, owned by it)."""
+
+from __future__ import annotations
+
+import builtins
+import contextlib
+import json
+import math
+import threading
+from collections.abc import Generator, Iterator, Mapping, Sequence
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, Generic, Optional, Self, TypeVar
+
+from .._exceptions import AuthenticationError
+from .._retry import Deadline, backoff_delay
+from ._core import (
+    AUTO_FALLBACK_MODEL,
+    ChatAccessors,
+    ChatProtocol,
+    Protocol,
+    ResultParser,
+    StreamSettings,
+    TaskAccessors,
+    TaskProtocol,
+    close_details,
+    connect_failure,
+    logger,
+    remaining_or_none,
+    websockets_logger,
+)
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from websockets.sync.client import ClientConnection
+
+T = TypeVar("T")
+
+
+class _Socket:
+    """The connection of one stream; closing it is idempotent and thread-safe.
+
+    Held by the stream object and by its generator, and referencing neither, so
+    dropping an abandoned stream frees the generator, whose ``finally`` closes this.
+    """
+
+    __slots__ = ("closing", "conn", "lock")
+
+    def __init__(self) -> None:
+        self.conn: Optional[ClientConnection] = None
+        self.closing = False
+        self.lock = threading.Lock()
+
+    def close(self) -> None:
+        with self.lock:
+            self.closing = True
+            conn, self.conn = self.conn, None
+        if conn is None:
+            return
+        try:
+            conn.close()
+        except Exception:  # pragma: no cover - close never matters more than the caller's error
+            logger.debug("stream: error while closing the socket", exc_info=True)
+        code = conn.close_code
+        logger.debug("stream: socket closed (close code %s)", code)
+
+
+def _connect(settings: StreamSettings, deadline: Deadline, protocol: Protocol[Any]) -> Any:
+    from websockets.sync.client import connect
+
+    extra_headers, user_agent = settings.handshake_headers()
+    options: dict[str, Any] = {}
+    if user_agent is not None:
+        options["user_agent_header"] = user_agent
+    attempt = 0
+    while True:
+        remaining = deadline.remaining()
+        if remaining <= 0:
+            raise protocol.deadline_passed(settings.timeout)
+        logger.debug("stream: connecting to %s (attempt %d)", settings.ws_url, attempt + 1)
+        try:
+            # Entering the context is how every websockets version from 13 on hands
+            # out an open connection without a deprecation warning (17.1 deprecates
+            # using `connect()`'s return value directly); we close it ourselves.
+            return connect(
+                settings.ws_url,
+                additional_headers=extra_headers,
+                open_timeout=min(settings.connect_timeout, remaining),
+                close_timeout=settings.close_timeout,
+                logger=websockets_logger(),
+                **options,
+            ).__enter__()
+        except Exception as exc:
+            error, retryable = connect_failure(exc, settings.ws_url)
+            delay = backoff_delay(attempt, retry_after=error.retry_after)
+            if not retryable or attempt >= settings.max_retries or not deadline.can_fit(delay):
+                logger.debug("stream: connecting failed, not retrying: %s", error.message)
+                raise error from exc
+            logger.debug(
+                "stream: connecting failed (%s), retry %d in %.2f s",
+                error.message,
+                attempt + 1,
+                delay,
+            )
+            settings.sleep(delay)
+            attempt += 1
+
+
+def _run(
+    settings: StreamSettings,
+    protocol: Protocol[T],
+    sock: _Socket,
+    before_connect: Optional[Callable[[Deadline], None]] = None,
+) -> Generator[T, None, None]:
+    from websockets.exceptions import ConnectionClosed
+
+    deadline = Deadline(settings.timeout)
+    try:
+        if before_connect is not None:
+            before_connect(deadline)
+        conn = _connect(settings, deadline, protocol)
+        with sock.lock:
+            closing = sock.closing
+            sock.conn = conn
+        if closing:  # close() ran while we were connecting
+            sock.close()
+            return
+        request = protocol.request(settings.api_key)
+        logger.debug("stream: sending a %s request", protocol.kind)
+        try:
+            conn.send(json.dumps(request))
+        except ConnectionClosed as exc:
+            if sock.closing:
+                return
+            raise protocol.interrupted(*close_details(exc)) from None
+        del request  # it may hold the key; keep it out of any later traceback
+        idle = protocol.idle_timeout(settings)
+        while not protocol.finished:
+            remaining = deadline.remaining()
+            if remaining <= 0:
+                raise protocol.deadline_passed(settings.timeout)
+            wait = remaining if idle is None else min(idle, remaining)
+            try:
+                raw = conn.recv(timeout=None if math.isinf(wait) else wait)
+            except builtins.TimeoutError:
+                if idle is not None and idle < deadline.remaining():
+                    raise protocol.idle_timed_out(idle) from None
+                raise protocol.deadline_passed(settings.timeout) from None
+            except ConnectionClosed as exc:
+                if sock.closing:
+                    return
+                raise protocol.interrupted(*close_details(exc)) from None
+            items = list(protocol.handle(raw))
+            if protocol.finished:
+                sock.close()
+                logger.debug("stream: %s finished after %d frames", protocol.kind, protocol.frames)
+            yield from items
+    finally:
+        sock.close()
+
+
+class _Stream(Generic[T]):
+    """An iterator over one request's stream; the socket opens on the first ``next()``."""
+
+    _protocol: Protocol[T]
+
+    def __init__(self, settings: StreamSettings, protocol: Protocol[T]) -> None:
+        self._settings = settings
+        self._protocol = protocol
+        self._sock = _Socket()
+        self._gen: Optional[Generator[T, None, None]] = None
+
+    def _before_connect(self) -> Optional[Callable[[Deadline], None]]:
+        return None
+
+    def __iter__(self) -> Iterator[T]:
+        return self
+
+    def __next__(self) -> T:
+        if self._gen is None:
+            if self._sock.closing:
+                raise StopIteration
+            self._gen = _run(self._settings, self._protocol, self._sock, self._before_connect())
+        return next(self._gen)
+
+    def close(self) -> None:
+        """Close the socket (idempotent; safe from another thread while iterating)."""
+        self._sock.close()
+        gen = self._gen
+        if gen is not None:
+            # running in another thread: it stops on the closed socket
+            with contextlib.suppress(ValueError):
+                gen.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: Optional[type[BaseException]],
+        exc: Optional[BaseException],
+        tb: Optional[TracebackType],
+    ) -> None:
+        self.close()
+
+    @property
+    def finished(self) -> bool:
+        """Whether the final frame arrived."""
+        return self._protocol.finished
+
+    def __repr__(self) -> str:
+        state = "finished" if self.finished else "closed" if self._sock.closing else "open"
+        return (
+            f"<{type(self).__name__} {self._protocol.kind} {self._settings.ws_url} "
+            f"{state}, {self._protocol.frames} frames>"
+        )
+
+
+class ChatStream(ChatAccessors, _Stream[str]):
+    """The text of a chat answer as it is produced: iterate to get ``str`` chunks.
+
+    ``for chunk in stream: print(chunk, end="")``. After the last chunk,
+    :attr:`content`, :attr:`usage`, :attr:`cost` and :attr:`model` hold the
+    ``done`` frame's data. Use it as a context manager (or call :meth:`close`) when
+    you may stop early; breaking out of a ``for`` over a temporary closes it too.
+
+    ``model="auto"`` is resolved before connecting by ``resolve_model`` (the
+    client's ``POST /v1/route`` call), or sent as ``sonnet`` without one: the socket
+    has no ``auto``.
+    """
+
+    _protocol: ChatProtocol
+
+    def __init__(
+        self,
+        settings: StreamSettings,
+        *,
+        messages: Sequence[Mapping[str, Any]],
+        model: str = "sonnet",
+        project_id: Optional[str] = None,
+        resolve_model: Optional[Callable[[Optional[float]], str]] = None,
+    ) -> None:
+        super().__init__(
+            settings, ChatProtocol(model=model, messages=messages, project_id=project_id)
+        )
+        self._resolve_model = resolve_model
+
+    def _before_connect(self) -> Optional[Callable[[Deadline], None]]:
+        if self._protocol.model_requested != "auto":
+            return None
+        protocol, resolve = self._protocol, self._resolve_model
+
+        def resolve_auto(deadline: Deadline) -> None:
+            model = resolve(remaining_or_none(deadline)) if resolve else AUTO_FALLBACK_MODEL
+            logger.debug("chat stream: model 'auto' resolved to %r", model)
+            protocol.model_requested = model
+
+        return resolve_auto
+
+
+class TaskStream(TaskAccessors, _Stream[Any]):
+    """An agentic task's events: :class:`ThinkingEvent` frames, then the task result.
+
+    The last item is the task result (``parse_result(body)``, by default the body as
+    a ``dict``), also kept in :attr:`result`. A task that did not complete raises
+    the exception ``error_from_task_result`` picks, carrying ``task_result``.
+    """
+
+    _protocol: TaskProtocol
+
+    def __init__(
+        self,
+        settings: StreamSettings,
+        *,
+        description: str,
+        allow_tools: Sequence[str] = (),
+        allow_agents: Sequence[str] = (),
+        allow_skills: Sequence[str] = (),
+        timeout: Optional[int] = None,
+        max_cost: Optional[float] = None,
+        parse_result: Optional[ResultParser] = None,
+    ) -> None:
+        if not settings.api_key:
+            raise AuthenticationError("an API key is required to stream an agentic task")
+        super().__init__(
+            settings,
+            TaskProtocol(
+                description=description,
+                allow_tools=allow_tools,
+                allow_agents=allow_agents,
+                allow_skills=allow_skills,
+                timeout=timeout,
+                max_cost=max_cost,
+                parse_result=parse_result,
+            ),
+        )
+
+
+__all__ = ["ChatStream", "TaskStream"]
