@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import threading
 import time
 from collections.abc import Callable
@@ -85,6 +86,11 @@ class ConnectionRecord:
     close_code: Optional[int] = None
 
 
+class _ServerLogger(logging.LoggerAdapter):  # type: ignore[type-arg]
+    def isEnabledFor(self, level: int) -> bool:
+        return level > logging.DEBUG and self.logger.isEnabledFor(level)
+
+
 class ScriptedServer:
     def __init__(self) -> None:
         self.loop = asyncio.new_event_loop()
@@ -144,6 +150,9 @@ class ScriptedServer:
             process_request=self._process_request,
             ping_interval=None,
             close_timeout=1,
+            # The server side of the test would log the handshake's Authorization
+            # header at DEBUG; the tests check the *client* never does.
+            logger=_ServerLogger(logging.getLogger("stream_testkit.server"), {}),
         )
         sock = next(iter(self.server.sockets))
         port: int = sock.getsockname()[1]

@@ -1,0 +1,86 @@
+"""URL derivation, settings, and the lazy import of websockets."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from claude_client._streaming import StreamSettings, ws_url_from_base
+
+
+@pytest.mark.parametrize(
+    ("base", "expected"),
+    [
+        ("http://localhost:8006", "ws://localhost:8006/v1/stream"),
+        ("http://localhost:8006/", "ws://localhost:8006/v1/stream"),
+        ("https://api.example.com", "wss://api.example.com/v1/stream"),
+        ("HTTPS://api.example.com:8443/claude/", "wss://api.example.com:8443/claude/v1/stream"),
+        ("http://10.0.0.1/a/b", "ws://10.0.0.1/a/b/v1/stream"),
+        ("http://[::1]:8006", "ws://[::1]:8006/v1/stream"),
+        ("ws://host:1", "ws://host:1/v1/stream"),
+        # Credentials, query and fragment never reach the socket URL.
+        (
+            "https://user:cc_secret@api.example.com/x?key=cc_secret#f",
+            "wss://api.example.com/x/v1/stream",
+        ),
+    ],
+)
+def test_ws_url_from_base(base: str, expected: str) -> None:
+    assert ws_url_from_base(base) == expected
+
+
+@pytest.mark.parametrize("base", ["ftp://host", "localhost:8006", "http://", ""])
+def test_ws_url_rejects_what_is_not_an_http_url(base: str) -> None:
+    with pytest.raises(ValueError):
+        ws_url_from_base(base)
+
+
+def test_from_client_builds_headers() -> None:
+    s = StreamSettings.from_client(
+        base_url="https://api.example.com",
+        api_key="cc_k",
+        default_headers={"authorization": "Bearer old", "X-Team": "a"},
+        timeout=30,
+    )
+    assert s.ws_url == "wss://api.example.com/v1/stream"
+    assert dict(s.headers) == {"X-Team": "a", "Authorization": "Bearer cc_k"}
+    assert s.api_key == "cc_k"
+    assert s.timeout == 30
+    assert s.with_timeout(5).timeout == 5
+    assert s.with_timeout(5).headers == s.headers
+
+
+def test_from_client_without_key() -> None:
+    s = StreamSettings.from_client(base_url="http://h", api_key=None)
+    assert dict(s.headers) == {}
+    assert s.api_key is None
+
+
+def test_user_agent_goes_to_its_own_header() -> None:
+    s = StreamSettings(ws_url="ws://h/v1/stream", headers={"User-Agent": "ua/1", "X-A": "b"})
+    assert s.handshake_headers() == ([("X-A", "b")], "ua/1")
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [{"max_retries": -1}, {"timeout": 0}, {"idle_timeout": -1}, {"connect_timeout": 0}],
+)
+def test_settings_reject_nonsense(bad: dict[str, float]) -> None:
+    with pytest.raises(ValueError):
+        StreamSettings(ws_url="ws://h/v1/stream", **bad)  # type: ignore[arg-type]
+
+
+def test_no_timeouts_at_all_is_allowed() -> None:
+    s = StreamSettings(ws_url="ws://h/v1/stream", timeout=None, idle_timeout=None)
+    assert s.timeout is None and s.idle_timeout is None
+
+
+def test_importing_the_package_does_not_import_websockets() -> None:
+    code = (
+        "import sys, claude_client, claude_client._streaming; "
+        "print(any(m.split('.')[0] == 'websockets' for m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
