@@ -6,6 +6,7 @@ exist (yet), so a row reads "not available: <reason>" instead of a made-up numbe
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Callable
 from typing import Any
@@ -61,9 +62,33 @@ def chat_request() -> Any:
     return ChatCompletionRequest.from_dict(CHAT_BODY)
 
 
-def check_stream(client: Any) -> None:
-    if not hasattr(client, "stream"):
-        raise NotAvailable("client.stream() does not exist yet (issue 5)")
+def stream_opener(
+    base_url: str, api_key: str, *, asynchronous: bool
+) -> tuple[str, Callable[[], Any], Any]:
+    """(label, open() -> (async) iterable of str chunks, client to close or None).
+
+    The facade's `stream()` when it exists; until then the streaming layer's own
+    chat stream class, labelled as such (the facade only builds settings for it).
+    """
+    client = None
+    with contextlib.suppress(NotAvailable):
+        client = (async_client if asynchronous else sync_client)(base_url, api_key)
+    if client is not None and hasattr(client, "stream"):
+        label = ("AsyncClaudeClient" if asynchronous else "ClaudeClient") + ".stream()"
+        return label, lambda: client.stream(PROMPT, model=MODEL), client
+    if client is not None and not asynchronous:
+        client.close()
+    try:
+        from claude_client._streaming import AsyncChatStream, ChatStream, StreamSettings
+    except ImportError as e:
+        raise NotAvailable(
+            f"no client.stream() and no claude_client._streaming (issue 5): {e}"
+        ) from e
+    settings = StreamSettings.from_client(base_url=base_url, api_key=api_key)
+    cls = AsyncChatStream if asynchronous else ChatStream
+    messages = [{"role": "user", "content": PROMPT}]
+    label = f"{cls.__name__} (no facade stream() yet)"
+    return label, lambda: cls(settings, messages=messages, model=MODEL), None
 
 
 def batch_parser() -> Callable[[bytes], Any] | None:

@@ -465,11 +465,11 @@ async def _raw_ws_async(url: str, n: int) -> tuple[float, float]:
     return first - t0, t1 - t0
 
 
-def _sdk_stream_sync(client: Any, n: int) -> tuple[float, float]:
+def _sdk_stream_sync(open_stream: Callable[[], Any], n: int) -> tuple[float, float]:
     t0 = time.perf_counter()
     first = 0.0
     count = 0
-    for _chunk in client.stream(PROMPT, model=MODEL):
+    for _chunk in open_stream():
         if not count:
             first = time.perf_counter()
         count += 1
@@ -478,11 +478,11 @@ def _sdk_stream_sync(client: Any, n: int) -> tuple[float, float]:
     return first - t0, t1 - t0
 
 
-async def _sdk_stream_async(client: Any, n: int) -> tuple[float, float]:
+async def _sdk_stream_async(open_stream: Callable[[], Any], n: int) -> tuple[float, float]:
     t0 = time.perf_counter()
     first = 0.0
     count = 0
-    async for _chunk in client.stream(PROMPT, model=MODEL):
+    async for _chunk in open_stream():
         if not count:
             first = time.perf_counter()
         count += 1
@@ -543,7 +543,7 @@ def _stream_rows(
 
 def bench_stream(args: argparse.Namespace) -> list[Row]:
     n = args.tokens
-    reps = args.reps
+    reps = args.stream_reps
     rows: list[Row] = []
     with floor_server("ws", str(n)) as port:
         base = f"http://127.0.0.1:{port}"
@@ -556,29 +556,30 @@ def bench_stream(args: argparse.Namespace) -> list[Row]:
         }
         missing = None
         client = None
+        label = "ClaudeClient.stream()"
         try:
-            client = _sdk.sync_client(base, API_KEY)
-            _sdk.check_stream(client)
-            sides["sdk"] = lambda: res["sdk"].append(_sdk_stream_sync(client, n)) or 0.0
+            label, open_stream, client = _sdk.stream_opener(base, API_KEY, asynchronous=False)
+            sides["sdk"] = lambda: res["sdk"].append(_sdk_stream_sync(open_stream, n)) or 0.0
         except NotAvailable as e:
             missing = str(e)
         if args.profile == "stream-sync" and "sdk" in sides:
             profile_to("stream-sync", sides["sdk"])
+            res["sdk"].clear()
         interleave(sides, reps=reps, warmup=1)
         for k in res:
             del res[k][:1]  # interleave's warm-up rep appended too: drop it
         if client is not None:
             client.close()
-        rows += _stream_rows(
-            "3 stream, sync", "raw websockets.sync loop", "ClaudeClient.stream()", res, n, missing
-        )
+        rows += _stream_rows("3 stream, sync", "raw websockets.sync loop", label, res, n, missing)
 
         # async
-        rows += asyncio.run(_bench_stream_async(base, url, n, reps))
+        rows += asyncio.run(_bench_stream_async(base, url, n, reps, args))
     return rows
 
 
-async def _bench_stream_async(base: str, url: str, n: int, reps: int) -> list[Row]:
+async def _bench_stream_async(
+    base: str, url: str, n: int, reps: int, args: argparse.Namespace
+) -> list[Row]:
     res: dict[str, list[tuple[float, float]]] = {"raw": [], "sdk": []}
 
     async def raw() -> float:
@@ -588,17 +589,20 @@ async def _bench_stream_async(base: str, url: str, n: int, reps: int) -> list[Ro
     sides: dict[str, Callable[[], Any]] = {"raw": raw}
     missing = None
     client = None
+    label = "AsyncClaudeClient.stream()"
     try:
-        client = _sdk.async_client(base, API_KEY)
-        _sdk.check_stream(client)
+        label, open_stream, client = _sdk.stream_opener(base, API_KEY, asynchronous=True)
 
         async def sdk() -> float:
-            res["sdk"].append(await _sdk_stream_async(client, n))
+            res["sdk"].append(await _sdk_stream_async(open_stream, n))
             return 0.0
 
         sides["sdk"] = sdk
     except NotAvailable as e:
         missing = str(e)
+    if args.profile == "stream-async" and "sdk" in sides:
+        await aprofile_to("stream-async", sides["sdk"])
+        res["sdk"].clear()
     await ainterleave(sides, reps=reps, warmup=1)
     for k in res:
         del res[k][:1]
@@ -606,14 +610,7 @@ async def _bench_stream_async(base: str, url: str, n: int, reps: int) -> list[Ro
         r = client.close()
         if asyncio.iscoroutine(r):
             await r
-    return _stream_rows(
-        "3 stream, async",
-        "raw websockets.asyncio loop",
-        "AsyncClaudeClient.stream()",
-        res,
-        n,
-        missing,
-    )
+    return _stream_rows("3 stream, async", "raw websockets.asyncio loop", label, res, n, missing)
 
 
 # ----------------------------------------------------------------------------- 5. memory
@@ -929,6 +926,21 @@ def legend(args: argparse.Namespace) -> str:
     )
 
 
+async def aprofile_to(name: str, fn: Callable[[], Any]) -> None:
+    """`profile_to` for a coroutine side (profiles the whole loop while it runs)."""
+    import pstats
+
+    PROFILES.mkdir(exist_ok=True)
+    prof = cProfile.Profile()
+    prof.enable()
+    await fn()
+    prof.disable()
+    path = PROFILES / f"{name}.prof"
+    prof.dump_stats(str(path))
+    print(f"\n--- cProfile of one rep of {name} -> {path}", file=sys.stderr)
+    pstats.Stats(prof, stream=sys.stderr).sort_stats("tottime").print_stats(25)
+
+
 def machine() -> dict[str, Any]:
     cpu = platform.processor()
     try:
@@ -996,7 +1008,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--only", default="", help="comma list of " + ",".join(BENCHES))
     p.add_argument("--reps", type=int, default=None)
     p.add_argument(
-        "--profile", default="", help="per-call-sync | stream-sync | batch: cProfile one SDK rep"
+        "--profile",
+        default="",
+        help="per-call-sync | stream-sync | stream-async | batch: cProfile one SDK rep",
     )
     p.add_argument("--out", default=str(HERE / "results.json"))
     args = p.parse_args(argv)
@@ -1006,6 +1020,7 @@ def main(argv: list[str] | None = None) -> int:
     args.mem_items = 2_000 if args.quick else MEM_ITEMS
     args.batch_prompts = 96 if args.quick else BATCH_PROMPTS
     args.import_reps = 5 if args.quick else 10
+    args.stream_reps = args.reps + 4  # a rep costs ~50 ms: buy some noise immunity
     only = [x for x in args.only.split(",") if x] or list(BENCHES)
 
     started = time.time()
@@ -1031,8 +1046,8 @@ def main(argv: list[str] | None = None) -> int:
         f"Python {m['python']}" + ("  [--quick: sizes reduced]" if args.quick else "")
     )
     print(
-        f"median of {args.reps} interleaved reps after warm-up (import: {args.import_reps}); "
-        "ratios per rep, same run"
+        f"median of {args.reps} interleaved reps after warm-up (import: {args.import_reps}, "
+        f"stream: {args.stream_reps}); ratios per rep of the same run, [min-max]"
     )
     print(table)
     print()
