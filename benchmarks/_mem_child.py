@@ -31,13 +31,23 @@ def _parser(mode: str) -> Callable[[bytes], Any]:
         from claude_code_api.models.batch_response import BatchResponse
 
         return lambda body: BatchResponse.from_dict(json.loads(body))
-    if mode == "sdk":
+    if mode in ("sdk", "sdk-read-all"):
         import _sdk  # type: ignore[import-not-found]
 
         parse = _sdk.batch_parser()
         if parse is None:
             raise SystemExit("no SDK batch parser")
-        return parse  # type: ignore[no-any-return]
+        if mode == "sdk":
+            return parse  # type: ignore[no-any-return]
+
+        def parse_and_read(body: bytes) -> Any:
+            # What a user does next: every result object, its text and its usage.
+            res = parse(body)
+            for r in res.results:
+                _ = r.content, r.usage, r.status
+            return res
+
+        return parse_and_read
     raise SystemExit(f"unknown mode {mode!r}")
 
 
