@@ -1,3 +1,96 @@
-"""claude_client: the Python SDK for the Claude Code API Service."""
+"""claude_client: the Python SDK for the Claude Code API Service.
+
+    from claude_client import ClaudeClient
+
+    with ClaudeClient() as client:          # CLAUDE_API_URL / CLAUDE_API_KEY
+        print(client.complete("Hello").content)
+
+Every failure is a :class:`ClaudeAPIError` subclass; results are typed and also
+behave as the plain dicts the service sends.
+"""
+
+from ._client import AsyncClaudeClient, ClaudeClient, ProjectKeyWarning, unwrap
+from ._exceptions import (
+    APIConnectionError,
+    AuthenticationError,
+    BudgetExceededError,
+    ClaudeAPIError,
+    ClientClosedError,
+    InvalidInputError,
+    NotFoundError,
+    PermissionDeniedError,
+    PermissionError,
+    RateLimitError,
+    ResponseValidationError,
+    ServerError,
+    StreamInterruptedError,
+    TaskFailedError,
+    TimeoutError,
+    ValidationError,
+)
+from ._models import (
+    Agent,
+    APIObject,
+    Artifact,
+    BatchResponse,
+    BatchResult,
+    Capabilities,
+    HealthStatus,
+    ModelUsage,
+    ProcessResponse,
+    ReadyStatus,
+    Response,
+    RouteRecommendation,
+    ServiceHealth,
+    Skill,
+    TaskOutput,
+    TaskResult,
+    TaskUsage,
+    Usage,
+    UsageStats,
+)
 
 __version__ = "0.1.0"
+
+__all__ = [
+    "APIConnectionError",
+    "APIObject",
+    "Agent",
+    "Artifact",
+    "AsyncClaudeClient",
+    "AuthenticationError",
+    "BatchResponse",
+    "BatchResult",
+    "BudgetExceededError",
+    "Capabilities",
+    "ClaudeAPIError",
+    "ClaudeClient",
+    "ClientClosedError",
+    "HealthStatus",
+    "InvalidInputError",
+    "ModelUsage",
+    "NotFoundError",
+    "PermissionDeniedError",
+    "PermissionError",
+    "ProcessResponse",
+    "ProjectKeyWarning",
+    "RateLimitError",
+    "ReadyStatus",
+    "Response",
+    "ResponseValidationError",
+    "RouteRecommendation",
+    "ServerError",
+    "ServiceHealth",
+    "Skill",
+    "StreamInterruptedError",
+    "TaskFailedError",
+    "TaskOutput",
+    "TaskResult",
+    "TaskUsage",
+    "TimeoutError",
+    "Usage",
+    "UsageStats",
+    "ValidationError",
+    "__version__",
+    "unwrap",
+]

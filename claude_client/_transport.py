@@ -35,7 +35,6 @@ For each request they:
 
 from __future__ import annotations
 
-import asyncio
 import contextvars
 import json
 import logging
@@ -201,8 +200,10 @@ class _Core:
             opts.service_timeout if opts.service_timeout is not None else SERVICE_TIMEOUT_DEFAULT
         )
         allowed = remaining - opts.service_timeout_margin
-        if allowed >= wanted:
-            return request  # the usual first attempt: nothing to change
+        if allowed >= wanted - 1.0:
+            # The usual first attempt (its deadline is wanted + margin): nothing to change.
+            # The 1 s slack keeps a retry's ask below ``remaining`` (margin > 1 s).
+            return request
         new_value = max(
             SERVICE_TIMEOUT_MIN, min(SERVICE_TIMEOUT_MAX, math.floor(allowed * 10) / 10)
         )
@@ -418,10 +419,14 @@ class AsyncRetryTransport(httpx.AsyncBaseTransport):
         keys: KeyRing,
         timeout: float,
         max_retries: int,
-        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        sleep: Optional[Callable[[float], Awaitable[None]]] = None,
         clock: Callable[[], float] = time.monotonic,
         rng: Callable[[], float] = random.random,
     ) -> None:
+        if sleep is None:
+            import asyncio
+
+            sleep = asyncio.sleep
         self._inner = inner if inner is not None else httpx.AsyncHTTPTransport()
         self._core = _Core(
             keys=keys, timeout=timeout, max_retries=max_retries, clock=clock, rng=rng

@@ -1,0 +1,1767 @@
+"""``ClaudeClient`` and ``AsyncClaudeClient``: the facade over the generated client.
+
+Both share :class:`_ClientBase` for configuration, input validation, request
+building, response parsing and error mapping; only the I/O differs (the
+generated endpoints' ``sync_detailed`` vs ``asyncio_detailed``). A facade call:
+
+1. validates its arguments (bad input raises :class:`InvalidInputError` naming the
+   parameter before anything is sent) and picks the key of its project;
+2. builds a :class:`~claude_client._transport.CallOptions` (one deadline for the
+   whole call, retries, extra headers, key, task policy) and sets it in a context
+   variable for the duration of the call;
+3. calls the generated endpoint, whose requests go through our retry transport
+   (auth, retries, deadline and error mapping happen there, so ``client.generated``
+   gets the same behaviour);
+4. parses the body into a typed, dict-compatible result (``_models``).
+
+Endpoint modules and generated request models are imported on first use, so
+``import claude_client`` costs little more than ``import httpx``.
+
+For the streaming layer (``_streaming``) a client exposes: ``base_url``,
+``default_headers``, ``timeout``, ``max_retries``, ``_key_for(project_id)``,
+``_auth_headers(project_id)`` (Authorization + default headers for a WebSocket
+handshake) and ``route(prompt)`` to resolve ``model="auto"``.
+"""
+
+from __future__ import annotations
+
+import importlib
+import math
+import sys
+import time
+import warnings
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from types import ModuleType
+from typing import TYPE_CHECKING, Any, Generic, Optional, TypeVar, Union, cast
+
+import httpx
+
+from ._config import ApiKey, KeyRing, resolve_base_url, resolve_max_retries, resolve_timeout
+from ._exceptions import (
+    AuthenticationError,
+    ClaudeAPIError,
+    ClientClosedError,
+    InvalidInputError,
+    PermissionError,
+    ResponseValidationError,
+    error_from_response,
+    error_from_task_result,
+)
+from ._logging import setup_from_env
+from ._models import (
+    BatchResponse,
+    Capabilities,
+    HealthStatus,
+    ProcessResponse,
+    ReadyStatus,
+    Response,
+    RouteRecommendation,
+    TaskResult,
+    UsageStats,
+    decode_json,
+    parse_batch_response,
+    parse_capabilities,
+    parse_health,
+    parse_process,
+    parse_ready,
+    parse_response,
+    parse_route,
+    parse_task_result,
+    parse_usage,
+    wrap_json,
+)
+from ._retry import Deadline
+from ._transport import _CURRENT, AsyncRetryTransport, CallOptions, RetryTransport
+
+if TYPE_CHECKING:
+    from claude_code_api.client import AuthenticatedClient
+    from claude_code_api.types import Response as GeneratedResponse
+
+__all__ = ["AsyncClaudeClient", "ClaudeClient", "ProjectKeyWarning", "unwrap"]
+
+T = TypeVar("T")
+
+MODELS = ("haiku", "sonnet", "opus")
+PERIODS = ("month", "week", "day")
+PROVIDERS = ("anthropic", "claudecode")
+MESSAGE_ROLES = ("user", "assistant", "system", "tool")
+CHAT_TIMEOUT_MAX = 300.0
+TASK_TIMEOUT_MAX = 600.0
+MAX_COST_LIMIT = 10.0
+TASK_HTTP_MARGIN = 10.0
+"""Seconds the HTTP deadline of a task exceeds its service-side ``timeout``."""
+BATCH_SERVICE_CONCURRENCY = 5
+"""About how many items of one ``/v1/batch`` request the service runs at once."""
+DEFAULT_CHUNK_SIZE = 50
+DEFAULT_MAX_CONCURRENCY = 4
+SERVICE_TIMEOUT_DEFAULT = 30.0
+_PLACEHOLDER_TOKEN = "<managed by claude_client>"
+_USER_AGENT = "claude-code-client/0.1.0"
+
+
+class ProjectKeyWarning(UserWarning):
+    """A call named a project the single API key does not belong to (billing goes to the key's)."""
+
+
+def _chat_margin(service_timeout: float) -> float:
+    """How much longer than the service's own limit the client waits for its 504."""
+    return min(5.0, 1.0 + 0.1 * service_timeout)
+
+
+# --------------------------------------------------------------------------- validation
+
+
+def _bad(param: str, message: str) -> InvalidInputError:
+    return InvalidInputError(f"{param}: {message}", param=param)
+
+
+def _text(value: Any, param: str) -> str:
+    if not isinstance(value, str):
+        raise _bad(param, f"must be a string, not {type(value).__name__}")
+    if not value.strip():
+        raise _bad(param, "must not be empty")
+    return value
+
+
+def _opt_text(value: Any, param: str) -> Optional[str]:
+    return None if value is None else _text(value, param)
+
+
+def _model(value: Any, param: str = "model") -> Optional[str]:
+    """``None`` for auto (the field is omitted so the service routes), else the model name."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        name = value.strip().lower()
+        if name == "auto":
+            return None
+        if name in MODELS:
+            return name
+    raise _bad(param, f"must be one of auto, haiku, sonnet, opus; got {value!r}")
+
+
+def _number(value: Any, param: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or math.isnan(value):
+        raise _bad(param, f"must be a number, not {type(value).__name__}")
+    return float(value)
+
+
+def _seconds(value: Any, param: str, low: float, high: float) -> float:
+    seconds = _number(value, param)
+    if not low <= seconds <= high:
+        raise _bad(param, f"must be between {low:g} and {high:g} seconds, got {value!r}")
+    return seconds
+
+
+def _call_timeout(value: Any) -> Optional[float]:
+    if value is None:
+        return None
+    seconds = _number(value, "timeout")
+    if seconds <= 0:
+        raise _bad("timeout", f"must be > 0 seconds, got {value!r}")
+    return seconds
+
+
+def _str_list(value: Any, param: str) -> Optional[list[str]]:
+    if value is None:
+        return None
+    if isinstance(value, (str, bytes)) or not isinstance(value, (list, tuple, set, frozenset)):
+        raise _bad(param, f"must be a list of strings (e.g. ['Read']), not {type(value).__name__}")
+    out = []
+    for item in value:
+        if not isinstance(item, str) or not item.strip():
+            raise _bad(param, f"every item must be a non-empty string, got {item!r}")
+        out.append(item)
+    return out
+
+
+def _headers(value: Any, param: str = "extra_headers") -> Optional[dict[str, str]]:
+    if value is None:
+        return None
+    if not isinstance(value, Mapping):
+        raise _bad(
+            param, f"must be a mapping of header names to strings, not {type(value).__name__}"
+        )
+    out: dict[str, str] = {}
+    for name, val in value.items():
+        if not isinstance(name, str) or not isinstance(val, str):
+            raise _bad(param, "header names and values must be strings")
+        if name.lower() == "authorization":
+            raise _bad(param, "must not set Authorization: pass api_key= to the client instead")
+        if any(c in name + val for c in "\r\n"):
+            raise _bad(param, f"header {name!r} contains a line break")
+        out[name] = val
+    return out
+
+
+def _project(value: Any) -> Optional[str]:
+    return _opt_text(value, "project_id")
+
+
+def _retries(value: Any) -> Optional[int]:
+    return None if value is None else resolve_max_retries(value)
+
+
+def _messages(value: Any, param: str = "messages") -> list[dict[str, Any]]:
+    if isinstance(value, (str, bytes)) or not isinstance(value, (list, tuple)):
+        raise _bad(
+            param, f"must be a list of {{'role', 'content'}} dicts, not {type(value).__name__}"
+        )
+    out = []
+    for i, msg in enumerate(value):
+        if not isinstance(msg, Mapping):
+            raise _bad(param, f"item {i} must be a dict with 'role' and 'content'")
+        role = msg.get("role")
+        if role not in MESSAGE_ROLES:
+            raise _bad(param, f"item {i} has role {role!r}; use one of {', '.join(MESSAGE_ROLES)}")
+        if "content" not in msg and "tool_calls" not in msg:
+            raise _bad(param, f"item {i} has no 'content'")
+        out.append(dict(msg))
+    return out
+
+
+def _positive_int(value: Any, param: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise _bad(param, f"must be an integer >= 1, got {value!r}")
+    return value
+
+
+# --------------------------------------------------------------------------- calls
+
+_ENDPOINTS: dict[str, ModuleType] = {}
+
+
+def _endpoint(name: str) -> Any:
+    module = _ENDPOINTS.get(name)
+    if module is None:
+        module = importlib.import_module(f"claude_code_api.api.{name}")
+        _ENDPOINTS[name] = module
+    return module
+
+
+class _Call(Generic[T]):
+    """One request a facade method wants made: endpoint, arguments, options, parser."""
+
+    __slots__ = ("endpoint", "kwargs", "options", "parse", "project", "raw_parsed", "where")
+
+    def __init__(
+        self,
+        endpoint: str,
+        kwargs: dict[str, Any],
+        options: CallOptions,
+        parse: Callable[[Any], T],
+        where: str,
+        *,
+        raw_parsed: bool = False,
+        project: Optional[str] = None,
+    ) -> None:
+        self.endpoint = endpoint
+        self.kwargs = kwargs
+        self.options = options
+        self.parse = parse
+        self.where = where
+        self.raw_parsed = raw_parsed  # the generated parser returns the JSON as is
+        self.project = project  # the project the caller asked for (warn-once check)
+
+
+def _parse_task(data: Any) -> TaskResult:
+    result = parse_task_result(data)
+    exc = error_from_task_result(result)
+    if exc is not None:
+        raise exc
+    return result
+
+
+class _BatchPlan:
+    """How a batch is split: items, chunk bounds and the per-chunk call factory."""
+
+    __slots__ = ("bounds", "items", "limit", "make_call", "on_progress", "parallel")
+
+    def __init__(
+        self,
+        items: list[dict[str, Any]],
+        bounds: list[tuple[int, int]],
+        make_call: Callable[[int], _Call[BatchResponse]],
+        parallel: bool,
+        limit: int,
+        on_progress: Optional[Callable[[int, int], Any]],
+    ) -> None:
+        self.items = items
+        self.bounds = bounds
+        self.make_call = make_call
+        self.parallel = parallel
+        self.limit = limit
+        self.on_progress = on_progress
+
+    def check_chunk(self, index: int, resp: BatchResponse) -> BatchResponse:
+        start, end = self.bounds[index]
+        if len(resp.to_dict()["results"]) != end - start:
+            raise ResponseValidationError(
+                f"POST /v1/batch answered {len(resp.to_dict()['results'])} results "
+                f"for {end - start} prompts",
+                body=None,
+            )
+        return resp
+
+    def merge(
+        self, outcomes: Sequence[Union[BatchResponse, ClaudeAPIError, None]]
+    ) -> BatchResponse:
+        results: list[Any] = []
+        total_cost = 0.0
+        total_tokens = 0
+        for (start, end), outcome in zip(self.bounds, outcomes, strict=True):
+            if isinstance(outcome, BatchResponse):
+                raw = outcome.to_dict()
+                results.extend(raw["results"])
+                total_cost += raw["total_cost"]
+                total_tokens += raw["total_tokens"]
+            else:
+                text = f"{type(outcome).__name__}: {outcome}" if outcome else "not run"
+                for item in self.items[start:end]:
+                    results.append(
+                        {
+                            "id": item.get("id"),
+                            "prompt": item["prompt"],
+                            "status": "failed",
+                            "content": None,
+                            "usage": None,
+                            "cost": None,
+                            "error": text,
+                        }
+                    )
+        completed = sum(1 for r in results if r.get("status") == "completed")
+        return BatchResponse(
+            {
+                "total": len(results),
+                "completed": completed,
+                "failed": len(results) - completed,
+                "results": results,
+                "total_cost": total_cost,
+                "total_tokens": total_tokens,
+            }
+        )
+
+
+def _chunk_fatal(exc: ClaudeAPIError) -> bool:
+    """Errors that would fail every chunk alike: raise them instead of marking items."""
+    return isinstance(exc, (AuthenticationError, PermissionError, ClientClosedError))
+
+
+def unwrap(response: GeneratedResponse[T]) -> T:
+    """Turn a generated ``Response[T]`` into ``T``, or raise the SDK's exception.
+
+    Calls made through ``client.generated`` already raise for error statuses (the
+    transport maps them); ``unwrap`` also covers responses from other clients, and
+    decodes the JSON body of routes whose generated parser returns ``None``.
+    """
+    status = int(response.status_code)
+    if status >= 400:
+        raise error_from_response(status, response.headers, response.content)
+    parsed = response.parsed
+    if parsed is None:
+        if not response.content:
+            return cast(T, None)
+        return cast(T, wrap_json(decode_json(response.content, f"HTTP {status} response")))
+    hve = sys.modules.get("claude_code_api.models.http_validation_error")
+    if hve is not None and isinstance(parsed, hve.HTTPValidationError):
+        raise error_from_response(422, response.headers, response.content)
+    return parsed
+
+
+# --------------------------------------------------------------------------- base
+
+
+class _ClientBase:
+    """Configuration, validation, request building and parsing shared by both clients."""
+
+    _generated: AuthenticatedClient
+
+    def __init__(
+        self,
+        base_url: Optional[str],
+        api_key: Optional[ApiKey],
+        timeout: Optional[float],
+        max_retries: Optional[int],
+        project_id: Optional[str],
+        default_headers: Optional[Mapping[str, str]],
+    ) -> None:
+        setup_from_env()
+        self.base_url = resolve_base_url(base_url)
+        self.timeout = resolve_timeout(timeout)
+        self.max_retries = resolve_max_retries(max_retries)
+        self.project_id = _project(project_id)
+        self._keys = KeyRing(api_key, default_project=self.project_id)
+        headers = _headers(default_headers, "default_headers") or {}
+        self._default_headers = headers
+        self._closed = False
+        self._warned_project = False
+
+    # ------------------------------------------------------------ shared with _streaming
+
+    @property
+    def default_headers(self) -> dict[str, str]:
+        """The headers sent with every request (a copy; never includes the key)."""
+        return dict(self._default_headers)
+
+    def _key_for(self, project_id: Optional[str] = None, *, required: bool = True) -> Optional[str]:
+        """The key of ``project_id`` (``None``: the client's project / single key)."""
+        return self._keys.key_for(project_id, required=required)
+
+    def _auth_headers(self, project_id: Optional[str] = None) -> dict[str, str]:
+        """Headers for a WebSocket handshake: default headers + ``Authorization``."""
+        headers = dict(self._default_headers)
+        headers.setdefault("User-Agent", _USER_AGENT)
+        key = self._key_for(project_id)
+        if key is not None:
+            headers["Authorization"] = f"Bearer {key}"
+        return headers
+
+    # ------------------------------------------------------------ plumbing
+
+    def __repr__(self) -> str:
+        state = ", closed" if self._closed else ""
+        return (
+            f"{type(self).__name__}(base_url={self.base_url!r}, project_id={self.project_id!r}, "
+            f"keys={self._keys!r}, timeout={self.timeout!r}, "
+            f"max_retries={self.max_retries!r}{state})"
+        )
+
+    def __getstate__(self) -> Any:
+        raise TypeError(f"{type(self).__name__} cannot be pickled (it holds a connection pool)")
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise ClientClosedError(f"this {type(self).__name__} is closed; create a new one")
+
+    @property
+    def generated(self) -> AuthenticatedClient:
+        """The generated ``AuthenticatedClient`` bound to this client's pool.
+
+        Its requests get this client's auth, deadline (the client ``timeout``),
+        retries, errors and logging. Use ``sync_detailed`` with a
+        :class:`ClaudeClient` and ``asyncio_detailed`` with an
+        :class:`AsyncClaudeClient`; :func:`claude_client.unwrap` turns the
+        ``Response[T]`` into ``T``.
+        """
+        self._check_open()
+        return self._generated
+
+    def _httpx_timeout(self) -> httpx.Timeout:
+        # Per-attempt limits come from each call's deadline (the transport caps them);
+        # only connecting gets its own bound.
+        connect = 10.0 if math.isinf(self.timeout) else min(10.0, self.timeout)
+        return httpx.Timeout(None, connect=connect)
+
+    def _base_headers(self) -> dict[str, str]:
+        headers = {"User-Agent": _USER_AGENT}
+        headers.update(self._default_headers)
+        return headers
+
+    def _options(
+        self,
+        *,
+        deadline: Optional[float],
+        max_retries: Optional[int],
+        extra_headers: Optional[dict[str, str]],
+        project_id: Optional[str],
+        key_required: bool = True,
+        task: Optional[bool] = None,
+        service_timeout: Optional[float] = None,
+        margin: Optional[float] = None,
+    ) -> CallOptions:
+        self._check_open()
+        if deadline is None:
+            deadline = self.timeout
+        key = (
+            self._keys.key_for(project_id, required=key_required)
+            if (key_required or project_id is not None)
+            else None
+        )
+        return CallOptions(
+            deadline=Deadline(None if math.isinf(deadline) else deadline, clock=self._clock),
+            max_retries=self.max_retries if max_retries is None else max_retries,
+            api_key=key,
+            extra_headers=extra_headers,
+            task=task,
+            service_timeout=service_timeout,
+            service_timeout_margin=margin,
+        )
+
+    _clock: Callable[[], float] = staticmethod(time.monotonic)
+
+    def _finish(self, call: _Call[T], resp: GeneratedResponse[Any]) -> T:
+        status = int(resp.status_code)
+        if status >= 400:  # only when the pool is not ours; the transport raises first
+            raise error_from_response(status, resp.headers, resp.content)
+        if call.raw_parsed and status == 200 and resp.parsed is not None:
+            data = resp.parsed
+        else:
+            data = decode_json(resp.content, call.where)
+        result = call.parse(data)
+        if call.project is not None and not self._keys.per_project:
+            self._check_project(call.project, data)
+        return result
+
+    def _generated_failed(self, call: _Call[Any], exc: Exception) -> ClaudeAPIError:
+        if isinstance(exc, RuntimeError) and self._closed:
+            return ClientClosedError(f"this {type(self).__name__} is closed; create a new one")
+        return ResponseValidationError(
+            f"{call.where}: the response could not be parsed ({type(exc).__name__}: {exc})"
+        )
+
+    def _check_project(self, requested: str, data: Any) -> None:
+        got = data.get("project_id") if isinstance(data, Mapping) else None
+        if self._warned_project or not isinstance(got, str) or got == requested:
+            return
+        self._warned_project = True
+        warnings.warn(
+            f"project_id={requested!r} was requested but the service answered for project "
+            f"{got!r}: it bills chat, batch and usage to the project of the API key. To use "
+            f"several projects pass one key per project, e.g. "
+            f"api_key={{{requested!r}: '<key of {requested}>', {got!r}: '<key of {got}>'}}. "
+            "(This warning is shown once per client.)",
+            ProjectKeyWarning,
+            stacklevel=5,
+        )
+
+    # ------------------------------------------------------------ request builders
+
+    def _prep_complete(
+        self,
+        prompt: Optional[str],
+        model: Optional[str],
+        timeout: Optional[float],
+        project_id: Optional[str],
+        messages: Optional[Sequence[Mapping[str, Any]]],
+        max_tokens: Optional[int],
+        working_directory: Optional[str],
+        allowed_tools: Optional[Sequence[str]],
+        tools: Optional[Sequence[Mapping[str, Any]]],
+        tool_choice: Union[str, Mapping[str, Any], None],
+        max_retries: Optional[int],
+        extra_headers: Optional[Mapping[str, str]],
+    ) -> _Call[Response]:
+        if messages is not None:
+            msgs = _messages(messages)
+            if prompt is not None:
+                msgs.append({"role": "user", "content": _text(prompt, "prompt")})
+            if not msgs:
+                raise _bad("messages", "must not be empty")
+        else:
+            msgs = [{"role": "user", "content": _text(prompt, "prompt")}]
+        model_name = _model(model)
+        service_timeout = (
+            None if timeout is None else _seconds(timeout, "timeout", 1.0, CHAT_TIMEOUT_MAX)
+        )
+        project = _project(project_id)
+        if max_tokens is not None:
+            _positive_int(max_tokens, "max_tokens")
+        wd = _opt_text(working_directory, "working_directory")
+        allowed = _str_list(allowed_tools, "allowed_tools")
+        if tools is not None and (
+            isinstance(tools, (str, bytes))
+            or not isinstance(tools, (list, tuple))
+            or not all(isinstance(t, Mapping) for t in tools)
+        ):
+            raise _bad("tools", "must be a list of tool definition dicts (OpenAI format)")
+        if tool_choice is not None and not isinstance(tool_choice, (str, Mapping)):
+            raise _bad("tool_choice", "must be a string or a dict")
+        retries = _retries(max_retries)
+        headers = _headers(extra_headers)
+
+        if service_timeout is not None:
+            deadline: float = service_timeout + _chat_margin(service_timeout)
+            margin = _chat_margin(service_timeout)
+        else:
+            deadline = self.timeout
+            margin = _chat_margin(min(self.timeout, CHAT_TIMEOUT_MAX))
+        options = self._options(
+            deadline=deadline,
+            max_retries=retries,
+            extra_headers=headers,
+            project_id=project,
+            service_timeout=service_timeout,
+            margin=margin,
+        )
+
+        from claude_code_api.models.chat_completion_request import ChatCompletionRequest
+        from claude_code_api.models.chat_completion_request_messages_type_1_item import (
+            ChatCompletionRequestMessagesType1Item as Msg,
+        )
+        from claude_code_api.types import UNSET
+
+        body = ChatCompletionRequest(
+            messages=[Msg.from_dict(m) for m in msgs],
+            model=model_name if model_name is not None else UNSET,
+            timeout=service_timeout if service_timeout is not None else SERVICE_TIMEOUT_DEFAULT,
+        )
+        if max_tokens is not None:
+            body.max_tokens = max_tokens
+        if wd is not None:
+            body.working_directory = wd
+        if allowed is not None:
+            body.allowed_tools = allowed
+        if tools is not None:
+            from claude_code_api.models.chat_completion_request_tools_type_0_item import (
+                ChatCompletionRequestToolsType0Item as Tool,
+            )
+
+            body.tools = [Tool.from_dict(t) for t in tools]
+        if tool_choice is not None:
+            if isinstance(tool_choice, str):
+                body.tool_choice = tool_choice
+            else:
+                from claude_code_api.models.chat_completion_request_tool_choice_type_1 import (
+                    ChatCompletionRequestToolChoiceType1 as Choice,
+                )
+
+                body.tool_choice = Choice.from_dict(tool_choice)
+        return _Call(
+            "api.chat_completion",
+            {"body": body},
+            options,
+            parse_response,
+            "POST /v1/chat/completions",
+            raw_parsed=True,
+            project=project if project is not None else self.project_id,
+        )
+
+    def _prep_task(
+        self,
+        description: str,
+        allow_tools: Optional[Sequence[str]],
+        allow_agents: Optional[Sequence[str]],
+        allow_skills: Optional[Sequence[str]],
+        timeout: float,
+        max_cost: float,
+        model: Optional[str],
+        working_directory: Optional[str],
+        project_id: Optional[str],
+        max_retries: Optional[int],
+        extra_headers: Optional[Mapping[str, str]],
+    ) -> _Call[TaskResult]:
+        text = _text(description, "description")
+        tools = _str_list(allow_tools, "allow_tools")
+        agents = _str_list(allow_agents, "allow_agents")
+        skills = _str_list(allow_skills, "allow_skills")
+        seconds = _seconds(timeout, "timeout", 1.0, TASK_TIMEOUT_MAX)
+        cost = _number(max_cost, "max_cost")
+        if not 0 <= cost <= MAX_COST_LIMIT:
+            raise _bad(
+                "max_cost", f"must be between 0 and {MAX_COST_LIMIT:g} USD, got {max_cost!r}"
+            )
+        model_name = _model(model)
+        wd = _opt_text(working_directory, "working_directory")
+        project = _project(project_id)
+        options = self._options(
+            deadline=math.ceil(seconds) + TASK_HTTP_MARGIN,
+            max_retries=_retries(max_retries),
+            extra_headers=_headers(extra_headers),
+            project_id=project,
+            task=True,
+        )
+        from claude_code_api.models.agentic_task_request import AgenticTaskRequest
+        from claude_code_api.types import UNSET
+
+        body = AgenticTaskRequest(
+            description=text,
+            allow_tools=tools if tools is not None else UNSET,
+            allow_agents=agents if agents is not None else UNSET,
+            allow_skills=skills if skills is not None else UNSET,
+            timeout=math.ceil(seconds),
+            max_cost=cost,
+            model=model_name if model_name is not None else UNSET,
+        )
+        if wd is not None:
+            body.working_directory = wd
+        effective_project = project if project is not None else self.project_id
+        if effective_project is not None:
+            body.project_id = effective_project
+        return _Call(
+            "api.execute_agentic_task", {"body": body}, options, _parse_task, "POST /v1/task"
+        )
+
+    def _prep_batch(
+        self,
+        prompts: Sequence[Union[str, Mapping[str, Any]]],
+        model: Optional[str],
+        parallel: bool,
+        timeout: Optional[float],
+        chunk_size: int,
+        max_concurrency: int,
+        on_progress: Optional[Callable[[int, int], Any]],
+        project_id: Optional[str],
+        max_retries: Optional[int],
+        extra_headers: Optional[Mapping[str, str]],
+    ) -> _BatchPlan:
+        if isinstance(prompts, (str, bytes, Mapping)) or not isinstance(prompts, Sequence):
+            raise _bad("prompts", "must be a list of strings or {'prompt', 'id'} dicts")
+        if not prompts:
+            raise _bad("prompts", "must not be empty")
+        items: list[dict[str, Any]] = []
+        for i, p in enumerate(prompts):
+            if isinstance(p, str):
+                items.append({"prompt": _text(p, f"prompts[{i}]")})
+            elif isinstance(p, Mapping):
+                item = {"prompt": _text(p.get("prompt"), f"prompts[{i}]['prompt']")}
+                pid = p.get("id")
+                if pid is not None:
+                    if not isinstance(pid, str):
+                        raise _bad(f"prompts[{i}]['id']", "must be a string")
+                    item["id"] = pid
+                items.append(item)
+            else:
+                raise _bad(f"prompts[{i}]", f"must be a string or a dict, not {type(p).__name__}")
+        model_name = _model(model)
+        per_prompt = (
+            None if timeout is None else _seconds(timeout, "timeout", 1.0, CHAT_TIMEOUT_MAX)
+        )
+        size = _positive_int(chunk_size, "chunk_size")
+        limit = _positive_int(max_concurrency, "max_concurrency")
+        if on_progress is not None and not callable(on_progress):
+            raise _bad("on_progress", "must be callable as on_progress(done, total)")
+        project = _project(project_id)
+        retries = _retries(max_retries)
+        headers = _headers(extra_headers)
+        self._check_open()
+        key = self._keys.key_for(project)  # fail before sending, not per chunk
+
+        bounds = [(i, min(i + size, len(items))) for i in range(0, len(items), size)]
+        from claude_code_api.models.batch_prompt import BatchPrompt
+        from claude_code_api.models.batch_request import BatchRequest
+        from claude_code_api.types import UNSET
+
+        def make_call(index: int) -> _Call[BatchResponse]:
+            start, end = bounds[index]
+            rounds = math.ceil((end - start) / BATCH_SERVICE_CONCURRENCY)
+            seconds = rounds * (per_prompt or SERVICE_TIMEOUT_DEFAULT) + TASK_HTTP_MARGIN
+            options = CallOptions(
+                deadline=Deadline(max(seconds, self.timeout), clock=self._clock)
+                if not math.isinf(self.timeout)
+                else Deadline(None, clock=self._clock),
+                max_retries=self.max_retries if retries is None else retries,
+                api_key=key,
+                extra_headers=headers,
+            )
+            body = BatchRequest(
+                prompts=[
+                    BatchPrompt(prompt=it["prompt"], id=it.get("id", UNSET))
+                    for it in items[start:end]
+                ],
+                model=model_name if model_name is not None else UNSET,
+            )
+            if per_prompt is not None:
+                body.timeout = per_prompt
+            return _Call(
+                "api.batch_processing",
+                {"body": body},
+                options,
+                parse_batch_response,
+                "POST /v1/batch",
+            )
+
+        return _BatchPlan(items, bounds, make_call, bool(parallel), limit, on_progress)
+
+    def _prep_usage(
+        self,
+        period: str,
+        project_id: Optional[str],
+        timeout: Optional[float],
+        max_retries: Optional[int],
+        extra_headers: Optional[Mapping[str, str]],
+    ) -> _Call[UsageStats]:
+        if period not in PERIODS:
+            raise _bad("period", f"must be one of month, week, day; got {period!r}")
+        project = _project(project_id)
+        options = self._options(
+            deadline=_call_timeout(timeout),
+            max_retries=_retries(max_retries),
+            extra_headers=_headers(extra_headers),
+            project_id=project,
+        )
+        return _Call(
+            "api.get_usage",
+            {"period": period},
+            options,
+            parse_usage,
+            "GET /v1/usage",
+            project=project if project is not None else self.project_id,
+        )
+
+    def _prep_simple(
+        self,
+        endpoint: str,
+        where: str,
+        parse: Callable[[Any], T],
+        timeout: Optional[float],
+        max_retries: Optional[int],
+        extra_headers: Optional[Mapping[str, str]],
+        *,
+        key_required: bool,
+        kwargs: Optional[dict[str, Any]] = None,
+    ) -> _Call[T]:
+        options = self._options(
+            deadline=_call_timeout(timeout),
+            max_retries=_retries(max_retries),
+            extra_headers=_headers(extra_headers),
+            project_id=None,
+            key_required=key_required,
+        )
+        return _Call(endpoint, kwargs or {}, options, parse, where)
+
+    def _prep_route(
+        self,
+        prompt: str,
+        context_size: int,
+        project_id: Optional[str],
+        timeout: Optional[float],
+        max_retries: Optional[int],
+        extra_headers: Optional[Mapping[str, str]],
+    ) -> _Call[RouteRecommendation]:
+        text = _text(prompt, "prompt")
+        if isinstance(context_size, bool) or not isinstance(context_size, int) or context_size < 0:
+            raise _bad("context_size", f"must be an integer >= 0, got {context_size!r}")
+        options = self._options(
+            deadline=_call_timeout(timeout),
+            max_retries=_retries(max_retries),
+            extra_headers=_headers(extra_headers),
+            project_id=_project(project_id),
+        )
+        from claude_code_api.models.route_request import RouteRequest
+
+        body = RouteRequest(prompt=text, context_size=context_size)
+        return _Call(
+            "api.route_recommendation", {"body": body}, options, parse_route, "POST /v1/route"
+        )
+
+    def _prep_provider_models(
+        self,
+        provider: str,
+        timeout: Optional[float],
+        max_retries: Optional[int],
+        extra_headers: Optional[Mapping[str, str]],
+    ) -> _Call[Any]:
+        name = _text(provider, "provider").strip()
+        call = self._prep_simple(
+            "api.get_provider_models",
+            f"GET /v1/providers/{name}/models",
+            wrap_json,
+            timeout,
+            max_retries,
+            extra_headers,
+            key_required=False,
+            kwargs={"provider": name},
+        )
+        call.raw_parsed = True
+        return call
+
+    def _prep_process(
+        self,
+        user_message: Optional[str],
+        messages: Optional[Sequence[Mapping[str, Any]]],
+        system_message: Optional[str],
+        model_name: str,
+        provider: str,
+        max_tokens: Optional[int],
+        temperature: Optional[float],
+        tools: Optional[Sequence[Mapping[str, Any]]],
+        tool_choice: Union[str, Mapping[str, Any], None],
+        use_cli: Optional[bool],
+        project_id: Optional[str],
+        additional_params: Optional[Mapping[str, Any]],
+        timeout: Optional[float],
+        max_retries: Optional[int],
+        extra_headers: Optional[Mapping[str, str]],
+    ) -> _Call[ProcessResponse]:
+        body: dict[str, Any] = {}
+        if provider not in PROVIDERS:
+            raise _bad("provider", f"must be 'anthropic' or 'claudecode', got {provider!r}")
+        body["provider"] = provider
+        body["model_name"] = _text(model_name, "model_name")
+        if messages is not None:
+            body["messages"] = _messages(messages)
+        if user_message is not None:
+            body["user_message"] = _text(user_message, "user_message")
+        if not body.get("messages") and "user_message" not in body:
+            raise _bad("user_message", "give user_message= or messages= (the service needs one)")
+        if system_message is not None:
+            body["system_message"] = _text(system_message, "system_message")
+        if max_tokens is not None:
+            body["max_tokens"] = _positive_int(max_tokens, "max_tokens")
+        if temperature is not None:
+            t = _number(temperature, "temperature")
+            if not 0 <= t <= 2:
+                raise _bad("temperature", f"must be between 0 and 2, got {temperature!r}")
+            body["temperature"] = t
+        if tools is not None:
+            if isinstance(tools, (str, bytes)) or not all(isinstance(x, Mapping) for x in tools):
+                raise _bad("tools", "must be a list of tool definition dicts")
+            body["tools"] = [dict(x) for x in tools]
+        if tool_choice is not None:
+            if not isinstance(tool_choice, (str, Mapping)):
+                raise _bad("tool_choice", "must be a string or a dict")
+            body["tool_choice"] = tool_choice if isinstance(tool_choice, str) else dict(tool_choice)
+        if use_cli is not None:
+            if not isinstance(use_cli, bool):
+                raise _bad("use_cli", "must be True, False or None")
+            body["use_cli"] = use_cli
+        if additional_params is not None:
+            if not isinstance(additional_params, Mapping):
+                raise _bad("additional_params", "must be a dict")
+            body["additional_params"] = dict(additional_params)
+        project = _project(project_id)
+        effective_project = project if project is not None else self.project_id
+        if effective_project is not None:
+            body["project_id"] = effective_project
+        options = self._options(
+            deadline=_call_timeout(timeout),
+            max_retries=_retries(max_retries),
+            extra_headers=_headers(extra_headers),
+            project_id=project,
+        )
+        from claude_code_api.models.process_request import ProcessRequest
+
+        return _Call(
+            "api.process_ai_services_compatible",
+            {"body": ProcessRequest.from_dict(body)},
+            options,
+            parse_process,
+            "POST /v1/process",
+        )
+
+
+# --------------------------------------------------------------------------- sync
+
+
+class ClaudeClient(_ClientBase):
+    """Synchronous client of the Claude Code API Service.
+
+    Unset arguments come from ``CLAUDE_API_URL`` (default ``http://localhost:8006``),
+    ``CLAUDE_API_KEY`` and ``CLAUDE_TIMEOUT`` (default 300 s). ``api_key`` may be a
+    mapping ``{project_id: key}``: a call's ``project_id`` then picks the key (the
+    service bills chat, batch and usage to the key's project). ``timeout`` bounds a
+    whole call, retries and backoff included; ``max_retries`` (default 2) applies to
+    connection errors, 408, 429 rate limits and 5xx (agentic tasks: see
+    :meth:`agentic_task`).
+
+    One connection pool serves every call; the client is safe to share between
+    threads. Use it as a context manager or call :meth:`close`.
+
+    ``http_client``: your own ``httpx.Client`` (proxies, TLS, limits). Its transport
+    (and its mounts) are wrapped with this SDK's retry transport and its
+    ``base_url`` is set to ours; you keep ownership: :meth:`close` leaves it open.
+    ``transport``: an inner ``httpx.BaseTransport`` to send through instead of
+    ``httpx.HTTPTransport()``. ``sleep`` / ``clock``: injectable for tests.
+    """
+
+    def __init__(
+        self,
+        base_url: Optional[str] = None,
+        api_key: Optional[ApiKey] = None,
+        timeout: Optional[float] = None,
+        max_retries: Optional[int] = None,
+        project_id: Optional[str] = None,
+        *,
+        http_client: Optional[httpx.Client] = None,
+        default_headers: Optional[Mapping[str, str]] = None,
+        transport: Optional[httpx.BaseTransport] = None,
+        sleep: Optional[Callable[[float], None]] = None,
+        clock: Optional[Callable[[], float]] = None,
+    ) -> None:
+        super().__init__(base_url, api_key, timeout, max_retries, project_id, default_headers)
+        if clock is not None:
+            self._clock = clock
+        if http_client is not None and not isinstance(http_client, httpx.Client):
+            raise _bad("http_client", f"must be an httpx.Client, not {type(http_client).__name__}")
+
+        def wrap(inner: Optional[httpx.BaseTransport]) -> RetryTransport:
+            return RetryTransport(
+                inner,
+                keys=self._keys,
+                timeout=self.timeout,
+                max_retries=self.max_retries,
+                sleep=sleep or time.sleep,
+                clock=self._clock,
+            )
+
+        if http_client is None:
+            self._owns_http = True
+            self._http = httpx.Client(
+                base_url=self.base_url,
+                transport=wrap(transport),
+                timeout=self._httpx_timeout(),
+                headers=self._base_headers(),
+            )
+        else:
+            self._owns_http = False
+            self._http = http_client
+            http_client._transport = wrap(transport or http_client._transport)
+            for pattern, mounted in list(http_client._mounts.items()):
+                if mounted is not None:
+                    http_client._mounts[pattern] = wrap(mounted)
+            http_client.base_url = httpx.URL(self.base_url)
+            http_client.headers.update(self._base_headers())
+        from claude_code_api.client import AuthenticatedClient
+
+        self._generated = AuthenticatedClient(
+            base_url=self.base_url, token=_PLACEHOLDER_TOKEN
+        ).set_httpx_client(self._http)
+
+    def __enter__(self) -> ClaudeClient:
+        self._check_open()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the connection pool (a second call does nothing)."""
+        if self._closed:
+            return
+        self._closed = True
+        if self._owns_http:
+            self._http.close()
+
+    def _execute(self, call: _Call[T]) -> T:
+        self._check_open()
+        module = _endpoint(call.endpoint)
+        token = _CURRENT.set(call.options)
+        try:
+            resp = module.sync_detailed(client=self._generated, **call.kwargs)
+        except ClaudeAPIError:
+            raise
+        except (ValueError, KeyError, TypeError, AttributeError, IndexError, RuntimeError) as exc:
+            raise self._generated_failed(call, exc) from exc
+        finally:
+            _CURRENT.reset(token)
+        return self._finish(call, resp)
+
+    # ------------------------------------------------------------ methods
+
+    def complete(
+        self,
+        prompt: Optional[str] = None,
+        model: Optional[str] = "auto",
+        timeout: Optional[float] = None,
+        *,
+        project_id: Optional[str] = None,
+        messages: Optional[Sequence[Mapping[str, Any]]] = None,
+        max_tokens: Optional[int] = None,
+        working_directory: Optional[str] = None,
+        allowed_tools: Optional[Sequence[str]] = None,
+        tools: Optional[Sequence[Mapping[str, Any]]] = None,
+        tool_choice: Union[str, Mapping[str, Any], None] = None,
+        max_retries: Optional[int] = None,
+        extra_headers: Optional[Mapping[str, str]] = None,
+    ) -> Response:
+        """One chat completion (``POST /v1/chat/completions``).
+
+        ``model``: auto (the service routes), haiku, sonnet or opus. ``timeout``
+        (1..300 s) is sent as the service's own limit of the run; the client waits a
+        little longer (so the service's 504 arrives first) and a retry asks the
+        service for no more than what remains. ``messages`` gives a conversation
+        (``prompt``, if also given, is appended as the last user message).
+        Returns :class:`Response` (``id, model, content, usage, cost, project_id``).
+        """
+        return self._execute(
+            self._prep_complete(
+                prompt,
+                model,
+                timeout,
+                project_id,
+                messages,
+                max_tokens,
+                working_directory,
+                allowed_tools,
+                tools,
+                tool_choice,
+                max_retries,
+                extra_headers,
+            )
+        )
+
+    def agentic_task(
+        self,
+        description: str,
+        allow_tools: Optional[Sequence[str]] = None,
+        allow_agents: Optional[Sequence[str]] = None,
+        allow_skills: Optional[Sequence[str]] = None,
+        timeout: float = 300,
+        max_cost: float = 1.0,
+        *,
+        model: Optional[str] = None,
+        working_directory: Optional[str] = None,
+        project_id: Optional[str] = None,
+        max_retries: Optional[int] = None,
+        extra_headers: Optional[Mapping[str, str]] = None,
+    ) -> TaskResult:
+        """Run an agentic task (``POST /v1/task``); returns the completed :class:`TaskResult`.
+
+        ``timeout`` (1..600 s) and ``max_cost`` (0..10 USD) are the service's limits;
+        the client waits ``timeout`` + 10 s. Tasks have side effects, so a request
+        that may have reached the service is retried only when the answer proves the
+        task never ran (429 rate limit, 503 with ``Retry-After``, connect failure).
+        Status ``cost_exceeded`` raises :class:`BudgetExceededError`, ``timeout``
+        :class:`TimeoutError`, ``failed`` :class:`TaskFailedError` (or
+        ``BudgetExceededError`` for "Insufficient budget"); each carries ``task_result``.
+        """
+        return self._execute(
+            self._prep_task(
+                description,
+                allow_tools,
+                allow_agents,
+                allow_skills,
+                timeout,
+                max_cost,
+                model,
+                working_directory,
+                project_id,
+                max_retries,
+                extra_headers,
+            )
+        )
+
+    def batch(
+        self,
+        prompts: Sequence[Union[str, Mapping[str, Any]]],
+        model: Optional[str] = "auto",
+        parallel: bool = True,
+        timeout: Optional[float] = None,
+        *,
+        chunk_size: int = DEFAULT_CHUNK_SIZE,
+        max_concurrency: int = DEFAULT_MAX_CONCURRENCY,
+        on_progress: Optional[Callable[[int, int], Any]] = None,
+        project_id: Optional[str] = None,
+        max_retries: Optional[int] = None,
+        extra_headers: Optional[Mapping[str, str]] = None,
+    ) -> BatchResponse:
+        """Many prompts through ``POST /v1/batch``, in chunks of ``chunk_size``.
+
+        Chunks run ``max_concurrency`` at a time (threads) when ``parallel``, else
+        one after another; results come back in input order. A chunk that still
+        fails after its retries marks its items ``failed`` with the error text
+        (authentication and permission errors are raised instead: they would fail
+        every chunk). ``timeout`` (1..300 s) is the service's per-prompt limit.
+        ``on_progress(done, total)`` is called (in this thread) as chunks finish.
+        """
+        plan = self._prep_batch(
+            prompts,
+            model,
+            parallel,
+            timeout,
+            chunk_size,
+            max_concurrency,
+            on_progress,
+            project_id,
+            max_retries,
+            extra_headers,
+        )
+        n = len(plan.bounds)
+        outcomes: list[Union[BatchResponse, ClaudeAPIError, None]] = [None] * n
+        total = len(plan.items)
+        done = 0
+
+        def finished(index: int, outcome: Union[BatchResponse, ClaudeAPIError]) -> None:
+            nonlocal done
+            outcomes[index] = outcome
+            start, end = plan.bounds[index]
+            done += end - start
+            if plan.on_progress is not None:
+                plan.on_progress(done, total)
+
+        if n == 1 or not plan.parallel or plan.limit == 1:
+            for i in range(n):
+                finished(i, self._run_chunk(plan, i))
+        else:
+            from concurrent.futures import ThreadPoolExecutor, as_completed
+
+            with ThreadPoolExecutor(
+                max_workers=min(plan.limit, n), thread_name_prefix="claude-batch"
+            ) as pool:
+                futures = {pool.submit(self._run_chunk, plan, i): i for i in range(n)}
+                try:
+                    for future in as_completed(futures):
+                        finished(futures[future], future.result())
+                except BaseException:
+                    for future in futures:
+                        future.cancel()
+                    raise
+        return plan.merge(outcomes)
+
+    def _run_chunk(self, plan: _BatchPlan, index: int) -> Union[BatchResponse, ClaudeAPIError]:
+        try:
+            return plan.check_chunk(index, self._execute(plan.make_call(index)))
+        except ClaudeAPIError as exc:
+            if _chunk_fatal(exc):
+                raise
+            return exc
+
+    def get_usage(
+        self,
+        period: str = "month",
+        *,
+        project_id: Optional[str] = None,
+        timeout: Optional[float] = None,
+        max_retries: Optional[int] = None,
+        extra_headers: Optional[Mapping[str, str]] = None,
+    ) -> UsageStats:
+        """Usage of the key's project for ``period`` (month, week, day) (``GET /v1/usage``).
+
+        With per-project keys, ``project_id`` selects whose usage is reported.
+        """
+        return self._execute(
+            self._prep_usage(period, project_id, timeout, max_retries, extra_headers)
+        )
+
+    def health(
+        self,
+        *,
+        timeout: Optional[float] = None,
+        max_retries: Optional[int] = None,
+        extra_headers: Optional[Mapping[str, str]] = None,
+    ) -> HealthStatus:
+        """``GET /health`` (no key needed): ``status``, ``version``, ``services``."""
+        return self._execute(
+            self._prep_simple(
+                "default.health",
+                "GET /health",
+                parse_health,
+                timeout,
+                max_retries,
+                extra_headers,
+                key_required=False,
+            )
+        )
+
+    def ready(
+        self,
+        *,
+        timeout: Optional[float] = None,
+        max_retries: Optional[int] = None,
+        extra_headers: Optional[Mapping[str, str]] = None,
+    ) -> ReadyStatus:
+        """``GET /ready`` (no key needed): ``ready`` and ``reason``; truthy when ready."""
+        return self._execute(
+            self._prep_simple(
+                "default.ready",
+                "GET /ready",
+                parse_ready,
+                timeout,
+                max_retries,
+                extra_headers,
+                key_required=False,
+            )
+        )
+
+    def route(
+        self,
+        prompt: str,
+        context_size: int = 0,
+        *,
+        project_id: Optional[str] = None,
+        timeout: Optional[float] = None,
+        max_retries: Optional[int] = None,
+        extra_headers: Optional[Mapping[str, str]] = None,
+    ) -> RouteRecommendation:
+        """The model the service recommends for ``prompt`` (``POST /v1/route``)."""
+        return self._execute(
+            self._prep_route(prompt, context_size, project_id, timeout, max_retries, extra_headers)
+        )
+
+    def capabilities(
+        self,
+        *,
+        timeout: Optional[float] = None,
+        max_retries: Optional[int] = None,
+        extra_headers: Optional[Mapping[str, str]] = None,
+    ) -> Capabilities:
+        """Agents and skills available to tasks (``GET /v1/capabilities``)."""
+        return self._execute(
+            self._prep_simple(
+                "api.get_capabilities",
+                "GET /v1/capabilities",
+                parse_capabilities,
+                timeout,
+                max_retries,
+                extra_headers,
+                key_required=True,
+            )
+        )
+
+    def providers(
+        self,
+        *,
+        timeout: Optional[float] = None,
+        max_retries: Optional[int] = None,
+        extra_headers: Optional[Mapping[str, str]] = None,
+    ) -> Any:
+        """``GET /v1/providers`` (no key needed); JSON objects come back as :class:`APIObject`."""
+        return self._execute(
+            self._prep_simple(
+                "api.list_providers",
+                "GET /v1/providers",
+                wrap_json,
+                timeout,
+                max_retries,
+                extra_headers,
+                key_required=False,
+            )
+        )
+
+    def provider_models(
+        self,
+        provider: str,
+        *,
+        timeout: Optional[float] = None,
+        max_retries: Optional[int] = None,
+        extra_headers: Optional[Mapping[str, str]] = None,
+    ) -> Any:
+        """``GET /v1/providers/{provider}/models``; unknown providers raise ``NotFoundError``."""
+        return self._execute(
+            self._prep_provider_models(provider, timeout, max_retries, extra_headers)
+        )
+
+    def process(
+        self,
+        user_message: Optional[str] = None,
+        *,
+        messages: Optional[Sequence[Mapping[str, Any]]] = None,
+        system_message: Optional[str] = None,
+        model_name: str = "sonnet",
+        provider: str = "claudecode",
+        max_tokens: Optional[int] = None,
+        temperature: Optional[float] = None,
+        tools: Optional[Sequence[Mapping[str, Any]]] = None,
+        tool_choice: Union[str, Mapping[str, Any], None] = None,
+        use_cli: Optional[bool] = None,
+        project_id: Optional[str] = None,
+        additional_params: Optional[Mapping[str, Any]] = None,
+        timeout: Optional[float] = None,
+        max_retries: Optional[int] = None,
+        extra_headers: Optional[Mapping[str, str]] = None,
+    ) -> ProcessResponse:
+        """The ai-services compatible route (``POST /v1/process``)."""
+        return self._execute(
+            self._prep_process(
+                user_message,
+                messages,
+                system_message,
+                model_name,
+                provider,
+                max_tokens,
+                temperature,
+                tools,
+                tool_choice,
+                use_cli,
+                project_id,
+                additional_params,
+                timeout,
+                max_retries,
+                extra_headers,
+            )
+        )
+
+
+# --------------------------------------------------------------------------- async
+
+
+class AsyncClaudeClient(_ClientBase):
+    """Asynchronous twin of :class:`ClaudeClient` (same arguments, results and errors).
+
+    Safe to share between asyncio tasks of one event loop. Use ``async with`` or
+    ``await client.close()``. ``http_client`` must be an ``httpx.AsyncClient``;
+    ``sleep`` is an async callable. Nothing is scheduled on an event loop at
+    garbage collection.
+    """
+
+    def __init__(
+        self,
+        base_url: Optional[str] = None,
+        api_key: Optional[ApiKey] = None,
+        timeout: Optional[float] = None,
+        max_retries: Optional[int] = None,
+        project_id: Optional[str] = None,
+        *,
+        http_client: Optional[httpx.AsyncClient] = None,
+        default_headers: Optional[Mapping[str, str]] = None,
+        transport: Optional[httpx.AsyncBaseTransport] = None,
+        sleep: Optional[Callable[[float], Awaitable[None]]] = None,
+        clock: Optional[Callable[[], float]] = None,
+    ) -> None:
+        super().__init__(base_url, api_key, timeout, max_retries, project_id, default_headers)
+        if clock is not None:
+            self._clock = clock
+        if http_client is not None and not isinstance(http_client, httpx.AsyncClient):
+            raise _bad(
+                "http_client", f"must be an httpx.AsyncClient, not {type(http_client).__name__}"
+            )
+
+        def wrap(inner: Optional[httpx.AsyncBaseTransport]) -> AsyncRetryTransport:
+            return AsyncRetryTransport(
+                inner,
+                keys=self._keys,
+                timeout=self.timeout,
+                max_retries=self.max_retries,
+                sleep=sleep,
+                clock=self._clock,
+            )
+
+        if http_client is None:
+            self._owns_http = True
+            self._http = httpx.AsyncClient(
+                base_url=self.base_url,
+                transport=wrap(transport),
+                timeout=self._httpx_timeout(),
+                headers=self._base_headers(),
+            )
+        else:
+            self._owns_http = False
+            self._http = http_client
+            http_client._transport = wrap(transport or http_client._transport)
+            for pattern, mounted in list(http_client._mounts.items()):
+                if mounted is not None:
+                    http_client._mounts[pattern] = wrap(mounted)
+            http_client.base_url = httpx.URL(self.base_url)
+            http_client.headers.update(self._base_headers())
+        from claude_code_api.client import AuthenticatedClient
+
+        self._generated = AuthenticatedClient(
+            base_url=self.base_url, token=_PLACEHOLDER_TOKEN
+        ).set_async_httpx_client(self._http)
+
+    async def __aenter__(self) -> AsyncClaudeClient:
+        self._check_open()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    async def close(self) -> None:
+        """Close the connection pool (a second call does nothing)."""
+        if self._closed:
+            return
+        self._closed = True
+        if self._owns_http:
+            await self._http.aclose()
+
+    aclose = close
+
+    async def _execute(self, call: _Call[T]) -> T:
+        self._check_open()
+        module = _endpoint(call.endpoint)
+        token = _CURRENT.set(call.options)
+        try:
+            resp = await module.asyncio_detailed(client=self._generated, **call.kwargs)
+        except ClaudeAPIError:
+            raise
+        except (ValueError, KeyError, TypeError, AttributeError, IndexError, RuntimeError) as exc:
+            raise self._generated_failed(call, exc) from exc
+        finally:
+            _CURRENT.reset(token)
+        return self._finish(call, resp)
+
+    async def complete(
+        self,
+        prompt: Optional[str] = None,
+        model: Optional[str] = "auto",
+        timeout: Optional[float] = None,
+        *,
+        project_id: Optional[str] = None,
+        messages: Optional[Sequence[Mapping[str, Any]]] = None,
+        max_tokens: Optional[int] = None,
+        working_directory: Optional[str] = None,
+        allowed_tools: Optional[Sequence[str]] = None,
+        tools: Optional[Sequence[Mapping[str, Any]]] = None,
+        tool_choice: Union[str, Mapping[str, Any], None] = None,
+        max_retries: Optional[int] = None,
+        extra_headers: Optional[Mapping[str, str]] = None,
+    ) -> Response:
+        """See :meth:`ClaudeClient.complete`."""
+        return await self._execute(
+            self._prep_complete(
+                prompt,
+                model,
+                timeout,
+                project_id,
+                messages,
+                max_tokens,
+                working_directory,
+                allowed_tools,
+                tools,
+                tool_choice,
+                max_retries,
+                extra_headers,
+            )
+        )
+
+    async def agentic_task(
+        self,
+        description: str,
+        allow_tools: Optional[Sequence[str]] = None,
+        allow_agents: Optional[Sequence[str]] = None,
+        allow_skills: Optional[Sequence[str]] = None,
+        timeout: float = 300,
+        max_cost: float = 1.0,
+        *,
+        model: Optional[str] = None,
+        working_directory: Optional[str] = None,
+        project_id: Optional[str] = None,
+        max_retries: Optional[int] = None,
+        extra_headers: Optional[Mapping[str, str]] = None,
+    ) -> TaskResult:
+        """See :meth:`ClaudeClient.agentic_task`."""
+        return await self._execute(
+            self._prep_task(
+                description,
+                allow_tools,
+                allow_agents,
+                allow_skills,
+                timeout,
+                max_cost,
+                model,
+                working_directory,
+                project_id,
+                max_retries,
+                extra_headers,
+            )
+        )
+
+    async def batch(
+        self,
+        prompts: Sequence[Union[str, Mapping[str, Any]]],
+        model: Optional[str] = "auto",
+        parallel: bool = True,
+        timeout: Optional[float] = None,
+        *,
+        chunk_size: int = DEFAULT_CHUNK_SIZE,
+        max_concurrency: int = DEFAULT_MAX_CONCURRENCY,
+        on_progress: Optional[Callable[[int, int], Any]] = None,
+        project_id: Optional[str] = None,
+        max_retries: Optional[int] = None,
+        extra_headers: Optional[Mapping[str, str]] = None,
+    ) -> BatchResponse:
+        """See :meth:`ClaudeClient.batch` (chunks run as tasks instead of threads)."""
+        plan = self._prep_batch(
+            prompts,
+            model,
+            parallel,
+            timeout,
+            chunk_size,
+            max_concurrency,
+            on_progress,
+            project_id,
+            max_retries,
+            extra_headers,
+        )
+        n = len(plan.bounds)
+        outcomes: list[Union[BatchResponse, ClaudeAPIError, None]] = [None] * n
+        total = len(plan.items)
+        done = 0
+
+        def finished(index: int, outcome: Union[BatchResponse, ClaudeAPIError]) -> None:
+            nonlocal done
+            outcomes[index] = outcome
+            start, end = plan.bounds[index]
+            done += end - start
+            if plan.on_progress is not None:
+                plan.on_progress(done, total)
+
+        if n == 1 or not plan.parallel or plan.limit == 1:
+            for i in range(n):
+                finished(i, await self._run_chunk(plan, i))
+        else:
+            import asyncio
+
+            semaphore = asyncio.Semaphore(plan.limit)
+
+            async def one(index: int) -> None:
+                async with semaphore:
+                    outcome = await self._run_chunk(plan, index)
+                finished(index, outcome)
+
+            try:
+                async with asyncio.TaskGroup() as group:
+                    for i in range(n):
+                        group.create_task(one(i))
+            except BaseExceptionGroup as eg:
+                first = eg.exceptions[0]
+                while isinstance(first, BaseExceptionGroup):
+                    first = first.exceptions[0]
+                raise first from None
+        return plan.merge(outcomes)
+
+    async def _run_chunk(
+        self, plan: _BatchPlan, index: int
+    ) -> Union[BatchResponse, ClaudeAPIError]:
+        try:
+            return plan.check_chunk(index, await self._execute(plan.make_call(index)))
+        except ClaudeAPIError as exc:
+            if _chunk_fatal(exc):
+                raise
+            return exc
+
+    async def get_usage(
+        self,
+        period: str = "month",
+        *,
+        project_id: Optional[str] = None,
+        timeout: Optional[float] = None,
+        max_retries: Optional[int] = None,
+        extra_headers: Optional[Mapping[str, str]] = None,
+    ) -> UsageStats:
+        """See :meth:`ClaudeClient.get_usage`."""
+        return await self._execute(
+            self._prep_usage(period, project_id, timeout, max_retries, extra_headers)
+        )
+
+    async def health(
+        self,
+        *,
+        timeout: Optional[float] = None,
+        max_retries: Optional[int] = None,
+        extra_headers: Optional[Mapping[str, str]] = None,
+    ) -> HealthStatus:
+        """See :meth:`ClaudeClient.health`."""
+        return await self._execute(
+            self._prep_simple(
+                "default.health",
+                "GET /health",
+                parse_health,
+                timeout,
+                max_retries,
+                extra_headers,
+                key_required=False,
+            )
+        )
+
+    async def ready(
+        self,
+        *,
+        timeout: Optional[float] = None,
+        max_retries: Optional[int] = None,
+        extra_headers: Optional[Mapping[str, str]] = None,
+    ) -> ReadyStatus:
+        """See :meth:`ClaudeClient.ready`."""
+        return await self._execute(
+            self._prep_simple(
+                "default.ready",
+                "GET /ready",
+                parse_ready,
+                timeout,
+                max_retries,
+                extra_headers,
+                key_required=False,
+            )
+        )
+
+    async def route(
+        self,
+        prompt: str,
+        context_size: int = 0,
+        *,
+        project_id: Optional[str] = None,
+        timeout: Optional[float] = None,
+        max_retries: Optional[int] = None,
+        extra_headers: Optional[Mapping[str, str]] = None,
+    ) -> RouteRecommendation:
+        """See :meth:`ClaudeClient.route`."""
+        return await self._execute(
+            self._prep_route(prompt, context_size, project_id, timeout, max_retries, extra_headers)
+        )
+
+    async def capabilities(
+        self,
+        *,
+        timeout: Optional[float] = None,
+        max_retries: Optional[int] = None,
+        extra_headers: Optional[Mapping[str, str]] = None,
+    ) -> Capabilities:
+        """See :meth:`ClaudeClient.capabilities`."""
+        return await self._execute(
+            self._prep_simple(
+                "api.get_capabilities",
+                "GET /v1/capabilities",
+                parse_capabilities,
+                timeout,
+                max_retries,
+                extra_headers,
+                key_required=True,
+            )
+        )
+
+    async def providers(
+        self,
+        *,
+        timeout: Optional[float] = None,
+        max_retries: Optional[int] = None,
+        extra_headers: Optional[Mapping[str, str]] = None,
+    ) -> Any:
+        """See :meth:`ClaudeClient.providers`."""
+        return await self._execute(
+            self._prep_simple(
+                "api.list_providers",
+                "GET /v1/providers",
+                wrap_json,
+                timeout,
+                max_retries,
+                extra_headers,
+                key_required=False,
+            )
+        )
+
+    async def provider_models(
+        self,
+        provider: str,
+        *,
+        timeout: Optional[float] = None,
+        max_retries: Optional[int] = None,
+        extra_headers: Optional[Mapping[str, str]] = None,
+    ) -> Any:
+        """See :meth:`ClaudeClient.provider_models`."""
+        return await self._execute(
+            self._prep_provider_models(provider, timeout, max_retries, extra_headers)
+        )
+
+    async def process(
+        self,
+        user_message: Optional[str] = None,
+        *,
+        messages: Optional[Sequence[Mapping[str, Any]]] = None,
+        system_message: Optional[str] = None,
+        model_name: str = "sonnet",
+        provider: str = "claudecode",
+        max_tokens: Optional[int] = None,
+        temperature: Optional[float] = None,
+        tools: Optional[Sequence[Mapping[str, Any]]] = None,
+        tool_choice: Union[str, Mapping[str, Any], None] = None,
+        use_cli: Optional[bool] = None,
+        project_id: Optional[str] = None,
+        additional_params: Optional[Mapping[str, Any]] = None,
+        timeout: Optional[float] = None,
+        max_retries: Optional[int] = None,
+        extra_headers: Optional[Mapping[str, str]] = None,
+    ) -> ProcessResponse:
+        """See :meth:`ClaudeClient.process`."""
+        return await self._execute(
+            self._prep_process(
+                user_message,
+                messages,
+                system_message,
+                model_name,
+                provider,
+                max_tokens,
+                temperature,
+                tools,
+                tool_choice,
+                use_cli,
+                project_id,
+                additional_params,
+                timeout,
+                max_retries,
+                extra_headers,
+            )
+        )

@@ -1,0 +1,890 @@
+"""Typed results that are also the plain dicts users index today.
+
+Every result is an :class:`APIObject`: a read-only :class:`collections.abc.Mapping`
+over the JSON object the service sent, plus typed properties. Nested objects
+(usage, artifacts, by-model entries, batch results) are ``APIObject`` too, so all
+of these work::
+
+    result["result"]["summary"]; result.get("artifacts", [])[0]["path"]
+    result.artifacts[0].path; stats.by_model["haiku"]["tokens"]; stats.by_model["haiku"].tokens
+
+``result == {...}`` compares with the raw JSON; ``result.to_dict()`` returns the raw
+JSON (the object itself, not a copy: treat it as read-only) for ``json.dumps``.
+
+Parsers (``parse_*``) check the shape once, cheaply, without copying, and raise
+:class:`ResponseValidationError` (with a short excerpt of the body) for anything
+that does not fit: never ``KeyError`` / ``TypeError`` / ``ValueError``. Nested
+wrappers are created on first access and cached.
+"""
+
+from __future__ import annotations
+
+import json
+import reprlib
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any, ClassVar, NoReturn, Optional, TypeVar, cast
+
+from ._exceptions import BODY_EXCERPT_CHARS, ResponseValidationError
+
+__all__ = [
+    "APIObject",
+    "Agent",
+    "Artifact",
+    "BatchResponse",
+    "BatchResult",
+    "Capabilities",
+    "HealthStatus",
+    "ModelUsage",
+    "ProcessResponse",
+    "ReadyStatus",
+    "Response",
+    "RouteRecommendation",
+    "ServiceHealth",
+    "Skill",
+    "TaskOutput",
+    "TaskResult",
+    "TaskUsage",
+    "Usage",
+    "UsageStats",
+]
+
+_repr = reprlib.Repr()
+_repr.maxstring = 80
+_repr.maxother = 80
+_repr.maxlist = 4
+_repr.maxdict = 8
+_repr.maxlevel = 3
+
+M = TypeVar("M", bound="APIObject")
+
+
+class APIObject(Mapping[str, Any]):
+    """A read-only mapping over a JSON object, with typed properties in subclasses."""
+
+    __slots__ = ("_cache", "_data")
+    # key -> converter for nested values (applied lazily, cached); None values stay None.
+    _nested: ClassVar[Mapping[str, Callable[[Any], Any]]] = {}
+
+    def __init__(self, data: Mapping[str, Any]) -> None:
+        self._data = data
+        self._cache: Optional[dict[str, Any]] = None
+
+    def __getitem__(self, key: str) -> Any:
+        conv = self._nested.get(key)
+        if conv is None:
+            return self._data[key]
+        cache = self._cache
+        if cache is None:
+            cache = self._cache = {}
+        elif key in cache:
+            return cache[key]
+        value = self._data[key]
+        wrapped = None if value is None else conv(value)
+        cache[key] = wrapped
+        return wrapped
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._data)
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._data
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, APIObject):
+            return self._data == other._data
+        if isinstance(other, Mapping):
+            return self._data == other
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({_repr.repr(self._data)})"
+
+    def to_dict(self) -> Mapping[str, Any]:
+        """The raw JSON object (not a copy; do not mutate)."""
+        return self._data
+
+    def __getstate__(self) -> Mapping[str, Any]:
+        return self._data
+
+    def __setstate__(self, state: Mapping[str, Any]) -> None:
+        self._data = state
+        self._cache = None
+
+
+# --------------------------------------------------------------------------- validation
+
+_NUM = (int, float)
+
+
+def _excerpt(data: Any) -> str:
+    try:
+        text = json.dumps(data, default=str)
+    except (TypeError, ValueError):
+        text = repr(data)
+    return text if len(text) <= BODY_EXCERPT_CHARS else text[:BODY_EXCERPT_CHARS] + "..."
+
+
+def decode_json(body: bytes | str, where: str) -> Any:
+    """``json.loads`` that raises :class:`ResponseValidationError` with an excerpt."""
+    try:
+        return json.loads(body)
+    except (ValueError, UnicodeDecodeError) as exc:
+        text = body.decode("utf-8", "replace") if isinstance(body, bytes) else body
+        text = " ".join(text.split())
+        if len(text) > BODY_EXCERPT_CHARS:
+            text = text[:BODY_EXCERPT_CHARS] + "..."
+        raise ResponseValidationError(
+            f"{where} answered with a body that is not JSON: {text!r}", body=text
+        ) from exc
+
+
+def _fail(what: str, where: str, body: Any) -> NoReturn:
+    raise ResponseValidationError(
+        f"unexpected response shape for {where}: {what}; body: {_excerpt(body)}", body=body
+    )
+
+
+def _obj(data: Any, where: str, body: Any = None) -> Mapping[str, Any]:
+    if not isinstance(data, dict):
+        _fail(
+            f"expected a JSON object, got {type(data).__name__}",
+            where,
+            body if body is not None else data,
+        )
+    return data
+
+
+def _is(value: Any, types: tuple[type, ...]) -> bool:
+    return isinstance(value, types) and not (isinstance(value, bool) and bool not in types)
+
+
+def _field(
+    d: Mapping[str, Any],
+    key: str,
+    types: tuple[type, ...],
+    where: str,
+    body: Any,
+    *,
+    required: bool = True,
+    nullable: bool = False,
+) -> None:
+    if key not in d:
+        if required:
+            _fail(f"missing {key!r}", where, body)
+        return
+    value = d[key]
+    if value is None:
+        if nullable or not required:
+            return
+        _fail(f"{key!r} is null", where, body)
+    if not _is(value, types):
+        names = "/".join(t.__name__ for t in types)
+        _fail(f"{key!r} should be {names}, got {type(value).__name__}", where, body)
+
+
+def _list_of_objects(
+    d: Mapping[str, Any], key: str, where: str, body: Any, *, required: bool = True
+) -> list[Any]:
+    value = d.get(key)
+    if value is None:
+        if required and key not in d:
+            _fail(f"missing {key!r}", where, body)
+        if required:
+            _fail(f"{key!r} is null", where, body)
+        return []
+    if not isinstance(value, list):
+        _fail(f"{key!r} should be a list, got {type(value).__name__}", where, body)
+    for item in value:
+        if not isinstance(item, dict):
+            _fail(f"{key!r} items should be objects, got {type(item).__name__}", where, body)
+    return value
+
+
+# --------------------------------------------------------------------------- chat
+
+
+class Usage(APIObject):
+    """Token counts of a chat completion (``input_tokens``, ``output_tokens``, ``total_tokens``).
+
+    For the OpenAI-shaped answer (tool passthrough) ``prompt_tokens`` /
+    ``completion_tokens`` are read as input / output.
+    """
+
+    __slots__ = ()
+
+    @property
+    def input_tokens(self) -> int:
+        d = self._data
+        return cast(int, d["input_tokens"] if "input_tokens" in d else d.get("prompt_tokens", 0))
+
+    @property
+    def output_tokens(self) -> int:
+        d = self._data
+        return cast(
+            int, d["output_tokens"] if "output_tokens" in d else d.get("completion_tokens", 0)
+        )
+
+    @property
+    def total_tokens(self) -> int:
+        d = self._data
+        if "total_tokens" in d:
+            return cast(int, d["total_tokens"])
+        return self.input_tokens + self.output_tokens
+
+
+class Response(APIObject):
+    """A chat completion: ``id, model, content, usage, cost, project_id``.
+
+    When the service answered in the OpenAI shape (``tools`` passed and tool
+    passthrough on), ``content`` is the first choice's text and ``tool_calls`` /
+    ``finish_reason`` are filled; the raw ``choices`` stay reachable by key.
+    """
+
+    __slots__ = ()
+    _nested: ClassVar[Mapping[str, Callable[[Any], Any]]] = {"usage": Usage}
+
+    @property
+    def id(self) -> str:
+        return cast(str, self._data["id"])
+
+    @property
+    def model(self) -> str:
+        return cast(str, self._data["model"])
+
+    @property
+    def content(self) -> str:
+        d = self._data
+        if "content" in d:
+            return cast(str, d["content"])
+        message = d["choices"][0]["message"] if d.get("choices") else {}
+        return cast(str, message.get("content") or "")
+
+    @property
+    def usage(self) -> Usage:
+        return cast(Usage, self["usage"])
+
+    @property
+    def cost(self) -> float:
+        return cast(float, self._data.get("cost") or 0.0)
+
+    @property
+    def project_id(self) -> Optional[str]:
+        return cast(Optional[str], self._data.get("project_id"))
+
+    @property
+    def tool_calls(self) -> list[Any]:
+        choices = self._data.get("choices")
+        if not choices:
+            return []
+        return cast(list[Any], choices[0]["message"].get("tool_calls") or [])
+
+    @property
+    def finish_reason(self) -> Optional[str]:
+        choices = self._data.get("choices")
+        return cast(Optional[str], choices[0].get("finish_reason")) if choices else None
+
+
+def parse_response(data: Any) -> Response:
+    where = "POST /v1/chat/completions"
+    d = _obj(data, where)
+    _field(d, "id", (str,), where, d)
+    _field(d, "model", (str,), where, d)
+    _field(d, "cost", _NUM, where, d, required=False, nullable=True)
+    _field(d, "project_id", (str,), where, d, required=False, nullable=True)
+    usage = d.get("usage")
+    if not isinstance(usage, dict):
+        _fail("'usage' should be an object", where, d)
+    if "choices" in d and "content" not in d:
+        choices = d["choices"]
+        if not isinstance(choices, list) or not choices or not isinstance(choices[0], dict):
+            _fail("'choices' should be a non-empty list of objects", where, d)
+        message = choices[0].get("message")
+        if not isinstance(message, dict):
+            _fail("'choices[0].message' should be an object", where, d)
+        if not _is(message.get("content"), (str, type(None))):
+            _fail("'choices[0].message.content' should be a string", where, d)
+        for key in ("prompt_tokens", "completion_tokens", "total_tokens"):
+            _field(usage, key, (int,), where, d, required=False)
+    else:
+        _field(d, "content", (str,), where, d)
+        for key in ("input_tokens", "output_tokens", "total_tokens"):
+            _field(usage, key, (int,), where, d)
+    return Response(d)
+
+
+# --------------------------------------------------------------------------- agentic tasks
+
+
+class Artifact(APIObject):
+    """A file a task produced: ``type, path, size_bytes, created_at``."""
+
+    __slots__ = ()
+
+    @property
+    def type(self) -> str:
+        return cast(str, self._data.get("type", ""))
+
+    @property
+    def path(self) -> str:
+        return cast(str, self._data["path"])
+
+    @property
+    def size_bytes(self) -> Optional[int]:
+        return cast(Optional[int], self._data.get("size_bytes"))
+
+    @property
+    def created_at(self) -> Optional[str]:
+        return cast(Optional[str], self._data.get("created_at"))
+
+
+class TaskUsage(APIObject):
+    """A task's usage; every field may be absent (a timed-out task reports ``{}``)."""
+
+    __slots__ = ()
+
+    @property
+    def input_tokens(self) -> Optional[int]:
+        return cast(Optional[int], self._data.get("input_tokens"))
+
+    @property
+    def output_tokens(self) -> Optional[int]:
+        return cast(Optional[int], self._data.get("output_tokens"))
+
+    @property
+    def total_tokens(self) -> Optional[int]:
+        return cast(Optional[int], self._data.get("total_tokens"))
+
+    @property
+    def total_cost(self) -> Optional[float]:
+        return cast(Optional[float], self._data.get("total_cost"))
+
+    @property
+    def model_used(self) -> Optional[str]:
+        return cast(Optional[str], self._data.get("model_used"))
+
+    @property
+    def duration_seconds(self) -> Optional[float]:
+        return cast(Optional[float], self._data.get("duration_seconds"))
+
+    @property
+    def estimated_tokens(self) -> Optional[int]:
+        return cast(Optional[int], self._data.get("estimated_tokens"))
+
+
+class TaskOutput(APIObject):
+    """A task's ``result``: ``summary, full_output, workspace_directory`` (or ``error``)."""
+
+    __slots__ = ()
+
+    @property
+    def summary(self) -> Optional[str]:
+        return cast(Optional[str], self._data.get("summary"))
+
+    @property
+    def full_output(self) -> Optional[str]:
+        return cast(Optional[str], self._data.get("full_output"))
+
+    @property
+    def workspace_directory(self) -> Optional[str]:
+        return cast(Optional[str], self._data.get("workspace_directory"))
+
+    @property
+    def error(self) -> Optional[str]:
+        return cast(Optional[str], self._data.get("error"))
+
+    @property
+    def output(self) -> Optional[str]:
+        return cast(Optional[str], self._data.get("output"))
+
+
+def _wrap_list(cls: type[M]) -> Callable[[Any], list[M]]:
+    def conv(items: Any) -> list[M]:
+        return [cls(item) for item in items]
+
+    return conv
+
+
+def _wrap_map(cls: type[M]) -> Callable[[Any], dict[str, M]]:
+    def conv(items: Any) -> dict[str, M]:
+        return {name: cls(item) for name, item in items.items()}
+
+    return conv
+
+
+TASK_STATUSES = frozenset({"completed", "failed", "timeout", "cost_exceeded"})
+
+
+class TaskResult(APIObject):
+    """An agentic task: ``task_id, status, result, execution_log, artifacts, usage``."""
+
+    __slots__ = ()
+    _nested: ClassVar[Mapping[str, Callable[[Any], Any]]] = {
+        "result": TaskOutput,
+        "usage": TaskUsage,
+        "artifacts": _wrap_list(Artifact),
+        "execution_log": _wrap_list(APIObject),
+    }
+
+    @property
+    def task_id(self) -> str:
+        return cast(str, self._data["task_id"])
+
+    @property
+    def status(self) -> str:
+        return cast(str, self._data["status"])
+
+    @property
+    def result(self) -> TaskOutput:
+        return cast(TaskOutput, self["result"])
+
+    @property
+    def summary(self) -> Optional[str]:
+        return self.result.summary
+
+    @property
+    def execution_log(self) -> list[APIObject]:
+        return cast(list[APIObject], self.get("execution_log") or [])
+
+    @property
+    def artifacts(self) -> list[Artifact]:
+        return cast(list[Artifact], self.get("artifacts") or [])
+
+    @property
+    def usage(self) -> TaskUsage:
+        usage = self.get("usage")
+        return usage if usage is not None else TaskUsage({})
+
+
+def parse_task_result(data: Any) -> TaskResult:
+    where = "POST /v1/task"
+    d = _obj(data, where)
+    _field(d, "task_id", (str,), where, d)
+    _field(d, "status", (str,), where, d)
+    _field(d, "result", (dict,), where, d)
+    _field(d, "usage", (dict,), where, d, required=False, nullable=True)
+    _list_of_objects(d, "execution_log", where, d, required=False)
+    for artifact in _list_of_objects(d, "artifacts", where, d, required=False):
+        _field(artifact, "path", (str,), where, d)
+        _field(artifact, "size_bytes", (int,), where, d, required=False, nullable=True)
+    return TaskResult(d)
+
+
+# --------------------------------------------------------------------------- batch
+
+
+class BatchResult(APIObject):
+    """One batch item: ``id, prompt, status, content, usage, cost, error``."""
+
+    __slots__ = ()
+    _nested: ClassVar[Mapping[str, Callable[[Any], Any]]] = {"usage": Usage}
+
+    @property
+    def id(self) -> Optional[str]:
+        return cast(Optional[str], self._data.get("id"))
+
+    @property
+    def prompt(self) -> str:
+        return cast(str, self._data["prompt"])
+
+    @property
+    def status(self) -> str:
+        return cast(str, self._data["status"])
+
+    @property
+    def content(self) -> Optional[str]:
+        return cast(Optional[str], self._data.get("content"))
+
+    @property
+    def usage(self) -> Optional[Usage]:
+        return cast(Optional[Usage], self.get("usage"))
+
+    @property
+    def cost(self) -> Optional[float]:
+        return cast(Optional[float], self._data.get("cost"))
+
+    @property
+    def error(self) -> Optional[str]:
+        return cast(Optional[str], self._data.get("error"))
+
+    @property
+    def ok(self) -> bool:
+        return bool(self._data["status"] == "completed")
+
+
+class BatchResponse(APIObject):
+    """``total, completed, failed, results, total_cost, total_tokens``; results in input order."""
+
+    __slots__ = ()
+    _nested: ClassVar[Mapping[str, Callable[[Any], Any]]] = {"results": _wrap_list(BatchResult)}
+
+    @classmethod
+    def from_json(cls, body: bytes | str) -> BatchResponse:
+        """Parse and validate the bytes of a ``/v1/batch`` answer."""
+        return parse_batch_response(decode_json(body, "POST /v1/batch"))
+
+    @property
+    def total(self) -> int:
+        return cast(int, self._data["total"])
+
+    @property
+    def completed(self) -> int:
+        return cast(int, self._data["completed"])
+
+    @property
+    def failed(self) -> int:
+        return cast(int, self._data["failed"])
+
+    @property
+    def results(self) -> list[BatchResult]:
+        return cast(list[BatchResult], self["results"])
+
+    @property
+    def total_cost(self) -> float:
+        return cast(float, self._data["total_cost"])
+
+    @property
+    def total_tokens(self) -> int:
+        return cast(int, self._data["total_tokens"])
+
+
+def parse_batch_response(data: Any) -> BatchResponse:
+    """Validate a ``/v1/batch`` body (one pass over the items, no copies)."""
+    where = "POST /v1/batch"
+    d = _obj(data, where)
+    for key in ("total", "completed", "failed", "total_tokens"):
+        _field(d, key, (int,), where, d)
+    _field(d, "total_cost", _NUM, where, d)
+    results = d.get("results")
+    if not isinstance(results, list):
+        _fail("'results' should be a list", where, d)
+    str_or_none = (str, type(None))
+    for item in results:
+        if not isinstance(item, dict):
+            _fail("'results' items should be objects", where, d)
+        prompt = item.get("prompt")
+        status = item.get("status")
+        if not isinstance(prompt, str) or not isinstance(status, str):
+            _fail("a result lacks a string 'prompt' or 'status'", where, item)
+        if not _is(item.get("content"), str_or_none) or not _is(item.get("error"), str_or_none):
+            _fail("a result's 'content' / 'error' should be strings", where, item)
+        usage = item.get("usage")
+        if usage is not None and not isinstance(usage, dict):
+            _fail("a result's 'usage' should be an object", where, item)
+        cost = item.get("cost")
+        if cost is not None and not _is(cost, _NUM):
+            _fail("a result's 'cost' should be a number", where, item)
+    return BatchResponse(d)
+
+
+# --------------------------------------------------------------------------- usage
+
+
+class ModelUsage(APIObject):
+    """Usage of one model: ``tokens``, ``cost``."""
+
+    __slots__ = ()
+
+    @property
+    def tokens(self) -> int:
+        return cast(int, self._data["tokens"])
+
+    @property
+    def cost(self) -> float:
+        return cast(float, self._data["cost"])
+
+
+class UsageStats(APIObject):
+    """``project_id, period, total_tokens, total_cost, by_model, limit, remaining``."""
+
+    __slots__ = ()
+    _nested: ClassVar[Mapping[str, Callable[[Any], Any]]] = {"by_model": _wrap_map(ModelUsage)}
+
+    @property
+    def project_id(self) -> str:
+        return cast(str, self._data["project_id"])
+
+    @property
+    def period(self) -> str:
+        return cast(str, self._data["period"])
+
+    @property
+    def total_tokens(self) -> int:
+        return cast(int, self._data["total_tokens"])
+
+    @property
+    def total_cost(self) -> float:
+        return cast(float, self._data["total_cost"])
+
+    @property
+    def by_model(self) -> dict[str, ModelUsage]:
+        return cast(dict[str, ModelUsage], self["by_model"])
+
+    @property
+    def limit(self) -> Optional[int]:
+        """The budget in tokens; ``None`` when the project has none."""
+        return cast(Optional[int], self._data.get("limit"))
+
+    @property
+    def remaining(self) -> Optional[int]:
+        """``limit`` minus this period's tokens (may be negative); ``None`` without a budget."""
+        return cast(Optional[int], self._data.get("remaining"))
+
+
+def parse_usage(data: Any) -> UsageStats:
+    where = "GET /v1/usage"
+    d = _obj(data, where)
+    _field(d, "project_id", (str,), where, d)
+    _field(d, "period", (str,), where, d)
+    _field(d, "total_tokens", (int,), where, d)
+    _field(d, "total_cost", _NUM, where, d)
+    _field(d, "limit", (int,), where, d, required=False, nullable=True)
+    _field(d, "remaining", (int,), where, d, required=False, nullable=True)
+    by_model = d.get("by_model")
+    if not isinstance(by_model, dict):
+        _fail("'by_model' should be an object", where, d)
+    for entry in by_model.values():
+        if not isinstance(entry, dict):
+            _fail("'by_model' entries should be objects", where, d)
+        _field(entry, "tokens", (int,), where, d)
+        _field(entry, "cost", _NUM, where, d)
+    return UsageStats(d)
+
+
+# --------------------------------------------------------------------------- small routes
+
+
+class ServiceHealth(APIObject):
+    __slots__ = ()
+
+    @property
+    def status(self) -> str:
+        return cast(str, self._data["status"])
+
+    @property
+    def detail(self) -> Optional[Mapping[str, Any]]:
+        return cast(Optional[Mapping[str, Any]], self._data.get("detail"))
+
+
+class HealthStatus(APIObject):
+    """``GET /health``: ``status, version, uptime_seconds, services``."""
+
+    __slots__ = ()
+    _nested: ClassVar[Mapping[str, Callable[[Any], Any]]] = {"services": _wrap_map(ServiceHealth)}
+
+    @property
+    def status(self) -> str:
+        return cast(str, self._data["status"])
+
+    @property
+    def version(self) -> Optional[str]:
+        return cast(Optional[str], self._data.get("version"))
+
+    @property
+    def uptime_seconds(self) -> Optional[float]:
+        return cast(Optional[float], self._data.get("uptime_seconds"))
+
+    @property
+    def services(self) -> dict[str, ServiceHealth]:
+        return cast(dict[str, ServiceHealth], self.get("services") or {})
+
+
+def parse_health(data: Any) -> HealthStatus:
+    where = "GET /health"
+    d = _obj(data, where)
+    _field(d, "status", (str,), where, d)
+    _field(d, "version", (str,), where, d, required=False)
+    _field(d, "uptime_seconds", _NUM, where, d, required=False, nullable=True)
+    services = d.get("services")
+    if services is not None:
+        if not isinstance(services, dict):
+            _fail("'services' should be an object", where, d)
+        for entry in services.values():
+            if not isinstance(entry, dict):
+                _fail("'services' entries should be objects", where, d)
+            _field(entry, "status", (str,), where, d)
+    return HealthStatus(d)
+
+
+class ReadyStatus(APIObject):
+    """``GET /ready``: ``ready`` (bool) and ``reason``."""
+
+    __slots__ = ()
+
+    @property
+    def ready(self) -> bool:
+        return cast(bool, self._data["ready"])
+
+    @property
+    def reason(self) -> Optional[str]:
+        return cast(Optional[str], self._data.get("reason"))
+
+    def __bool__(self) -> bool:
+        return bool(self._data["ready"])
+
+
+def parse_ready(data: Any) -> ReadyStatus:
+    where = "GET /ready"
+    d = _obj(data, where)
+    _field(d, "ready", (bool,), where, d)
+    _field(d, "reason", (str,), where, d, required=False, nullable=True)
+    return ReadyStatus(d)
+
+
+class RouteRecommendation(APIObject):
+    """``POST /v1/route``: ``recommended_model, reasoning, budget_status``."""
+
+    __slots__ = ()
+
+    @property
+    def recommended_model(self) -> str:
+        return cast(str, self._data["recommended_model"])
+
+    @property
+    def reasoning(self) -> str:
+        return cast(str, self._data.get("reasoning", ""))
+
+    @property
+    def budget_status(self) -> Mapping[str, Any]:
+        return cast(Mapping[str, Any], self._data.get("budget_status") or {})
+
+
+def parse_route(data: Any) -> RouteRecommendation:
+    where = "POST /v1/route"
+    d = _obj(data, where)
+    _field(d, "recommended_model", (str,), where, d)
+    _field(d, "reasoning", (str,), where, d, required=False)
+    _field(d, "budget_status", (dict,), where, d, required=False, nullable=True)
+    return RouteRecommendation(d)
+
+
+class Agent(APIObject):
+    __slots__ = ()
+
+    @property
+    def name(self) -> str:
+        return cast(str, self._data["name"])
+
+    @property
+    def description(self) -> str:
+        return cast(str, self._data.get("description", ""))
+
+    @property
+    def tools(self) -> list[str]:
+        return cast(list[str], self._data.get("tools") or [])
+
+    @property
+    def model(self) -> Optional[str]:
+        return cast(Optional[str], self._data.get("model"))
+
+
+class Skill(APIObject):
+    __slots__ = ()
+
+    @property
+    def name(self) -> str:
+        return cast(str, self._data["name"])
+
+    @property
+    def description(self) -> str:
+        return cast(str, self._data.get("description", ""))
+
+    @property
+    def command(self) -> Optional[str]:
+        return cast(Optional[str], self._data.get("command"))
+
+
+class Capabilities(APIObject):
+    """``GET /v1/capabilities``: ``agents, skills, agents_count, skills_count``."""
+
+    __slots__ = ()
+    _nested: ClassVar[Mapping[str, Callable[[Any], Any]]] = {
+        "agents": _wrap_list(Agent),
+        "skills": _wrap_list(Skill),
+    }
+
+    @property
+    def agents(self) -> list[Agent]:
+        return cast(list[Agent], self["agents"])
+
+    @property
+    def skills(self) -> list[Skill]:
+        return cast(list[Skill], self["skills"])
+
+    @property
+    def agents_count(self) -> int:
+        return cast(int, self._data["agents_count"])
+
+    @property
+    def skills_count(self) -> int:
+        return cast(int, self._data["skills_count"])
+
+
+def parse_capabilities(data: Any) -> Capabilities:
+    where = "GET /v1/capabilities"
+    d = _obj(data, where)
+    for key in ("agents", "skills"):
+        for item in _list_of_objects(d, key, where, d):
+            _field(item, "name", (str,), where, d)
+    _field(d, "agents_count", (int,), where, d)
+    _field(d, "skills_count", (int,), where, d)
+    return Capabilities(d)
+
+
+class ProcessResponse(APIObject):
+    """``POST /v1/process`` (ai-services shape).
+
+    ``content, content_blocks, model, provider, metadata``.
+    """
+
+    __slots__ = ()
+
+    @property
+    def content(self) -> str:
+        return cast(str, self._data.get("content", ""))
+
+    @property
+    def content_blocks(self) -> Optional[list[Any]]:
+        return cast(Optional[list[Any]], self._data.get("content_blocks"))
+
+    @property
+    def model(self) -> str:
+        return cast(str, self._data["model"])
+
+    @property
+    def provider(self) -> str:
+        return cast(str, self._data.get("provider", "claudecode"))
+
+    @property
+    def metadata(self) -> Mapping[str, Any]:
+        return cast(Mapping[str, Any], self._data.get("metadata") or {})
+
+
+def parse_process(data: Any) -> ProcessResponse:
+    where = "POST /v1/process"
+    d = _obj(data, where)
+    _field(d, "model", (str,), where, d)
+    _field(d, "content", (str,), where, d, required=False)
+    _field(d, "metadata", (dict,), where, d, required=False)
+    _field(d, "content_blocks", (list,), where, d, required=False, nullable=True)
+    return ProcessResponse(d)
+
+
+def wrap_json(data: Any) -> Any:
+    """Any JSON value, with objects (at the top or in a top-level list) as :class:`APIObject`."""
+    if isinstance(data, dict):
+        return APIObject(data)
+    if isinstance(data, list):
+        return [APIObject(x) if isinstance(x, dict) else x for x in data]
+    return data
+
+
+def parse_json_object(where: str) -> Callable[[Any], APIObject]:
+    def parse(data: Any) -> APIObject:
+        return APIObject(_obj(data, where))
+
+    return parse
