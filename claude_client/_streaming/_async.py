@@ -58,8 +58,12 @@ class _Socket:
             return
         try:
             await conn.close()
-        except Exception:  # pragma: no cover - closing never hides the caller's error
-            logger.debug("stream: error while closing the socket", exc_info=True)
+        except Exception:
+            # E.g. under `-W error`, asyncio's warning about an async generator
+            # (websockets' own) first used during `shutdown_asyncgens()`. Drop the
+            # TCP connection instead: the socket must not outlive the stream.
+            logger.debug("stream: closing handshake failed, aborting", exc_info=True)
+            conn.transport.abort()
         logger.debug("stream: socket closed (close code %s)", conn.close_code)
 
 

@@ -28,6 +28,7 @@ from typing import Any, Optional, Union
 
 from websockets.asyncio.server import ServerConnection, serve
 from websockets.datastructures import Headers
+from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
 
 API_KEY = "cc_test_SECRET_key_0123456789"
@@ -180,7 +181,10 @@ class ScriptedServer:
                     request = message
                 record.requests.append(request)
                 script = self.script(request) if callable(self.script) else self.script
-                if not await self._play(ws, script):
+                try:
+                    if not await self._play(ws, script):
+                        return
+                except ConnectionClosed:  # the client left mid-script: fine
                     return
         finally:
             record.close_code = ws.close_code
