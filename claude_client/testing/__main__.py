@@ -1,0 +1,48 @@
+"""``python -m claude_client.testing --port 8006``: run the fake service standalone."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import threading
+from typing import Any, Optional
+
+from ._server import serve
+from ._state import DEFAULT_RPM
+
+
+def main(argv: Optional[list[str]] = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m claude_client.testing",
+        description="Run the fake Claude Code API Service on 127.0.0.1.",
+    )
+    parser.add_argument("--port", type=int, default=8006, help="TCP port (0 = any free port)")
+    parser.add_argument(
+        "--rpm",
+        type=int,
+        default=DEFAULT_RPM,
+        help="requests per minute of the built-in keys (default 100)",
+    )
+    parser.add_argument("--api-key", default=None, help="use this value for the pro key")
+    args = parser.parse_args(argv)
+
+    stop = threading.Event()
+
+    def on_signal(*_: Any) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+    with serve(port=args.port, rpm=args.rpm, api_key=args.api_key) as fake:
+        print(f"Fake Claude Code API Service on {fake.base_url} (WebSocket {fake.ws_url})")
+        print(f"  pro key:        {fake.api_key}   (project 'default')")
+        print(f"  free key:       {fake.free_key}   (project 'free-project')")
+        print(f"  enterprise key: {fake.enterprise_key}   (project 'enterprise-project')")
+        print(f"export CLAUDE_API_URL={fake.base_url} CLAUDE_API_KEY={fake.api_key}")
+        print("Ctrl-C to stop.", flush=True)
+        stop.wait()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,49 @@
+"""pytest fixtures for the fake service (registered through the ``pytest11`` entry point).
+
+* ``claude_fake_server``: one fake per test session (started on first use).
+* ``claude_fake``: that server, ``reset()`` before each test: the usual fixture.
+* ``claude_client_kwargs``: ``{"base_url": ..., "api_key": ...}`` for ``ClaudeClient(**...)``.
+
+In a project without the entry point: ``pytest_plugins = ["claude_client.testing.pytest_plugin"]``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+if TYPE_CHECKING:
+    from ._server import FakeService
+
+
+def _serve() -> Any:
+    # Imported on use: the plugin is loaded by every pytest run, with or without the
+    # 'testing' extra; without it, using a fixture raises the extra's ImportError.
+    from . import require_extra
+
+    require_extra()
+    from ._server import serve
+
+    return serve()
+
+
+@pytest.fixture(scope="session")
+def claude_fake_server() -> Iterator[FakeService]:
+    """The session's fake service (not reset between tests; prefer ``claude_fake``)."""
+    with _serve() as fake:
+        yield fake
+
+
+@pytest.fixture
+def claude_fake(claude_fake_server: FakeService) -> Iterator[FakeService]:
+    """A running fake service in its initial state (reset before and after the test)."""
+    claude_fake_server.reset()
+    yield claude_fake_server
+    claude_fake_server.reset()
+
+
+@pytest.fixture
+def claude_client_kwargs(claude_fake: FakeService) -> dict[str, Any]:
+    return claude_fake.client_kwargs()
