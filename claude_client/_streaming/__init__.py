@@ -7,7 +7,7 @@ connects, never by ``import claude_client``.
 """
 
 from ._async import AsyncChatStream, AsyncTaskStream
-from ._core import StreamSettings, ThinkingEvent, Usage, ws_url_from_base
+from ._core import StreamSettings, ThinkingEvent, ws_url_from_base
 from ._sync import ChatStream, TaskStream
 
 __all__ = [
@@ -17,6 +17,5 @@ __all__ = [
     "StreamSettings",
     "TaskStream",
     "ThinkingEvent",
-    "Usage",
     "ws_url_from_base",
 ]

@@ -23,6 +23,7 @@ from .._exceptions import (
     APIConnectionError,
     AuthenticationError,
     ClaudeAPIError,
+    InvalidInputError,
     ResponseValidationError,
     StreamInterruptedError,
     TimeoutError,
@@ -30,6 +31,7 @@ from .._exceptions import (
     error_from_stream_message,
     error_from_task_result,
 )
+from .._models import TaskResult, Usage
 from .._retry import Deadline, is_retryable_status
 
 logger = logging.getLogger("claude_client")
@@ -58,7 +60,9 @@ def ws_url_from_base(base_url: str) -> str:
     parts = urllib.parse.urlsplit(base_url.strip())
     scheme = {"http": "ws", "https": "wss", "ws": "ws", "wss": "wss"}.get(parts.scheme.lower())
     if scheme is None or not parts.hostname:
-        raise ValueError(f"base_url must be an http(s) URL with a host, got {parts.scheme!r} URL")
+        raise InvalidInputError(
+            f"base_url must be an http(s) URL with a host, got {base_url!r}", param="base_url"
+        )
     host = parts.hostname
     if ":" in host:  # IPv6 literal
         host = f"[{host}]"
@@ -107,13 +111,16 @@ class StreamSettings:
 
     def __post_init__(self) -> None:
         if self.max_retries < 0:
-            raise ValueError("max_retries must be >= 0")
+            raise InvalidInputError("max_retries must be >= 0", param="max_retries")
         for name in ("timeout", "idle_timeout"):
             value = getattr(self, name)
-            if value is not None and value <= 0:
-                raise ValueError(f"{name} must be positive or None")
-        if self.connect_timeout <= 0 or self.close_timeout <= 0:
-            raise ValueError("connect_timeout and close_timeout must be positive")
+            if value is not None and not value > 0:
+                raise InvalidInputError(f"{name} must be positive or None", param=name)
+            if value is not None and math.isinf(value):  # the facade's "no deadline"
+                object.__setattr__(self, name, None)
+        for name in ("connect_timeout", "close_timeout"):
+            if not getattr(self, name) > 0:
+                raise InvalidInputError(f"{name} must be positive", param=name)
 
     @classmethod
     def from_client(
@@ -135,6 +142,31 @@ class StreamSettings:
                 del headers[name]
             headers["Authorization"] = f"Bearer {api_key}"
         return cls(ws_url=ws_url_from_base(base_url), headers=headers, api_key=api_key, **options)
+
+    @classmethod
+    def for_client(
+        cls,
+        client: Any,
+        *,
+        project_id: Optional[str] = None,
+        timeout: Optional[float] = None,
+        **options: Any,
+    ) -> StreamSettings:
+        """Settings for a ``ClaudeClient`` / ``AsyncClaudeClient`` (duck-typed, no import).
+
+        Reads ``client.base_url``, ``client._auth_headers(project_id)`` (default
+        headers, ``User-Agent`` and ``Authorization``), ``client._key_for(project_id,
+        required=False)``, ``client.timeout`` (overridden by a per-call ``timeout``)
+        and ``client.max_retries``. ``options`` set the other fields.
+        """
+        options.setdefault("max_retries", client.max_retries)
+        return cls(
+            ws_url=ws_url_from_base(str(client.base_url)),
+            headers=client._auth_headers(project_id),
+            api_key=client._key_for(project_id, required=False),
+            timeout=client.timeout if timeout is None else timeout,
+            **options,
+        )
 
     def with_timeout(self, timeout: Optional[float]) -> StreamSettings:
         """A copy with another overall ``timeout`` (a per-call override)."""
@@ -158,28 +190,6 @@ class StreamSettings:
 
 
 @dataclass(frozen=True)
-class Usage:
-    """Token counts of a finished chat stream (from its ``done`` frame)."""
-
-    input_tokens: int = 0
-    output_tokens: int = 0
-    total_tokens: int = 0
-
-    def __getitem__(self, key: str) -> int:
-        if key not in ("input_tokens", "output_tokens", "total_tokens"):
-            raise KeyError(key)
-        value: int = getattr(self, key)
-        return value
-
-    def to_dict(self) -> dict[str, int]:
-        return {
-            "input_tokens": self.input_tokens,
-            "output_tokens": self.output_tokens,
-            "total_tokens": self.total_tokens,
-        }
-
-
-@dataclass(frozen=True)
 class ThinkingEvent:
     """A ``thinking`` frame of an agentic task stream (progress, not a result)."""
 
@@ -187,18 +197,32 @@ class ThinkingEvent:
     type: Literal["thinking"] = "thinking"
 
 
-def _int(value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return 0
-    return int(value)
-
-
 def parse_usage(raw: Any) -> Usage:
-    if not isinstance(raw, Mapping):
-        return Usage()
-    inp, out = _int(raw.get("input_tokens")), _int(raw.get("output_tokens"))
-    total = raw.get("total_tokens")
-    return Usage(inp, out, _int(total) if total is not None else inp + out)
+    """The ``usage`` of a ``done`` frame as the facade's :class:`Usage` (empty if absent)."""
+    return Usage(raw if isinstance(raw, Mapping) else {})
+
+
+def parse_stream_task_result(body: dict[str, Any]) -> TaskResult:
+    """A ``result`` frame (without ``type``) as the :class:`TaskResult` ``agentic_task`` returns.
+
+    The socket sends the body of ``POST /v1/task`` without ``task_id``, so a streamed
+    result has no ``task_id`` key (``result.get("task_id")`` is ``None``).
+    """
+    where = "agentic task stream"
+    if not isinstance(body.get("status"), str):
+        raise ResponseValidationError(f"{where}: result frame without a string 'status'")
+    if not isinstance(body.get("result"), dict):
+        raise ResponseValidationError(f"{where}: result frame without a 'result' object")
+    usage = body.get("usage")
+    if usage is not None and not isinstance(usage, dict):
+        raise ResponseValidationError(f"{where}: 'usage' should be an object or null")
+    for key in ("execution_log", "artifacts"):
+        value = body.get(key)
+        if value is not None and not (
+            isinstance(value, list) and all(isinstance(v, dict) for v in value)
+        ):
+            raise ResponseValidationError(f"{where}: {key!r} should be a list of objects")
+    return TaskResult(body)
 
 
 # --------------------------------------------------------------------------- frames
@@ -291,8 +315,18 @@ class ChatProtocol(Protocol[str]):
         self, *, model: str, messages: Sequence[Mapping[str, Any]], project_id: Optional[str]
     ) -> None:
         super().__init__()
+        if isinstance(messages, (str, bytes)) or not messages:
+            raise InvalidInputError("messages must be a non-empty list", param="messages")
+        for m in messages:
+            if not isinstance(m, Mapping) or not isinstance(m.get("content"), str):
+                raise InvalidInputError(
+                    "each message must be a mapping with 'role' and a string 'content'",
+                    param="messages",
+                )
+        if not isinstance(model, str) or not model:
+            raise InvalidInputError("model must be a non-empty string", param="model")
         self.model_requested = model
-        self.messages = [dict(m) for m in messages]
+        self.messages = [{"role": m.get("role", "user"), **m} for m in messages]
         self.project_id = project_id
         self.usage: Optional[Usage] = None
         self.cost: Optional[float] = None
@@ -348,6 +382,8 @@ class TaskProtocol(Protocol[Any]):
         parse_result: Optional[ResultParser] = None,
     ) -> None:
         super().__init__()
+        if not isinstance(description, str) or not description.strip():
+            raise InvalidInputError("description must be a non-empty string", param="description")
         self.fields: dict[str, Any] = {
             "description": description,
             "allow_tools": list(allow_tools),
@@ -381,7 +417,8 @@ class TaskProtocol(Protocol[Any]):
         elif kind == "result":
             self.finished = True
             body = {k: v for k, v in frame.items() if k != "type"}
-            result = self.parse_result(body) if self.parse_result is not None else body
+            parse = self.parse_result or parse_stream_task_result
+            result = parse(body)
             self.result = result
             error = error_from_task_result(result)
             if error is not None:

@@ -7,6 +7,7 @@ import time
 import pytest
 from stream_testkit import API_KEY, DEFAULT_TOKENS, Driver, ScriptedServer, chat_script
 
+from claude_client import Usage
 from claude_client._exceptions import (
     APIConnectionError,
     BudgetExceededError,
@@ -18,7 +19,7 @@ from claude_client._exceptions import (
     TimeoutError,
     ValidationError,
 )
-from claude_client._streaming import StreamSettings, Usage
+from claude_client._streaming import StreamSettings
 
 
 def test_chunks_arrive_in_order_and_concatenate(
@@ -42,8 +43,11 @@ def test_usage_cost_and_model_after_the_end(
     )
     out = drive.chat(settings, model="opus")
     assert out.error is None
-    assert out.stream.usage == Usage(input_tokens=12, output_tokens=34, total_tokens=46)
-    assert out.stream.usage["total_tokens"] == 46
+    usage = out.stream.usage
+    assert isinstance(usage, Usage)  # the facade's type, as `complete()` returns
+    assert usage == {"input_tokens": 12, "output_tokens": 34, "total_tokens": 46}
+    assert (usage.input_tokens, usage.output_tokens, usage.total_tokens) == (12, 34, 46)
+    assert usage["total_tokens"] == 46
     assert out.stream.cost == pytest.approx(0.0425)
     assert out.stream.model == "opus"
 
@@ -89,7 +93,7 @@ def test_known_defect_done_without_tokens_ends_cleanly_with_usage(
     assert out.items == []
     assert out.stream.content == ""
     assert out.stream.finished
-    assert out.stream.usage == Usage(9, 0, 9)
+    assert out.stream.usage == {"input_tokens": 9, "output_tokens": 0, "total_tokens": 9}
     assert out.stream.cost == 0.0
 
 
@@ -98,7 +102,7 @@ def test_total_tokens_is_derived_when_missing(
 ) -> None:
     server.script = [("frame", {"type": "done", "usage": {"input_tokens": 2, "output_tokens": 3}})]
     out = drive.chat(settings)
-    assert out.stream.usage == Usage(2, 3, 5)
+    assert out.stream.usage.total_tokens == 5
     assert out.stream.cost is None
     assert out.stream.model == "haiku"  # what was asked for, when `done` does not say
 

@@ -206,3 +206,16 @@ def test_an_explicit_model_is_never_resolved(
     )
     assert list(stream)
     assert server.requests[0]["model"] == "haiku"
+
+
+def test_settings_from_a_real_client_stream_end_to_end(server: ScriptedServer) -> None:
+    from claude_client import ClaudeClient
+    from claude_client._streaming import ChatStream
+
+    with ClaudeClient(base_url=server.base_url, api_key=API_KEY, timeout=10) as client:
+        settings = StreamSettings.for_client(client, project_id=None)
+        stream = ChatStream(settings, messages=[{"role": "user", "content": "hi"}], model="haiku")
+        assert "".join(stream) == "Once upon a time."
+    headers = server.connections[0].headers
+    assert headers["Authorization"] == f"Bearer {API_KEY}"
+    assert headers["User-Agent"] == client._auth_headers()["User-Agent"]

@@ -84,3 +84,54 @@ def test_importing_the_package_does_not_import_websockets() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+@pytest.mark.parametrize(
+    "messages",
+    [[], "hello", [{"role": "user"}], [{"role": "user", "content": 3}], ["hi"]],
+    ids=["empty", "str", "no-content", "content-not-str", "not-a-mapping"],
+)
+def test_bad_chat_input_is_caught_before_connecting(messages: object) -> None:
+    from claude_client import InvalidInputError
+    from claude_client._streaming import AsyncChatStream, ChatStream
+
+    settings = StreamSettings(ws_url="ws://127.0.0.1:9/v1/stream")
+    for cls in (ChatStream, AsyncChatStream):
+        with pytest.raises(InvalidInputError) as info:
+            cls(settings, messages=messages)  # type: ignore[arg-type]
+        assert info.value.param == "messages"
+
+
+def test_a_message_without_role_is_sent_as_user() -> None:
+    from claude_client._streaming._core import ChatProtocol
+
+    protocol = ChatProtocol(model="haiku", messages=[{"content": "hi"}], project_id=None)
+    assert protocol.request(None)["messages"] == [{"role": "user", "content": "hi"}]
+
+
+def test_infinite_timeout_means_no_deadline() -> None:
+    s = StreamSettings(ws_url="ws://h/v1/stream", timeout=float("inf"))
+    assert s.timeout is None
+
+
+@pytest.mark.parametrize("client_name", ["ClaudeClient", "AsyncClaudeClient"])
+def test_for_client_reads_what_the_facade_exposes(client_name: str) -> None:
+    import claude_client
+
+    cls = getattr(claude_client, client_name)
+    client = cls(
+        base_url="https://svc.example.com/claude",
+        api_key="cc_for_client_key",
+        timeout=42,
+        max_retries=4,
+        default_headers={"X-Team": "blue"},
+    )
+    s = StreamSettings.for_client(client, idle_timeout=5)
+    assert s.ws_url == "wss://svc.example.com/claude/v1/stream"
+    assert s.headers["Authorization"] == "Bearer cc_for_client_key"
+    assert s.headers["X-Team"] == "blue"
+    assert "User-Agent" in s.headers
+    assert s.api_key == "cc_for_client_key"
+    assert (s.timeout, s.max_retries, s.idle_timeout) == (42, 4, 5)
+    assert StreamSettings.for_client(client, timeout=3).timeout == 3
+    assert "cc_for_client_key" not in repr(s)

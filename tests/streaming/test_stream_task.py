@@ -7,11 +7,14 @@ from typing import Any
 import pytest
 from stream_testkit import API_KEY, Driver, ScriptedServer, task_result_body
 
+from claude_client import TaskResult
 from claude_client._exceptions import (
     AuthenticationError,
     BudgetExceededError,
     ClaudeAPIError,
+    InvalidInputError,
     PermissionError,
+    ResponseValidationError,
     ServerError,
     StreamInterruptedError,
     TaskFailedError,
@@ -32,6 +35,10 @@ def test_thinking_then_result(
     assert out.items[0] == ThinkingEvent("Starting task execution...")
     assert out.items[0].type == "thinking"
     result = out.items[1]
+    assert isinstance(result, TaskResult)  # the type `agentic_task` returns
+    assert result.status == "completed"
+    assert result.summary == "3 files"
+    assert result.usage.total_cost == 0.01
     assert result["status"] == "completed"
     assert result["result"]["summary"] == "3 files"
     assert "type" not in result
@@ -208,4 +215,28 @@ def test_no_key_no_task(server: ScriptedServer) -> None:
         TaskStream(keyless, description="x")
     with pytest.raises(AuthenticationError):
         AsyncTaskStream(keyless, description="x")
+    assert server.upgrade_attempts == 0
+
+
+def test_a_malformed_result_frame_is_a_response_validation_error(
+    drive: Driver, server: ScriptedServer, settings: StreamSettings
+) -> None:
+    server.script = [THINKING, ("frame", {"type": "result", "status": "completed"})]
+    out = drive.task(settings)
+    assert type(out.error) is ResponseValidationError
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "param"),
+    [({"description": ""}, "description"), ({"description": "   "}, "description")],
+)
+def test_bad_task_input_is_caught_before_connecting(
+    server: ScriptedServer, settings: StreamSettings, kwargs: dict[str, Any], param: str
+) -> None:
+    from claude_client._streaming import AsyncTaskStream, TaskStream
+
+    for cls in (TaskStream, AsyncTaskStream):
+        with pytest.raises(InvalidInputError) as info:
+            cls(settings, **kwargs)
+        assert info.value.param == param
     assert server.upgrade_attempts == 0
