@@ -1,0 +1,260 @@
+"""Every status of BEHAVIOUR.md -> the right exception, sync and async, with its attributes."""
+
+from __future__ import annotations
+
+import builtins
+from typing import Any
+
+import httpx
+import pytest
+import respx
+
+import claude_client as cc
+
+from .conftest import CHAT_BODY, TASK_BODY, Runner
+
+# id, method, args, (path, http method), status, body (json or text), headers, expected class,
+# attribute checks
+J = "json"
+T = "text"
+
+MAPPING: list[tuple[str, str, tuple[Any, ...], str, str, int, Any, dict[str, str], type]] = [
+    ("401-missing", "complete", ("Hi",), "POST", "/v1/chat/completions", 401,
+     {"detail": "Not authenticated"}, {"WWW-Authenticate": "Bearer"}, cc.AuthenticationError),
+    ("401-revoked", "complete", ("Hi",), "POST", "/v1/chat/completions", 401,
+     {"detail": "Invalid or revoked API key"}, {}, cc.AuthenticationError),
+    ("403-not-authenticated-old", "get_usage", (), "GET", "/v1/usage", 403,
+     {"detail": "Not authenticated"}, {}, cc.AuthenticationError),
+    ("403-permission", "agentic_task", ("x",), "POST", "/v1/task", 403,
+     {"detail": "Permission denied: Tool 'Bash' is not in allowed list"}, {}, cc.PermissionError),
+    ("403-budget-process", "process", ("hi",), "POST", "/v1/process", 403,
+     {"detail": "Budget exceeded for project p"}, {}, cc.BudgetExceededError),
+    ("429-rate", "complete", ("Hi",), "POST", "/v1/chat/completions", 429,
+     {"detail": "Rate limit exceeded. Please try again later."}, {}, cc.RateLimitError),
+    ("429-upstream-rate", "complete", ("Hi",), "POST", "/v1/chat/completions", 429,
+     {"detail": "rate limited"}, {"X-Error-Category": "rate_limited", "Retry-After": "7"},
+     cc.RateLimitError),
+    ("429-budget", "complete", ("Hi",), "POST", "/v1/chat/completions", 429,
+     {"detail": "Budget exceeded for project p"}, {}, cc.BudgetExceededError),
+    ("404-provider", "provider_models", ("openai",), "GET", "/v1/providers/openai/models", 404,
+     {"detail": "Provider openai not supported. Only 'anthropic' and 'claudecode' available."},
+     {}, cc.NotFoundError),
+    ("400-period", "get_usage", ("month",), "GET", "/v1/usage", 400,
+     {"detail": "Invalid period: x. Use 'month', 'week', or 'day'"}, {}, cc.ValidationError),
+    ("400-bad-request", "complete", ("Hi",), "POST", "/v1/chat/completions", 400,
+     {"detail": "bad request"}, {"X-Error-Category": "bad_request"}, cc.ValidationError),
+    ("400-no-messages", "process", ("hi",), "POST", "/v1/process", 400,
+     {"detail": "No messages provided"}, {}, cc.ValidationError),
+    ("422", "route", ("hi",), "POST", "/v1/route", 422,
+     {"detail": [{"type": "missing", "loc": ["body", "prompt"], "msg": "Field required",
+                  "input": {}}]}, {}, cc.ValidationError),
+    ("500-internal", "complete", ("Hi",), "POST", "/v1/chat/completions", 500,
+     {"detail": "boom"}, {"X-Error-Category": "internal_error"}, cc.ServerError),
+    ("500-task-exec", "agentic_task", ("x",), "POST", "/v1/task", 500,
+     {"detail": "Task execution failed: Unknown agents requested: a"}, {}, cc.ServerError),
+    ("501-stream", "process", ("hi",), "POST", "/v1/process", 501,
+     {"detail": "Streaming not supported"}, {}, cc.ServerError),
+    ("502-upstream", "complete", ("Hi",), "POST", "/v1/chat/completions", 502,
+     {"detail": "upstream"}, {"X-Error-Category": "upstream_error", "X-Upstream-Status": "529"},
+     cc.ServerError),
+    ("502-html-proxy", "health", (), "GET", "/health", 502,
+     "<html><body><h1>502 Bad Gateway</h1>nginx</body></html>",
+     {"Content-Type": "text/html"}, cc.ServerError),
+    ("503-overloaded", "complete", ("Hi",), "POST", "/v1/chat/completions", 503,
+     {"detail": "Worker pool overloaded: 10 busy"}, {"Retry-After": "2"}, cc.ServerError),
+    ("503-breaker", "process", ("hi",), "POST", "/v1/process", 503,
+     {"detail": "CLI circuit breaker open — too many recent failures"}, {"Retry-After": "30"},
+     cc.ServerError),
+    ("504-task-timeout", "complete", ("Hi",), "POST", "/v1/chat/completions", 504,
+     {"detail": "Task timed out after 30 seconds"}, {}, cc.TimeoutError),
+    ("504-html", "health", (), "GET", "/health", 504, "<html>504 Gateway Time-out</html>",
+     {"Content-Type": "text/html"}, cc.TimeoutError),
+    ("408", "ready", (), "GET", "/ready", 408, {"detail": "timeout"}, {}, cc.TimeoutError),
+    ("520", "capabilities", (), "GET", "/v1/capabilities", 520, "", {}, cc.ServerError),
+    ("529", "complete", ("Hi",), "POST", "/v1/chat/completions", 529,
+     {"detail": "overloaded"}, {}, cc.ServerError),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("method", "args", "http", "path", "status", "body", "headers", "expected"),
+    [m[1:] for m in MAPPING],
+    ids=[m[0] for m in MAPPING],
+)
+async def test_status_maps_to_exception(
+    runner: Runner,
+    mock: respx.MockRouter,
+    method: str,
+    args: tuple[Any, ...],
+    http: str,
+    path: str,
+    status: int,
+    body: Any,
+    headers: dict[str, str],
+    expected: type,
+) -> None:
+    headers = {"X-Request-ID": "req-42", **headers}
+    if isinstance(body, str):
+        answer = httpx.Response(status, text=body, headers=headers)
+    else:
+        answer = httpx.Response(status, json=body, headers=headers)
+    route = mock.request(http, path).mock(return_value=answer)
+    client = runner.client(max_retries=0)
+    with pytest.raises(expected) as info:
+        await runner.call(client, method, *args)
+    exc = info.value
+    assert type(exc) is expected or expected is cc.ClaudeAPIError
+    assert isinstance(exc, cc.ClaudeAPIError)
+    assert exc.status_code == status
+    assert exc.request_id == "req-42" and "req-42" in str(exc)
+    assert route.call_count == 1
+    if isinstance(body, dict) and isinstance(body["detail"], str):
+        assert exc.message == body["detail"]
+    if isinstance(body, str) and body:
+        assert "Bad Gateway" in exc.message or "Time-out" in exc.message
+        assert len(str(exc.body)) <= 310
+    if "X-Error-Category" in headers:
+        assert exc.error_category == headers["X-Error-Category"]
+    if "Retry-After" in headers:
+        assert exc.retry_after == float(headers["Retry-After"])
+    if "X-Upstream-Status" in headers:
+        assert exc.upstream_status == int(headers["X-Upstream-Status"])
+    if status == 422:
+        assert isinstance(exc, cc.ValidationError)
+        assert exc.errors[0]["loc"] == ["body", "prompt"]
+        assert "prompt: Field required" in exc.message
+
+
+def test_builtin_bases() -> None:
+    assert issubclass(cc.TimeoutError, builtins.TimeoutError)
+    assert issubclass(cc.PermissionError, builtins.PermissionError)
+    assert cc.PermissionDeniedError is cc.PermissionError
+    assert issubclass(cc.InvalidInputError, ValueError)
+    assert issubclass(cc.InvalidInputError, cc.ClaudeAPIError)
+
+
+TASK_OUTCOMES = [
+    (
+        "cost_exceeded",
+        {
+            "status": "cost_exceeded",
+            "result": {"error": "Cost $1.2 exceeded limit $1.0", "output": "partial"},
+            "usage": {"input_tokens": 1, "output_tokens": 2, "total_cost": 1.2, "model_used": "o"},
+        },
+        cc.BudgetExceededError,
+    ),
+    (
+        "timeout",
+        {"status": "timeout", "result": {"error": "Task exceeded timeout of 60s"}, "usage": {}},
+        cc.TimeoutError,
+    ),
+    ("failed", {"status": "failed", "result": {"error": "tool crashed"}}, cc.TaskFailedError),
+    (
+        "insufficient-budget",
+        {
+            "status": "failed",
+            "result": {"error": "Insufficient budget"},
+            "usage": {"estimated_tokens": 5000},
+        },
+        cc.BudgetExceededError,
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("override", "expected"), [t[1:] for t in TASK_OUTCOMES], ids=[t[0] for t in TASK_OUTCOMES]
+)
+async def test_task_status_raises_with_task_result(
+    runner: Runner, mock: respx.MockRouter, override: dict[str, Any], expected: type
+) -> None:
+    body = {**TASK_BODY, "artifacts": [], **override}
+    route = mock.post("/v1/task").mock(return_value=httpx.Response(200, json=body))
+    with pytest.raises(expected) as info:
+        await runner.call(runner.client(), "agentic_task", "do it")
+    exc = info.value
+    assert route.call_count == 1  # a task that ran is never retried
+    assert exc.task_result["status"] == body["status"]
+    assert exc.task_result.result.error == body["result"]["error"]
+    assert exc.message == body["result"]["error"]
+    if body["status"] == "cost_exceeded":
+        assert exc.estimated_cost == 1.2
+
+
+BAD_200 = [
+    ("html", "complete", ("Hi",), "/v1/chat/completions", "<html>hello</html>"),
+    ("truncated-json", "complete", ("Hi",), "/v1/chat/completions", '{"id": "x", "con'),
+    ("missing-content", "complete", ("Hi",), "/v1/chat/completions",
+     {k: v for k, v in CHAT_BODY.items() if k != "content"}),
+    ("usage-a-string", "complete", ("Hi",), "/v1/chat/completions", {**CHAT_BODY, "usage": "x"}),
+    ("usage-bad-tokens", "complete", ("Hi",), "/v1/chat/completions",
+     {**CHAT_BODY, "usage": {"input_tokens": "1", "output_tokens": 1, "total_tokens": 2}}),
+    ("list-not-object", "complete", ("Hi",), "/v1/chat/completions", [1, 2]),
+    ("task-missing-status", "agentic_task", ("x",), "/v1/task",
+     {k: v for k, v in TASK_BODY.items() if k != "status"}),
+    ("task-unknown-status", "agentic_task", ("x",), "/v1/task", {**TASK_BODY, "status": "weird"}),
+    ("task-artifacts-bad", "agentic_task", ("x",), "/v1/task",
+     {**TASK_BODY, "artifacts": [{"type": "file", "size_bytes": 1}]}),
+    ("usage-by-model-bad", "get_usage", (), "/v1/usage",
+     {"project_id": "p", "period": "month", "total_tokens": 1, "total_cost": 0.1,
+      "by_model": {"haiku": 3}, "limit": None, "remaining": None}),
+    ("health-not-json", "health", (), "/health", "OK"),
+    ("ready-missing", "ready", (), "/ready", {}),
+    ("route-null", "route", ("x",), "/v1/route", None),
+    ("caps-wrong", "capabilities", (), "/v1/capabilities", {"agents": "none"}),
+    ("batch-wrong", "batch", (["a"],), "/v1/batch", {"total": 1}),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("method", "args", "path", "body"), [b[1:] for b in BAD_200], ids=[b[0] for b in BAD_200]
+)
+async def test_malformed_2xx_body_is_response_validation_error(
+    runner: Runner,
+    mock: respx.MockRouter,
+    method: str,
+    args: tuple[Any, ...],
+    path: str,
+    body: Any,
+) -> None:
+    http = "GET" if path in ("/health", "/ready", "/v1/usage", "/v1/capabilities") else "POST"
+    if isinstance(body, str):
+        answer = httpx.Response(200, text=body)
+    else:
+        answer = httpx.Response(200, json=body)
+    mock.request(http, path).mock(return_value=answer)
+    client = runner.client()
+    if method == "batch":
+        # a chunk that cannot be parsed marks its items failed instead of raising
+        result = await runner.call(client, method, *args)
+        assert result.failed == 1 and "ResponseValidationError" in result.results[0].error
+        return
+    with pytest.raises(cc.ResponseValidationError) as info:
+        await runner.call(client, method, *args)
+    assert len(str(info.value)) < 800
+
+
+async def test_connection_refused_is_api_connection_error(
+    runner: Runner, mock: respx.MockRouter
+) -> None:
+    route = mock.get("/health").mock(side_effect=httpx.ConnectError("connection refused"))
+    with pytest.raises(cc.APIConnectionError) as info:
+        await runner.call(runner.client(max_retries=1), "health")
+    assert route.call_count == 2
+    assert isinstance(info.value.__cause__, httpx.ConnectError)
+    assert info.value.status_code is None
+
+
+async def test_read_timeout_is_our_timeout_error(runner: Runner, mock: respx.MockRouter) -> None:
+    mock.get("/health").mock(side_effect=httpx.ReadTimeout("slow"))
+    with pytest.raises(cc.TimeoutError) as info:
+        await runner.call(runner.client(max_retries=0), "health")
+    assert isinstance(info.value, builtins.TimeoutError)
+    assert isinstance(info.value.__cause__, httpx.ReadTimeout)
+
+
+async def test_reset_mid_response_is_api_connection_error(
+    runner: Runner, mock: respx.MockRouter
+) -> None:
+    mock.get("/v1/usage").mock(side_effect=httpx.RemoteProtocolError("peer closed"))
+    with pytest.raises(cc.APIConnectionError):
+        await runner.call(runner.client(max_retries=0), "get_usage")
