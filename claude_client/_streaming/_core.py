@@ -31,7 +31,7 @@ from .._exceptions import (
     error_from_stream_message,
     error_from_task_result,
 )
-from .._models import TaskResult, Usage
+from .._models import APIObject, TaskResult, Usage
 from .._retry import Deadline, is_retryable_status
 
 logger = logging.getLogger("claude_client")
@@ -189,12 +189,23 @@ class StreamSettings:
 # --------------------------------------------------------------------------- results
 
 
-@dataclass(frozen=True)
-class ThinkingEvent:
-    """A ``thinking`` frame of an agentic task stream (progress, not a result)."""
+class ThinkingEvent(APIObject):
+    """A ``thinking`` frame of an agentic task stream (progress, not the result).
 
-    content: str
-    type: Literal["thinking"] = "thinking"
+    Dict-compatible like every result: ``event["type"] == "thinking"``,
+    ``event["content"]``; typed: ``event.type``, ``event.content``.
+    """
+
+    __slots__ = ()
+
+    @property
+    def type(self) -> Literal["thinking"]:
+        return "thinking"
+
+    @property
+    def content(self) -> str:
+        text = self._data.get("content")
+        return text if isinstance(text, str) else ""
 
 
 def parse_usage(raw: Any) -> Usage:
@@ -282,6 +293,9 @@ class Protocol(Generic[T]):
     # ------------------------------------------------------------------ failures
 
     def interrupted(self, code: Optional[int], reason: str) -> StreamInterruptedError:
+        logger.debug(
+            "stream: %s interrupted after %d frames (close code %s)", self.kind, self.frames, code
+        )
         what = "before its final frame"
         if code is None or code == 1006:
             how = "the connection dropped (no close frame, code 1006)"
@@ -412,8 +426,7 @@ class TaskProtocol(Protocol[Any]):
 
     def _handle(self, kind: str, frame: dict[str, Any]) -> Iterator[Any]:
         if kind == "thinking":
-            text = frame.get("content")
-            yield ThinkingEvent(text if isinstance(text, str) else "")
+            yield ThinkingEvent(frame)
         elif kind == "result":
             self.finished = True
             body = {k: v for k, v in frame.items() if k != "type"}

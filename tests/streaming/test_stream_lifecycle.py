@@ -251,3 +251,26 @@ def test_a_thousand_abandoned_async_streams_leave_nothing_open(
     assert server.wait_all_ended(5.0)
     assert len(server.connections) == N + 1
     assert unraisable == []
+
+
+async def test_cancelling_the_consuming_task_closes_the_socket(
+    server: ScriptedServer, settings: StreamSettings
+) -> None:
+    server.script = [("token", "a"), ("silent",)]
+    got: list[str] = []
+
+    async def consume() -> None:
+        async for chunk in AsyncChatStream(settings, messages=MESSAGES):
+            got.append(chunk)
+
+    task = asyncio.create_task(consume())
+    await asyncio.sleep(0.2)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert got == ["a"]
+    for _ in range(100):
+        if server.connections[0].ended_at is not None:
+            break
+        await asyncio.sleep(0.02)
+    assert server.connections[0].close_code == 1000

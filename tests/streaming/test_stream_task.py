@@ -32,8 +32,11 @@ def test_thinking_then_result(
     out = drive.task(settings)
     assert out.error is None
     assert len(out.items) == 2
-    assert out.items[0] == ThinkingEvent("Starting task execution...")
-    assert out.items[0].type == "thinking"
+    event = out.items[0]
+    assert isinstance(event, ThinkingEvent)
+    assert event == {"type": "thinking", "content": "Starting task execution..."}
+    assert event["type"] == event.type == "thinking"
+    assert event.content == "Starting task execution..."
     result = out.items[1]
     assert isinstance(result, TaskResult)  # the type `agentic_task` returns
     assert result.status == "completed"
@@ -160,7 +163,8 @@ def test_drop_after_thinking_is_an_interruption(
     server.script = [THINKING, ("drop",)]
     out = drive.task(settings)
     assert isinstance(out.error, StreamInterruptedError)
-    assert out.items == [ThinkingEvent("Starting task execution...")]
+    assert [type(i) for i in out.items] == [ThinkingEvent]
+    assert out.items[0].content == "Starting task execution..."
 
 
 def test_shutdown_after_thinking_is_an_interruption(
