@@ -1044,7 +1044,22 @@ class _FaultMiddleware:
         finally:
             disconnected.cancel()
             stopping.cancel()
-        raise DropConnection("hang ended")
+        await _close_without_response(receive)
+
+
+async def _close_without_response(receive: Receive) -> None:
+    """Close the TCP connection without sending anything.
+
+    ASGI has no message for this; under uvicorn, ``receive`` is a bound method of the
+    request cycle, which holds the transport. Elsewhere, fall back to DropConnection
+    (uvicorn would then answer 500)."""
+    transport = getattr(getattr(receive, "__self__", None), "transport", None)
+    if transport is None or not hasattr(transport, "close"):
+        raise DropConnection("close without response")
+    transport.close()
+    # Let the server see the connection as lost, so it does not send its own 500.
+    for _ in range(3):
+        await asyncio.sleep(0)
 
 
 async def _wait_disconnect(receive: Receive) -> None:

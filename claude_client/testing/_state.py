@@ -552,7 +552,7 @@ class FakeControls:
 
     def fail_next(
         self,
-        n: int = 1,
+        n: Optional[int] = 1,
         status: int = 503,
         retry_after: Optional[Union[int, float, str]] = None,
         category: Optional[str] = None,
@@ -565,7 +565,8 @@ class FakeControls:
         method: Optional[str] = None,
         headers: Optional[Mapping[str, str]] = None,
     ) -> Injection:
-        """The next ``n`` REST requests (matching ``path``) fail with ``status``.
+        """The next ``n`` REST requests (matching ``path``) fail with ``status``
+        (``n=None``: every request until ``clear_faults()``/``reset()``).
 
         Default body ``{"detail": "<service-like message>"}``; ``X-Error-Category`` is
         ``category`` or, when omitted, the service's category for the status (429
