@@ -264,6 +264,23 @@ class _Call(Generic[T]):
         self.project = project  # the project the caller asked for (warn-once check)
 
 
+_CHAT_CLASSES: Optional[tuple[Any, Any, Any]] = None
+
+
+def _chat_classes() -> tuple[Any, Any, Any]:
+    """The generated classes a chat request needs, imported once (the per-call hot path)."""
+    global _CHAT_CLASSES
+    if _CHAT_CLASSES is None:
+        from claude_code_api.models.chat_completion_request import ChatCompletionRequest
+        from claude_code_api.models.chat_completion_request_messages_type_1_item import (
+            ChatCompletionRequestMessagesType1Item,
+        )
+        from claude_code_api.types import UNSET
+
+        _CHAT_CLASSES = (ChatCompletionRequest, ChatCompletionRequestMessagesType1Item, UNSET)
+    return _CHAT_CLASSES
+
+
 def _parse_task(data: Any) -> TaskResult:
     result = parse_task_result(data)
     exc = error_from_task_result(result)
@@ -469,7 +486,7 @@ class _ClientBase:
         extra_headers: Optional[dict[str, str]],
         project_id: Optional[str],
         key_required: bool = True,
-        task: Optional[bool] = None,
+        task: bool = False,
         service_timeout: Optional[float] = None,
         margin: Optional[float] = None,
     ) -> CallOptions:
@@ -588,12 +605,7 @@ class _ClientBase:
             margin=margin,
         )
 
-        from claude_code_api.models.chat_completion_request import ChatCompletionRequest
-        from claude_code_api.models.chat_completion_request_messages_type_1_item import (
-            ChatCompletionRequestMessagesType1Item as Msg,
-        )
-        from claude_code_api.types import UNSET
-
+        ChatCompletionRequest, Msg, UNSET = _chat_classes()
         body = ChatCompletionRequest(
             messages=[Msg.from_dict(m) for m in msgs],
             model=model_name if model_name is not None else UNSET,

@@ -290,6 +290,27 @@ class Response(APIObject):
 
 
 def parse_response(data: Any) -> Response:
+    """Validate a chat completion body (the hot path: one cheap pass for the usual shape)."""
+    if type(data) is dict:
+        usage = data.get("usage")
+        cost = data.get("cost", 0.0)
+        project = data.get("project_id")
+        if (
+            type(data.get("id")) is str
+            and type(data.get("model")) is str
+            and type(data.get("content")) is str
+            and type(usage) is dict
+            and type(usage.get("input_tokens")) is int
+            and type(usage.get("output_tokens")) is int
+            and type(usage.get("total_tokens")) is int
+            and (cost is None or type(cost) is float or type(cost) is int)
+            and (project is None or type(project) is str)
+        ):
+            return Response(data)
+    return _parse_response_checked(data)
+
+
+def _parse_response_checked(data: Any) -> Response:
     where = "POST /v1/chat/completions"
     d = _obj(data, where)
     _field(d, "id", (str,), where, d)

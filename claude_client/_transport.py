@@ -247,12 +247,13 @@ class _Core:
     def log_attempt(
         self,
         request: httpx.Request,
-        status: Optional[int],
+        response: Optional[httpx.Response],
         elapsed: float,
         opts: CallOptions,
-        request_id: Optional[str],
     ) -> None:
         if logger.isEnabledFor(logging.DEBUG):
+            status = response.status_code if response is not None else None
+            request_id = response.headers.get("x-request-id") if response is not None else None
             logger.debug(
                 "%s %s -> %s in %.1f ms (attempt %d, request id %s)",
                 request.method,
@@ -371,19 +372,13 @@ class RetryTransport(httpx.BaseTransport):
                 response = self._inner.handle_request(attempt)
             except httpx.TransportError as exc:
                 elapsed = core.clock() - start
-                core.log_attempt(attempt, None, elapsed, opts, None)
+                core.log_attempt(attempt, None, elapsed, opts)
                 err, sent = core.map_transport_error(exc, attempt, opts, elapsed)
                 retryable = is_retryable_connection_error(request_sent=sent, task=task)
                 cause: BaseException = exc
             else:
                 elapsed = core.clock() - start
-                core.log_attempt(
-                    attempt,
-                    response.status_code,
-                    elapsed,
-                    opts,
-                    response.headers.get("x-request-id"),
-                )
+                core.log_attempt(attempt, response, elapsed, opts)
                 if response.status_code < 400:
                     return response
                 try:
@@ -447,19 +442,13 @@ class AsyncRetryTransport(httpx.AsyncBaseTransport):
                 response = await self._inner.handle_async_request(attempt)
             except httpx.TransportError as exc:
                 elapsed = core.clock() - start
-                core.log_attempt(attempt, None, elapsed, opts, None)
+                core.log_attempt(attempt, None, elapsed, opts)
                 err, sent = core.map_transport_error(exc, attempt, opts, elapsed)
                 retryable = is_retryable_connection_error(request_sent=sent, task=task)
                 cause: BaseException = exc
             else:
                 elapsed = core.clock() - start
-                core.log_attempt(
-                    attempt,
-                    response.status_code,
-                    elapsed,
-                    opts,
-                    response.headers.get("x-request-id"),
-                )
+                core.log_attempt(attempt, response, elapsed, opts)
                 if response.status_code < 400:
                     return response
                 try:
