@@ -30,8 +30,10 @@ regenerate: install
 test: lint typecheck check-generated
 	$(BIN)/python -m pytest -q
 
+# The quickstart against the embedded fake service (or a real one when CLAUDE_API_URL
+# and CLAUDE_API_KEY are set): complete, stream, agentic_task, batch, usage, health.
 demo: install
-	@echo "make demo arrives with the embedded fake service (issue 3)."; exit 1
+	$(BIN)/python examples/quickstart.py
 
 # Not part of `make test`: timings are never asserted, only reported (table + results.json).
 bench: install

@@ -1,0 +1,48 @@
+"""Generate docs: an agentic task writes documentation and we list what it produced.
+
+    python examples/generate_docs.py
+
+The task's artifacts (files the agent wrote in its workspace) come back with the
+result; a task that ran over its time or cost limit raises a typed error that still
+carries the partial result.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from _service import service
+
+from claude_client import BudgetExceededError, ClaudeClient, TimeoutError
+
+
+def main() -> int:
+    with service() as (kwargs, _fake), ClaudeClient(**kwargs) as client:
+        try:
+            task = client.agentic_task(
+                "Generate API documentation in Markdown for the public functions of src/",
+                allow_tools=["Read", "Glob", "Grep"],
+                working_directory="/project",
+                timeout=300,
+                max_cost=1.0,
+            )
+        except (BudgetExceededError, TimeoutError) as exc:
+            print(f"the task stopped early: {exc}")
+            partial = exc.task_result["result"].get("output") if exc.task_result else None
+            print(f"partial output: {partial!r}")
+            return 1
+        print(f"status: {task.status}")
+        print(task.result["full_output"])
+        print("\nfiles written:")
+        for artifact in task.artifacts:
+            print(f"  {artifact.path}  {artifact.size_bytes} bytes  ({artifact.created_at})")
+        usage = task["usage"]
+        print(
+            f"\n{usage['total_tokens']} tokens, ${usage['total_cost']:.6f},"
+            f" {usage['duration_seconds']:.2f} s with {usage['model_used']}"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
