@@ -1,0 +1,156 @@
+"""Shared helpers of the reliability suite (imported by its conftest and test modules).
+
+* :data:`WATCH`: the session's secret watch. Every log record of a reliability test
+  (``claude_client`` logger and root logger, DEBUG) is scanned for API keys; tests also
+  hand it exceptions, results and streams whose ``repr`` / ``str`` must not show a key.
+* :class:`Sleeps`: records the backoff delays a client asks for and sleeps only a
+  little, so retry schedules are asserted without waiting them out.
+* :class:`CountingTransport` / :class:`AsyncCountingTransport`: inner httpx transports
+  that count the attempts the SDK's retry transport really sends.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import threading
+import time
+from collections.abc import Iterable
+from typing import Any
+
+import httpx
+
+KEY_RE = re.compile(r"cc_[0-9a-f]{40}")
+_FORMATTER = logging.Formatter("%(name)s %(levelname)s %(message)s")
+_RECORD_ATTRS = frozenset(logging.LogRecord("", 0, "", 0, "", (), None).__dict__) | {"message"}
+
+
+class SecretWatch:
+    """Collects evidence that no API key leaks (logs, reprs, messages)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.secrets: set[str] = set()
+        self.records = 0
+        self.sdk_debug_records = 0
+        self.objects_checked = 0
+        self.leaks: list[str] = []
+
+    def add_secret(self, *keys: str) -> None:
+        with self._lock:
+            self.secrets.update(k for k in keys if k)
+
+    def leaked_in(self, text: str) -> bool:
+        if KEY_RE.search(text):
+            return True
+        with self._lock:
+            secrets = list(self.secrets)
+        return any(s in text for s in secrets)
+
+    def scan_record(self, record: logging.LogRecord) -> None:
+        try:
+            text = _FORMATTER.format(record)
+        except Exception as exc:  # a broken record is itself worth seeing
+            text = f"<unformattable record {record.name}: {exc!r}>"
+        extras = [f"{k}={v!r}" for k, v in record.__dict__.items() if k not in _RECORD_ATTRS]
+        blob = "\n".join([text, *extras])
+        with self._lock:
+            self.records += 1
+            if record.name.startswith("claude_client") and record.levelno == logging.DEBUG:
+                self.sdk_debug_records += 1
+        if self.leaked_in(blob):
+            with self._lock:
+                self.leaks.append(f"log record {record.name}: {redact(blob)[:300]}")
+
+    def check(self, obj: Any, where: str = "") -> None:
+        """``repr``/``str`` of ``obj`` (and for exceptions: message, args, and the
+        ``repr``/``str`` of their cause chain's SDK exceptions) must show no key."""
+        texts = [repr(obj), str(obj)]
+        if isinstance(obj, BaseException):
+            texts.extend(repr(a) for a in obj.args)
+            texts.append(str(getattr(obj, "message", "")))
+        with self._lock:
+            self.objects_checked += 1
+        for text in texts:
+            if self.leaked_in(text):
+                msg = f"{where or type(obj).__name__}: {redact(text)[:300]}"
+                with self._lock:
+                    self.leaks.append(msg)
+                raise AssertionError(f"API key visible in {msg}")
+
+    def check_all(self, objs: Iterable[Any], where: str = "") -> None:
+        for obj in objs:
+            self.check(obj, where)
+
+
+def redact(text: str) -> str:
+    return KEY_RE.sub("cc_<KEY>", text)
+
+
+WATCH = SecretWatch()
+
+
+class WatchHandler(logging.Handler):
+    """Hands every record to :data:`WATCH`. ``skip_sdk`` avoids counting the SDK's
+    records twice (once on the ``claude_client`` logger, once on root)."""
+
+    def __init__(self, *, skip_sdk: bool) -> None:
+        super().__init__(level=logging.DEBUG)
+        self.skip_sdk = skip_sdk
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if self.skip_sdk and record.name.startswith("claude_client"):
+            return
+        WATCH.scan_record(record)
+
+
+class Sleeps:
+    """A client's ``sleep``: records each requested delay, sleeps at most ``cap`` s."""
+
+    def __init__(self, cap: float = 0.01) -> None:
+        self.delays: list[float] = []
+        self.cap = cap
+
+    def __call__(self, seconds: float) -> None:
+        self.delays.append(seconds)
+        time.sleep(min(seconds, self.cap))
+
+    async def async_sleep(self, seconds: float) -> None:
+        self.delays.append(seconds)
+        await asyncio.sleep(min(seconds, self.cap))
+
+
+class CountingTransport(httpx.HTTPTransport):
+    """``httpx.HTTPTransport`` that counts the requests it is asked to send."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.sent = 0
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        self.sent += 1
+        return super().handle_request(request)
+
+
+class AsyncCountingTransport(httpx.AsyncHTTPTransport):
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.sent = 0
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        self.sent += 1
+        return await super().handle_async_request(request)
+
+
+FORBIDDEN_MODULES = ("httpx", "httpcore", "websockets", "json", "h11", "anyio")
+
+
+def assert_sdk_error(exc: BaseException) -> None:
+    """``exc`` is one of ours, not a bare library or builtin error."""
+    from claude_client import ClaudeAPIError
+
+    mod = type(exc).__module__.split(".")[0]
+    assert mod not in FORBIDDEN_MODULES, f"bare {type(exc).__module__}.{type(exc).__name__}: {exc}"
+    assert isinstance(exc, ClaudeAPIError), f"not a ClaudeAPIError: {type(exc).__name__}: {exc}"
+    assert type(exc).__module__.startswith("claude_client"), type(exc).__module__

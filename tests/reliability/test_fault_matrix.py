@@ -1,0 +1,567 @@
+"""The fault matrix: every failure mode of issue 6, sync and async, REST and stream.
+
+Test ids read as a table: ``test_fault[<sync|async>-<kind>-<case>]`` where kind is
+``rest`` (``complete()``), ``task`` (``agentic_task()``), ``stream`` (chat over
+``/v1/stream``) or ``task_stream`` (agentic task over ``/v1/stream``). Each case
+asserts the exception class (exactly), ``status_code`` / ``error_category`` /
+``retry_after``, how many attempts reached the fake service (its request record) and
+were sent by the client (a counting inner transport, or the recorded backoff sleeps for
+streams), and that the call ended within its deadline with a generous margin.
+
+Backoff sleeps are recorded, not waited out (``Sleeps`` sleeps at most 10 ms), so the
+requested delays are asserted exactly (Retry-After honoured, capped, or a reason to
+give up) while the module stays fast.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Optional
+
+import pytest
+from reliability_kit import (
+    WATCH,
+    AsyncCountingTransport,
+    CountingTransport,
+    Sleeps,
+    assert_sdk_error,
+)
+
+from claude_client import (
+    APIConnectionError,
+    AsyncClaudeClient,
+    AuthenticationError,
+    BudgetExceededError,
+    ClaudeClient,
+    PermissionError,
+    RateLimitError,
+    ResponseValidationError,
+    ServerError,
+    StreamInterruptedError,
+    TimeoutError,
+)
+from claude_client._streaming import (
+    AsyncChatStream,
+    AsyncTaskStream,
+    ChatStream,
+    StreamSettings,
+    TaskStream,
+)
+from claude_client.testing import FakeService, Fault, new_key, unused_url
+
+CHAT = "/v1/chat/completions"
+TASK = "/v1/task"
+PROMPT = "one two three four five"
+TASK_DESCRIPTION = "count the files"
+CLIENT_TIMEOUT = 10.0
+MAX_RETRIES = 2
+IDLE_TIMEOUT = 1.0
+MARGIN = 5.0  # seconds on top of every deadline: a noisy 2-core box, never a tight timing
+RATE_LIMITED = "Rate limit exceeded. Please try again later."
+
+Arm = Callable[[FakeService], Any]
+
+
+def _nothing(fake: FakeService) -> None:
+    return None
+
+
+@dataclass(frozen=True)
+class Expect:
+    """What one (case, kind) must produce. ``error=None``: the call succeeds."""
+
+    error: Optional[type[BaseException]]
+    attempts: int  # requests that reached the fake
+    sent: Optional[int] = None  # attempts the client sent (default: ``attempts``)
+    status: Optional[int] = None
+    category: Optional[str] = None
+    retry_after: Optional[tuple[float, float]] = None  # (low, high); None: attribute is None
+    delays: Optional[tuple[float, ...]] = None  # exact backoff delays asked for
+    budget: Optional[float] = None  # seconds the call may take (default: its deadline)
+    xfail: Optional[str] = None
+    check: Optional[Callable[[BaseException], None]] = None
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str
+    arm: Arm
+    kinds: dict[str, Expect]
+    refused: bool = False  # point the client at a port that refuses connections
+    api_key: Optional[Callable[[FakeService], str]] = None
+    call_options: dict[str, Any] = field(default_factory=dict)
+
+
+def _fail(n: Optional[int] = None, path: Optional[str] = None, **kw: Any) -> Arm:
+    return lambda fake: fake.fail_next(n, path=path, **kw)
+
+
+def _inject(fault: Fault, **kw: Any) -> Arm:
+    return lambda fake: fake.inject(fault, **kw)
+
+
+def _http_date(offset: float) -> str:
+    return email.utils.formatdate(time.time() + offset, usegmt=True)
+
+
+def _html_excerpt(exc: BaseException) -> None:
+    assert "502 Bad Gateway" in str(exc) and "text/html" in str(exc)
+    assert isinstance(getattr(exc, "body", None), str)
+
+
+def _partial(expected: str) -> Callable[[BaseException], None]:
+    def check(exc: BaseException) -> None:
+        assert isinstance(exc, StreamInterruptedError)
+        assert exc.partial_content == expected
+
+    return check
+
+
+def _mentions(text: str) -> Callable[[BaseException], None]:
+    def check(exc: BaseException) -> None:
+        assert text in str(exc), str(exc)
+
+    return check
+
+
+RETRIES = MAX_RETRIES + 1
+OVL = "overloaded"
+BACKOFF = (0.375, 0.5), (0.75, 1.0)  # jittered backoff_delay(0), backoff_delay(1)
+RESET_BUG = (
+    "BUG: a 200 whose body is cut off escapes as bare httpx.RemoteProtocolError "
+    "(RetryTransport returns <400 responses unread; the client reads them outside it)"
+)
+
+CASES: list[Case] = [
+    Case(
+        "connection_refused",
+        _nothing,
+        refused=True,
+        kinds={
+            "rest": Expect(APIConnectionError, attempts=0, sent=RETRIES),
+            "task": Expect(APIConnectionError, attempts=0, sent=RETRIES),  # never sent: retried
+            "stream": Expect(APIConnectionError, attempts=0, sent=RETRIES),
+            "task_stream": Expect(APIConnectionError, attempts=0, sent=RETRIES),
+        },
+    ),
+    Case(
+        "reset_mid_response",
+        _inject(Fault.RESET, times=None),
+        kinds={
+            "rest": Expect(APIConnectionError, attempts=RETRIES, xfail=RESET_BUG),
+            "task": Expect(APIConnectionError, attempts=1, xfail=RESET_BUG),  # may have run
+        },
+    ),
+    Case(
+        "accepts_never_answers",
+        _inject(Fault.HANG, times=None),
+        call_options={"timeout": 1},  # chat: service limit 1 s, client deadline 1 + 1.1 s
+        kinds={"rest": Expect(TimeoutError, attempts=1, budget=2.1)},
+    ),
+    Case(
+        "500",
+        _fail(status=500),
+        kinds={
+            "rest": Expect(ServerError, RETRIES, status=500, category="internal_error"),
+            "task": Expect(ServerError, 1, status=500, category="internal_error"),
+        },
+    ),
+    Case(
+        "502",
+        _fail(status=502),
+        kinds={
+            "rest": Expect(ServerError, RETRIES, status=502, category="upstream_error"),
+            "task": Expect(ServerError, 1, status=502, category="upstream_error"),
+        },
+    ),
+    Case(
+        "503_no_retry_after",
+        _fail(status=503),
+        kinds={
+            "rest": Expect(ServerError, RETRIES, status=503, category="overloaded"),
+            "task": Expect(ServerError, 1, status=503, category="overloaded"),
+        },
+    ),
+    Case(
+        "503_retry_after_seconds",
+        _fail(status=503, retry_after=2),
+        kinds={
+            "rest": Expect(
+                ServerError, RETRIES, status=503, category=OVL, retry_after=(2, 2), delays=(2, 2)
+            ),
+            # 503 + Retry-After proves the task never ran: retried like any call
+            "task": Expect(
+                ServerError, RETRIES, status=503, category=OVL, retry_after=(2, 2), delays=(2, 2)
+            ),
+        },
+    ),
+    Case(
+        "503_retry_after_http_date",
+        lambda fake: fake.fail_next(None, status=503, retry_after=_http_date(3)),
+        kinds={"rest": Expect(ServerError, RETRIES, status=503, category=OVL, retry_after=(0, 3))},
+    ),
+    Case(
+        "503_retry_after_past_http_date",
+        _fail(status=503, retry_after="Wed, 21 Oct 2015 07:28:00 GMT"),
+        kinds={
+            "rest": Expect(
+                ServerError, RETRIES, status=503, category=OVL, retry_after=(0, 0), delays=(0, 0)
+            )
+        },
+    ),
+    Case(
+        "503_retry_after_too_long",
+        _fail(status=503, retry_after=120),
+        kinds={
+            "rest": Expect(
+                ServerError, 1, status=503, category=OVL, retry_after=(120, 120), delays=()
+            ),
+            "task": Expect(
+                ServerError, 1, status=503, category=OVL, retry_after=(120, 120), delays=()
+            ),
+        },
+    ),
+    Case(
+        "503_then_ok",
+        _fail(1, status=503),
+        kinds={
+            "rest": Expect(None, attempts=2),
+            "task": Expect(ServerError, 1, status=503, category=OVL),  # may have run
+        },
+    ),
+    Case(
+        "504",
+        _fail(status=504),
+        kinds={
+            "rest": Expect(TimeoutError, RETRIES, status=504, category="timeout"),
+            "task": Expect(TimeoutError, 1, status=504, category="timeout"),
+        },
+    ),
+    Case(
+        "520",
+        _fail(status=520),
+        kinds={
+            "rest": Expect(ServerError, RETRIES, status=520, category=None),
+            "task": Expect(ServerError, 1, status=520, category=None),
+        },
+    ),
+    Case(
+        "529",
+        _fail(status=529),
+        kinds={
+            "rest": Expect(ServerError, RETRIES, status=529, category=None),
+            "task": Expect(ServerError, 1, status=529, category=None),
+        },
+    ),
+    Case(
+        "html_proxy_page",
+        _inject(Fault.HTML, times=None),
+        kinds={
+            "rest": Expect(ServerError, RETRIES, status=502, check=_html_excerpt),
+            "task": Expect(ServerError, 1, status=502, check=_html_excerpt),
+        },
+    ),
+    Case(
+        "truncated_json",
+        _inject(Fault.TRUNCATED_JSON, times=None),
+        kinds={
+            "rest": Expect(ResponseValidationError, 1),
+            "task": Expect(ResponseValidationError, 1),
+        },
+    ),
+    Case(
+        "wrong_shape_missing_content",
+        _inject(Fault.WRONG_SHAPE, times=None, drop=("content",), replace={}),
+        kinds={"rest": Expect(ResponseValidationError, 1, check=_mentions("content"))},
+    ),
+    Case(
+        "wrong_shape_usage_string",
+        _inject(Fault.WRONG_SHAPE, times=None, drop=(), replace={"usage": "n/a"}),
+        kinds={
+            "rest": Expect(ResponseValidationError, 1, check=_mentions("usage")),
+            "task": Expect(ResponseValidationError, 1),
+        },
+    ),
+    Case(
+        "429_rate_limit",
+        _fail(status=429, detail=RATE_LIMITED, category=""),
+        kinds={
+            "rest": Expect(RateLimitError, RETRIES, status=429),
+            "task": Expect(RateLimitError, RETRIES, status=429),  # proves the task never ran
+        },
+    ),
+    Case(
+        "429_rate_limit_then_ok",
+        _fail(1, status=429, detail=RATE_LIMITED, category=""),
+        kinds={"rest": Expect(None, attempts=2), "task": Expect(None, attempts=2)},
+    ),
+    Case(
+        "429_budget_exceeded",
+        lambda fake: fake.set_budget("default", 0),
+        kinds={
+            "rest": Expect(BudgetExceededError, 1, status=429, delays=()),
+            "stream": Expect(BudgetExceededError, 1),
+        },
+    ),
+    Case(
+        "401_invalid_key",
+        _nothing,
+        api_key=lambda fake: new_key(),
+        kinds={
+            "rest": Expect(AuthenticationError, 1, status=401, delays=()),
+            "task": Expect(AuthenticationError, 1, status=401, delays=()),
+        },
+    ),
+    Case(
+        "401_not_authenticated",
+        _inject(Fault.NOT_AUTHENTICATED_401, times=None),
+        kinds={"rest": Expect(AuthenticationError, 1, status=401, delays=())},
+    ),
+    Case(
+        "403_not_authenticated_older_deployments",
+        _inject(Fault.NOT_AUTHENTICATED_403, times=None),
+        kinds={
+            "rest": Expect(AuthenticationError, 1, status=403, delays=()),
+            "task": Expect(AuthenticationError, 1, status=403, delays=()),
+        },
+    ),
+    Case(
+        "403_permission",
+        _nothing,
+        call_options={"allow_tools": ["Write"]},  # the pro profile blocks Write
+        kinds={
+            "task": Expect(
+                PermissionError, 1, status=403, delays=(), check=_mentions("Permission denied")
+            ),
+            "task_stream": Expect(PermissionError, 1, check=_mentions("explicitly blocked")),
+        },
+    ),
+    Case(
+        "ws_drop_mid_stream",
+        _inject(Fault.WS_DROP, after=2),
+        kinds={
+            "stream": Expect(StreamInterruptedError, 1, check=_partial("Answer: one ")),
+            "task_stream": Expect(StreamInterruptedError, 1, check=_partial("")),
+        },
+    ),
+    Case(
+        "ws_error_frame",
+        _inject(Fault.WS_ERROR_FRAME, after=1),
+        kinds={"stream": Expect(ServerError, 1, check=_mentions("Streaming error"))},
+    ),
+    Case(
+        "ws_task_execution_error",
+        lambda fake: fake.next_task_status("crash"),
+        kinds={"task_stream": Expect(ServerError, 1, check=_mentions("Task execution error"))},
+    ),
+    Case(
+        "ws_silent_server_idle_timeout",
+        _inject(Fault.WS_SILENT, after=1),
+        kinds={
+            "stream": Expect(TimeoutError, 1, budget=IDLE_TIMEOUT, check=_mentions("idle")),
+        },
+    ),
+    Case(
+        "ws_refused_upgrade_503",
+        _inject(Fault.WS_REFUSE, times=None, status=503),
+        kinds={
+            "stream": Expect(ServerError, RETRIES, status=503, category=OVL),
+            "task_stream": Expect(ServerError, RETRIES, status=503, category=OVL),  # not run
+        },
+    ),
+    Case(
+        "ws_refused_upgrade_403",
+        _inject(Fault.WS_REFUSE, times=None, status=403, detail="Forbidden by proxy"),
+        kinds={"stream": Expect(PermissionError, 1, status=403, delays=())},
+    ),
+    Case(
+        "ws_close_1001_during_stream",
+        _inject(Fault.WS_CLOSE_1001, after=2),
+        kinds={
+            "stream": Expect(StreamInterruptedError, 1, check=_mentions("1001")),
+            "task_stream": Expect(StreamInterruptedError, 1, check=_mentions("1001")),
+        },
+    ),
+]
+
+
+def _params() -> list[Any]:
+    out = []
+    for mode in ("sync", "async"):
+        for case in CASES:
+            for kind, expect in case.kinds.items():
+                marks = (
+                    [pytest.mark.xfail(strict=True, reason=expect.xfail)] if expect.xfail else []
+                )
+                out.append(
+                    pytest.param(
+                        mode, kind, case, expect, id=f"{mode}-{kind}-{case.name}", marks=marks
+                    )
+                )
+    return out
+
+
+# --------------------------------------------------------------------------- running one call
+
+
+def _call_kwargs(kind: str, case: Case) -> dict[str, Any]:
+    if kind == "rest":
+        return {"model": "haiku", **case.call_options}
+    if kind in ("task", "task_stream"):
+        return {"timeout": 30, "max_cost": 0.5, **case.call_options}
+    return dict(case.call_options)
+
+
+def _settings(client: Any, sleeps: Sleeps) -> StreamSettings:
+    return StreamSettings.for_client(
+        client,
+        idle_timeout=IDLE_TIMEOUT,
+        connect_timeout=2.0,
+        close_timeout=1.0,
+        sleep=sleeps,
+        async_sleep=sleeps.async_sleep,
+    )
+
+
+def _run_sync(client: ClaudeClient, kind: str, case: Case, sleeps: Sleeps) -> Any:
+    kw = _call_kwargs(kind, case)
+    if kind == "rest":
+        return client.complete(PROMPT, **kw)
+    if kind == "task":
+        return client.agentic_task(TASK_DESCRIPTION, **kw)
+    settings = _settings(client, sleeps)
+    if kind == "stream":
+        stream = ChatStream(settings, messages=[{"role": "user", "content": PROMPT}], model="haiku")
+        with stream:
+            WATCH.check(stream)
+            return "".join(stream)
+    task_stream = TaskStream(settings, description=TASK_DESCRIPTION, **kw)
+    with task_stream:
+        WATCH.check(task_stream)
+        return list(task_stream)
+
+
+async def _run_async(client: AsyncClaudeClient, kind: str, case: Case, sleeps: Sleeps) -> Any:
+    kw = _call_kwargs(kind, case)
+    if kind == "rest":
+        return await client.complete(PROMPT, **kw)
+    if kind == "task":
+        return await client.agentic_task(TASK_DESCRIPTION, **kw)
+    settings = _settings(client, sleeps)
+    if kind == "stream":
+        stream = AsyncChatStream(
+            settings, messages=[{"role": "user", "content": PROMPT}], model="haiku"
+        )
+        async with stream:
+            WATCH.check(stream)
+            return "".join([chunk async for chunk in stream])
+    task_stream = AsyncTaskStream(settings, description=TASK_DESCRIPTION, **kw)
+    async with task_stream:
+        WATCH.check(task_stream)
+        return [item async for item in task_stream]
+
+
+def _deadline(kind: str, expect: Expect) -> float:
+    if expect.budget is not None:
+        return expect.budget
+    if kind == "task":
+        return 30 + 10  # the task's own timeout + the client's 10 s margin
+    return CLIENT_TIMEOUT
+
+
+def _server_attempts(fake: FakeService, kind: str) -> int:
+    if kind == "rest":
+        return len(fake.requests_to(CHAT))
+    if kind == "task":
+        return len(fake.requests_to(TASK))
+    return len([r for r in fake.requests if r.path == "/v1/stream"])
+
+
+@pytest.mark.parametrize(("mode", "kind", "case", "expect"), _params())
+def test_fault(fake: FakeService, mode: str, kind: str, case: Case, expect: Expect) -> None:
+    base_url = unused_url() if case.refused else fake.base_url
+    api_key = case.api_key(fake) if case.api_key else fake.api_key
+    WATCH.add_secret(api_key)
+    sleeps = Sleeps()
+    case.arm(fake)
+    outcome: Any = None
+    error: Optional[BaseException] = None
+    started = time.monotonic()
+    if mode == "sync":
+        transport = CountingTransport()
+        with ClaudeClient(
+            base_url=base_url,
+            api_key=api_key,
+            timeout=CLIENT_TIMEOUT,
+            max_retries=MAX_RETRIES,
+            transport=transport,
+            sleep=sleeps,
+        ) as client:
+            try:
+                outcome = _run_sync(client, kind, case, sleeps)
+            except Exception as exc:
+                error = exc
+            WATCH.check(client)
+    else:
+        atransport = AsyncCountingTransport()
+
+        async def main() -> Any:
+            async with AsyncClaudeClient(
+                base_url=base_url,
+                api_key=api_key,
+                timeout=CLIENT_TIMEOUT,
+                max_retries=MAX_RETRIES,
+                transport=atransport,
+                sleep=sleeps.async_sleep,
+            ) as client:
+                try:
+                    return await _run_async(client, kind, case, sleeps)
+                finally:
+                    WATCH.check(client)
+
+        try:
+            outcome = asyncio.run(main())
+        except Exception as exc:
+            error = exc
+    elapsed = time.monotonic() - started
+
+    # the outcome: exactly the expected class, never a bare library error
+    if expect.error is None:
+        assert error is None, f"expected success, got {type(error).__name__}: {error}"
+        assert outcome, "an empty result"
+        WATCH.check(outcome)
+    else:
+        assert error is not None, f"expected {expect.error.__name__}, the call succeeded"
+        assert_sdk_error(error)
+        assert type(error) is expect.error, f"{type(error).__name__}: {error}"
+        assert error.status_code == expect.status
+        if expect.status is not None or expect.category is not None:
+            assert error.error_category == expect.category
+        if expect.retry_after is None:
+            assert error.retry_after is None
+        else:
+            low, high = expect.retry_after
+            assert error.retry_after is not None and low <= error.retry_after <= high
+        if expect.check is not None:
+            expect.check(error)
+        WATCH.check(error)
+
+    # attempts: what reached the service, and what the client sent
+    assert _server_attempts(fake, kind) == expect.attempts
+    sent = expect.sent if expect.sent is not None else expect.attempts
+    if kind in ("rest", "task"):
+        counted = transport.sent if mode == "sync" else atransport.sent
+        assert counted == sent
+    assert len(sleeps.delays) == max(sent - 1, 0)
+    if expect.delays is not None:
+        assert tuple(sleeps.delays) == expect.delays
+    elif expect.retry_after is None and len(sleeps.delays) == 2:
+        for delay, (low, high) in zip(sleeps.delays, BACKOFF, strict=True):
+            assert low <= delay <= high  # jittered exponential backoff
+
+    # ended within its deadline (+ the short recorded sleeps), generous margin
+    assert elapsed < _deadline(kind, expect) + MARGIN
