@@ -78,7 +78,7 @@ async def _connect(settings: StreamSettings, deadline: Deadline, protocol: Proto
     while True:
         remaining = deadline.remaining()
         if remaining <= 0:
-            raise protocol.deadline_passed(settings.timeout)
+            raise protocol.deadline_passed(deadline.timeout)
         logger.debug("stream: connecting to %s (attempt %d)", settings.ws_url, attempt + 1)
         try:
             return await connect(
@@ -113,7 +113,8 @@ async def _run(
 ) -> AsyncGenerator[T, None]:
     from websockets.exceptions import ConnectionClosed
 
-    deadline = Deadline(settings.timeout)
+    timeout = protocol.overall_timeout(settings)
+    deadline = Deadline(timeout)
     try:
         if before_connect is not None:
             await before_connect(deadline)
@@ -135,7 +136,7 @@ async def _run(
         while not protocol.finished:
             remaining = deadline.remaining()
             if remaining <= 0:
-                raise protocol.deadline_passed(settings.timeout)
+                raise protocol.deadline_passed(deadline.timeout)
             wait = remaining if idle is None else min(idle, remaining)
             try:
                 async with asyncio.timeout(None if math.isinf(wait) else wait):
@@ -143,7 +144,7 @@ async def _run(
             except builtins.TimeoutError:
                 if idle is not None and idle < deadline.remaining():
                     raise protocol.idle_timed_out(idle) from None
-                raise protocol.deadline_passed(settings.timeout) from None
+                raise protocol.deadline_passed(deadline.timeout) from None
             except ConnectionClosed as exc:
                 if sock.closing:
                     return

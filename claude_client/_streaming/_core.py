@@ -41,8 +41,11 @@ SOCKET_MODELS: Final = ("haiku", "sonnet", "opus")
 # What STREAMING.md says a client without a route recommendation may send for "auto".
 AUTO_FALLBACK_MODEL: Final = "sonnet"
 # Added to an agentic task's own ``timeout`` to get the longest silence allowed
-# between ``thinking`` and ``result`` (the service is quiet while the task runs).
+# between ``thinking`` and ``result`` (the service is quiet while the task runs),
+# and the shortest overall deadline of a task stream.
 TASK_IDLE_GRACE: Final = 30.0
+# The service's default task ``timeout`` (AgenticTaskRequest), when none is sent.
+SERVICE_TASK_TIMEOUT: Final = 300
 
 T = TypeVar("T")
 
@@ -274,6 +277,9 @@ class Protocol(Generic[T]):
     def idle_timeout(self, settings: StreamSettings) -> Optional[float]:
         return settings.idle_timeout
 
+    def overall_timeout(self, settings: StreamSettings) -> Optional[float]:
+        return settings.timeout
+
     def handle(self, raw: Union[str, bytes]) -> Iterator[T]:
         """Items a frame yields to the caller; raises the error an error frame stands for."""
         frame = decode_frame(raw)
@@ -417,12 +423,22 @@ class TaskProtocol(Protocol[Any]):
             raise AuthenticationError("an API key is required to stream an agentic task")
         return {"type": "agentic_task", "api_key": api_key, **self.fields}
 
+    def _run_limit(self) -> float:
+        run = self.task_timeout if self.task_timeout is not None else SERVICE_TASK_TIMEOUT
+        return float(run) + TASK_IDLE_GRACE
+
     def idle_timeout(self, settings: StreamSettings) -> Optional[float]:
         # The service is silent while the task runs: allow the task its own timeout.
         if settings.idle_timeout is None:
             return None
-        run = float(self.task_timeout if self.task_timeout is not None else 300)
-        return max(settings.idle_timeout, run + TASK_IDLE_GRACE)
+        return max(settings.idle_timeout, self._run_limit())
+
+    def overall_timeout(self, settings: StreamSettings) -> Optional[float]:
+        # A client deadline shorter than the task's own would cut every long task
+        # (the client's default timeout equals the service's default task timeout).
+        if settings.timeout is None:
+            return None
+        return max(settings.timeout, self._run_limit())
 
     def _handle(self, kind: str, frame: dict[str, Any]) -> Iterator[Any]:
         if kind == "thinking":

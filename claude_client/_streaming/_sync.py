@@ -76,7 +76,7 @@ def _connect(settings: StreamSettings, deadline: Deadline, protocol: Protocol[An
     while True:
         remaining = deadline.remaining()
         if remaining <= 0:
-            raise protocol.deadline_passed(settings.timeout)
+            raise protocol.deadline_passed(deadline.timeout)
         logger.debug("stream: connecting to %s (attempt %d)", settings.ws_url, attempt + 1)
         try:
             # Entering the context is how every websockets version from 13 on hands
@@ -114,7 +114,8 @@ def _run(
 ) -> Generator[T, None, None]:
     from websockets.exceptions import ConnectionClosed
 
-    deadline = Deadline(settings.timeout)
+    timeout = protocol.overall_timeout(settings)
+    deadline = Deadline(timeout)
     try:
         if before_connect is not None:
             before_connect(deadline)
@@ -138,14 +139,14 @@ def _run(
         while not protocol.finished:
             remaining = deadline.remaining()
             if remaining <= 0:
-                raise protocol.deadline_passed(settings.timeout)
+                raise protocol.deadline_passed(deadline.timeout)
             wait = remaining if idle is None else min(idle, remaining)
             try:
                 raw = conn.recv(timeout=None if math.isinf(wait) else wait)
             except builtins.TimeoutError:
                 if idle is not None and idle < deadline.remaining():
                     raise protocol.idle_timed_out(idle) from None
-                raise protocol.deadline_passed(settings.timeout) from None
+                raise protocol.deadline_passed(deadline.timeout) from None
             except ConnectionClosed as exc:
                 if sock.closing:
                     return

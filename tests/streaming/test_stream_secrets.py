@@ -14,6 +14,7 @@ from claude_client._streaming import (
     ChatStream,
     StreamSettings,
     TaskStream,
+    _core,
 )
 
 
@@ -95,10 +96,12 @@ def test_failures_keep_the_key_out_of_logs_and_exceptions(
     settings: StreamSettings,
     debug_everything: pytest.LogCaptureFixture,
     script: list[tuple[object, ...]],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    monkeypatch.setattr(_core, "TASK_IDLE_GRACE", 0.1)  # task deadline: 1 s + 0.1 s
     server.script = script
-    quick = StreamSettings(**{**settings.__dict__, "timeout": 1.0})
-    out = drive.task(quick)
+    quick = StreamSettings(**{**settings.__dict__, "timeout": 0.5})
+    out = drive.task(quick, timeout=1)
     assert out.error is not None
     assert API_KEY not in _exception_text(out.error)
     assert API_KEY not in _all_log_text(debug_everything)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import pytest
@@ -20,7 +21,7 @@ from claude_client._exceptions import (
     TaskFailedError,
     TimeoutError,
 )
-from claude_client._streaming import StreamSettings, ThinkingEvent
+from claude_client._streaming import StreamSettings, ThinkingEvent, _core
 
 THINKING = ("frame", {"type": "thinking", "content": "Starting task execution..."})
 
@@ -189,12 +190,36 @@ def test_quiet_task_run_is_allowed_its_own_timeout(
 
 
 def test_overall_timeout_still_bounds_a_task(
-    drive: Driver, server: ScriptedServer, settings: StreamSettings
+    drive: Driver,
+    server: ScriptedServer,
+    settings: StreamSettings,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    quick = StreamSettings(**{**settings.__dict__, "timeout": 0.5})
+    # The deadline is the larger of the settings' timeout and the task's own
+    # timeout plus a grace period (here shrunk so the test is quick).
+    monkeypatch.setattr(_core, "TASK_IDLE_GRACE", 0.2)
+    quick = StreamSettings(**{**settings.__dict__, "timeout": 0.3, "idle_timeout": 5.0})
     server.script = [THINKING, ("silent",)]
-    out = drive.task(quick, timeout=60)
+    started = time.monotonic()
+    out = drive.task(quick, timeout=1)
+    elapsed = time.monotonic() - started
     assert type(out.error) is TimeoutError
+    assert "within its timeout of 1.2 s" in str(out.error)
+    assert 1.0 < elapsed < 3
+
+
+def test_a_task_may_outlast_a_shorter_client_timeout(
+    drive: Driver,
+    server: ScriptedServer,
+    settings: StreamSettings,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(_core, "TASK_IDLE_GRACE", 0.5)
+    quick = StreamSettings(**{**settings.__dict__, "timeout": 0.2})
+    server.script = [THINKING, ("sleep", 0.6), ("frame", task_result_body())]
+    out = drive.task(quick, timeout=1)
+    assert out.error is None
+    assert out.items[-1].status == "completed"
 
 
 def test_the_socket_closes_as_soon_as_the_result_arrives(
