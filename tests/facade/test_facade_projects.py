@@ -92,3 +92,52 @@ async def test_single_key_matching_project_does_not_warn(
         warnings.simplefilter("error")
         await runner.call(client, "complete", "Hi")
         await runner.call(client, "complete", "Hi")
+
+
+async def test_per_call_options_do_not_leak_between_concurrent_calls(
+    mock: respx.MockRouter,
+) -> None:
+    import asyncio
+
+    keys = {f"p{i}": "cc_" + f"{i:02d}" * 20 for i in range(10)}
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        content = json.loads(request.content)["messages"][0]["content"]
+        return httpx.Response(
+            200,
+            json={
+                **CHAT_BODY,
+                "content": f"{content}|{request.headers['authorization']}|"
+                f"{request.headers['x-call']}",
+            },
+        )
+
+    mock.post("/v1/chat/completions").mock(side_effect=answer)
+    async with cc.AsyncClaudeClient("http://svc.test", api_key=keys) as client:
+        results = await asyncio.gather(
+            *(
+                client.complete(f"q{i}", project_id=f"p{i % 10}", extra_headers={"X-Call": str(i)})
+                for i in range(100)
+            )
+        )
+    for i, r in enumerate(results):
+        assert r.content == f"q{i}|Bearer {keys[f'p{i % 10}']}|{i}"
+
+
+def test_per_call_options_do_not_leak_between_threads(mock: respx.MockRouter) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    keys = {f"p{i}": "cc_" + f"{i:02d}" * 20 for i in range(4)}
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        content = json.loads(request.content)["messages"][0]["content"]
+        return httpx.Response(
+            200, json={**CHAT_BODY, "content": f"{content}|{request.headers['authorization']}"}
+        )
+
+    mock.post("/v1/chat/completions").mock(side_effect=answer)
+    with cc.ClaudeClient("http://svc.test", api_key=keys) as client, ThreadPoolExecutor(8) as pool:
+        results = list(
+            pool.map(lambda i: client.complete(f"q{i}", project_id=f"p{i % 4}").content, range(80))
+        )
+    assert results == [f"q{i}|Bearer {keys[f'p{i % 4}']}" for i in range(80)]
