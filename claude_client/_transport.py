@@ -236,9 +236,15 @@ class _Core:
         err: ClaudeAPIError
         if isinstance(exc, httpx.TimeoutException):
             kind = type(exc).__name__
-            err = TimeoutError(
-                f"{where} timed out ({kind}) after {elapsed:.2f} s on attempt {opts.attempts}"
-            )
+            if opts.deadline.expired:
+                err = TimeoutError(
+                    f"{where}: no answer within the call's timeout of "
+                    f"{opts.deadline.timeout:g} s ({kind}, attempt {opts.attempts})"
+                )
+            else:
+                err = TimeoutError(
+                    f"{where} timed out ({kind}) after {elapsed:.2f} s on attempt {opts.attempts}"
+                )
         else:
             reason = str(exc) or type(exc).__name__
             err = APIConnectionError(f"{where}: connection failed: {reason}")

@@ -258,3 +258,13 @@ async def test_reset_mid_response_is_api_connection_error(
     mock.get("/v1/usage").mock(side_effect=httpx.RemoteProtocolError("peer closed"))
     with pytest.raises(cc.APIConnectionError):
         await runner.call(runner.client(max_retries=0), "get_usage")
+
+
+async def test_timeout_at_the_deadline_says_so(runner: Runner, mock: respx.MockRouter) -> None:
+    def hang(request: httpx.Request) -> httpx.Response:
+        runner.clock.now += 10  # the read timeout (capped to the deadline) fired
+        raise httpx.ReadTimeout("timed out", request=request)
+
+    mock.get("/v1/usage").mock(side_effect=hang)
+    with pytest.raises(cc.TimeoutError, match="within the call's timeout of 5 s"):
+        await runner.call(runner.client(), "get_usage", timeout=5)
