@@ -233,3 +233,27 @@ def test_threads_share_one_sync_client(claude_fake: FakeService) -> None:
     with cc.ClaudeClient(**claude_fake.client_kwargs()) as client, ThreadPoolExecutor(8) as pool:
         answers = list(pool.map(lambda i: client.complete(f"thread {i}").content, range(40)))
     assert answers == [claude_fake.expected_answer(f"thread {i}") for i in range(40)]
+
+
+async def test_slow_service_hits_the_call_deadline(
+    runner: Runner, claude_fake: FakeService
+) -> None:
+    claude_fake.latency(5)
+    client = make(runner, claude_fake)
+    start = time.monotonic()
+    with pytest.raises(cc.TimeoutError, match="timeout of 1 s"):
+        await runner.call(client, "get_usage", timeout=1)
+    assert time.monotonic() - start < 3  # one deadline, not 3 x timeout
+
+
+async def test_chat_timeout_gives_the_services_504_first(
+    runner: Runner, claude_fake: FakeService
+) -> None:
+    claude_fake.latency(5)
+    client = make(runner, claude_fake)
+    start = time.monotonic()
+    with pytest.raises(cc.TimeoutError) as info:
+        await runner.call(client, "complete", "Slow question", timeout=1)
+    assert info.value.status_code == 504  # the service's answer, not a client-side cut
+    assert "Task timed out" in info.value.message
+    assert time.monotonic() - start < 3
