@@ -64,6 +64,15 @@ def ratio(a: Figure, b: Figure) -> Figure:
     return Figure([x / y for x, y in zip(a.samples, b.samples, strict=True)])
 
 
+def fold(figs: dict[str, Figure], k: int) -> dict[str, Figure]:
+    """Sum each run of k consecutive samples into one (blocks of one rep -> the rep)."""
+    out = {}
+    for name, fig in figs.items():
+        s = fig.samples
+        out[name] = Figure([sum(s[i : i + k]) for i in range(0, len(s) - k + 1, k)])
+    return out
+
+
 def _orders(names: list[str], reps: int) -> Iterator[list[str]]:
     for i in range(reps):
         k = i % len(names)

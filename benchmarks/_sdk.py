@@ -14,7 +14,7 @@ from typing import Any
 PROMPT = "Say hello"
 MODEL = "haiku"
 # The JSON the facade sends for complete(PROMPT, model=MODEL): the raw side sends the same.
-CHAT_BODY = {"messages": [{"role": "user", "content": PROMPT}], "model": MODEL}
+CHAT_BODY = {"messages": [{"role": "user", "content": PROMPT}], "model": MODEL, "timeout": 30.0}
 
 
 class NotAvailable(Exception):
