@@ -51,15 +51,19 @@ Controls (thread-safe; call them from the test while the server runs)
   body=None, content_type="application/json", *, upstream_status=None, method=None,
   headers=None)``: the next ``n`` REST requests fail (any status incl. 520/529; HTML or
   any raw ``body``).
-* ``inject(Fault.X, times=1, path=None, ...)``: one API for every fault; see
-  :class:`Fault`: ``ERROR``, ``HTML``, ``RESET`` (headers then close), ``HANG`` (never
-  answers; ends on client disconnect or server stop), ``TRUNCATED_JSON``,
-  ``WRONG_SHAPE`` (``drop=("content",)``, ``replace={"usage": "n/a"}``),
-  ``NOT_AUTHENTICATED_401`` / ``NOT_AUTHENTICATED_403``, ``POOL_OVERLOADED``,
-  ``CLI_BREAKER_OPEN`` / ``UPSTREAM_BREAKER_OPEN``; WebSocket: ``WS_ERROR_FRAME``,
-  ``WS_DROP`` (1006), ``WS_SILENT``, ``WS_CLOSE_1001``, ``WS_NO_TOKENS``, ``WS_REFUSE``
-  (HTTP status on the upgrade). ``after=N`` = frames sent before a WS fault strikes.
-  Returns an :class:`Injection` whose ``hits`` counts the requests it struck.
+* ``inject(Fault.X, times=1, path=None, method=None, skip=0, ...)``: one API for
+  every fault; see :class:`Fault`: ``ERROR``, ``HTML``, ``RESET`` (headers and half the
+  body, then close), ``DISCONNECT`` (close without a response), ``TCP_RESET`` (RST
+  without a response), ``HANG`` (never answers; ends on client disconnect or server
+  stop), ``TRUNCATED_JSON``, ``WRONG_SHAPE`` (``drop=("content",)``,
+  ``replace={"usage": "n/a"}``), ``NOT_AUTHENTICATED_401`` / ``NOT_AUTHENTICATED_403``,
+  ``POOL_OVERLOADED``, ``CLI_BREAKER_OPEN`` / ``UPSTREAM_BREAKER_OPEN``; WebSocket:
+  ``WS_ERROR_FRAME``, ``WS_DROP`` (1006), ``WS_SILENT``, ``WS_CLOSE_1001``,
+  ``WS_NO_TOKENS``, ``WS_REFUSE`` (HTTP status on the upgrade). ``after=N`` = frames
+  sent before a WS fault strikes; ``skip=N`` = matching requests let through first;
+  ``times=None`` = until ``clear_faults()``. Returns an :class:`Injection` whose
+  ``hits`` counts the requests it struck. Faults are applied before authentication
+  and never to ``/openapi.json`` or ``/docs``.
 * ``drop_stream_after(chunks)``: shorthand for ``inject(Fault.WS_DROP, after=chunks)``.
 * ``latency(seconds)``: per request (chat/process/task: against their ``timeout`` ->
   504 / task ``timeout``); per item on ``/v1/batch``; before the first frame on the socket.
@@ -69,9 +73,11 @@ Controls (thread-safe; call them from the test while the server runs)
 * ``next_task_status(status, times=1)``: ``completed`` / ``failed`` / ``timeout`` /
   ``cost_exceeded`` / ``crash`` for the next agentic tasks (or put ``[failed]``,
   ``[timeout]``, ``[cost_exceeded]``, ``[crash]`` in the description).
-* ``requests`` / ``requests_to(path)`` / ``clear_requests()``: what arrived
+* ``requests`` / ``requests_to(path, method=None)`` / ``clear_requests()``: what arrived
   (:class:`RecordedRequest`: method, path, query, headers with ``Authorization``
-  redacted, JSON body with keys redacted, status, request_id, key_suffix, project_id).
+  redacted, JSON body with keys redacted, status, request_id, key_suffix, project_id,
+  and ``key_found_in``: where else a key-looking string was sent, so redaction never
+  hides a leak). ``set_recording(False)`` for long benchmark runs.
 * ``add_key``, ``revoke_key``, ``set_rate_limit``, ``set_budget(project_id, tokens)``,
   ``add_usage``, ``set_tool_passthrough``, ``set_health``, ``set_ready``, ``clear_faults``.
 * ``reset()``: everything back to the start (the three built-in keys stay valid).

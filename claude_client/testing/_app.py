@@ -13,6 +13,8 @@ import datetime as dt
 import json
 import logging
 import re
+import socket
+import struct
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Mapping, MutableMapping, Sequence
@@ -826,6 +828,20 @@ def _headers(scope: Scope) -> dict[str, str]:
     return out
 
 
+def _key_places(scope: Scope, query: str, body: bytes) -> tuple[str, ...]:
+    """Where, besides the Authorization header, a key-looking string was sent."""
+    places: list[str] = []
+    if KEY_RE.search(query):
+        places.append("query")
+    for raw_name, raw_value in scope.get("headers", []):
+        name = raw_name.decode("latin-1").lower()
+        if name != "authorization" and KEY_RE.search(raw_value.decode("latin-1")):
+            places.append(f"header {name}")
+    if KEY_RE.search(body.decode("utf-8", errors="replace")):
+        places.append("body")
+    return tuple(places)
+
+
 def _auth_key(scope: Scope) -> Optional[str]:
     for raw_name, raw_value in scope.get("headers", []):
         if raw_name.lower() == b"authorization":
@@ -901,16 +917,18 @@ class _FaultMiddleware:
             parsed: Any = json.loads(body) if body else None
         except ValueError:
             parsed = body.decode("utf-8", errors="replace")
+        query = scope.get("query_string", b"").decode("latin-1")
         record = RecordedRequest(
             method=method,
             path=path,
-            query=scope.get("query_string", b"").decode("latin-1"),
+            query=str(redact(query)),
             headers=_headers(scope),
             body=redact(parsed),
             request_id=request_id,
             key_suffix=key[-4:] if key else None,
             project_id=info.project_id if info else None,
             time=time.time(),
+            key_found_in=_key_places(scope, query, body),
         )
         self.controls._record(record)
 
@@ -950,6 +968,12 @@ class _FaultMiddleware:
         fault = inj.fault
         if fault is Fault.HANG:
             await self._hang(receive)
+            return
+        if fault is Fault.DISCONNECT:
+            await _close_without_response(receive)
+            return
+        if fault is Fault.TCP_RESET:
+            await _close_without_response(receive, rst=True)
             return
         if fault in (Fault.RESET, Fault.TRUNCATED_JSON, Fault.WRONG_SHAPE):
             status, headers, body = await self._capture(scope, replay)
@@ -1047,7 +1071,7 @@ class _FaultMiddleware:
         await _close_without_response(receive)
 
 
-async def _close_without_response(receive: Receive) -> None:
+async def _close_without_response(receive: Receive, *, rst: bool = False) -> None:
     """Close the TCP connection without sending anything.
 
     ASGI has no message for this; under uvicorn, ``receive`` is a bound method of the
@@ -1056,7 +1080,14 @@ async def _close_without_response(receive: Receive) -> None:
     transport = getattr(getattr(receive, "__self__", None), "transport", None)
     if transport is None or not hasattr(transport, "close"):
         raise DropConnection("close without response")
-    transport.close()
+    if rst:
+        sock = transport.get_extra_info("socket")
+        if sock is not None:
+            # SO_LINGER on with a 0 s timeout: close() sends RST instead of FIN.
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        transport.abort()
+    else:
+        transport.close()
     # Let the server see the connection as lost, so it does not send its own 500.
     for _ in range(3):
         await asyncio.sleep(0)
@@ -1100,15 +1131,12 @@ class _StreamSession:
                     await self._server_error("binary frames are not supported")
                 text = message.get("text") or ""
                 try:
-                    data = json.loads(text)
+                    data: Any = json.loads(text)
                 except ValueError:
+                    self._record(text, text)
                     await self._send({"type": "error", "error": "Invalid JSON format"})
                     continue
-                self.controls._record(
-                    RecordedRequest(
-                        "WS", "/v1/stream", "", self.headers, redact(data), time=time.time()
-                    )
-                )
+                self._record(data, text)
                 if not isinstance(data, dict):
                     await self._server_error(
                         f"'{type(data).__name__}' object has no attribute 'get'"
@@ -1128,6 +1156,20 @@ class _StreamSession:
             if "close" in str(exc).lower() or isinstance(exc, OSError):
                 return
             raise
+
+    def _record(self, body: Any, raw: str) -> None:
+        key_found_in = ("body",) if KEY_RE.search(raw) else ()
+        self.controls._record(
+            RecordedRequest(
+                "WS",
+                "/v1/stream",
+                "",
+                self.headers,
+                redact(body),
+                time=time.time(),
+                key_found_in=key_found_in,
+            )
+        )
 
     async def _receive(self) -> Optional[Message]:
         """The next ASGI message, or None when the server is shutting down."""

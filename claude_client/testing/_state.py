@@ -69,6 +69,12 @@ class Fault(StrEnum):
         Sends the status line and headers (200, a ``Content-Length`` of the real size)
         and part of the body, then closes the TCP connection (client sees a protocol
         error / incomplete read).
+    ``DISCONNECT``
+        Reads the request, then closes the connection without sending a byte (httpx:
+        ``RemoteProtocolError: Server disconnected without sending a response``).
+    ``TCP_RESET``
+        Reads the request, then aborts the connection with a TCP RST (httpx:
+        ``ReadError``, connection reset by peer).
     ``HANG``
         Accepts the request and never answers; ends when the client disconnects or the
         server shuts down (then the connection is closed without a response).
@@ -110,6 +116,8 @@ class Fault(StrEnum):
     ERROR = "error"
     HTML = "html"
     RESET = "reset"
+    DISCONNECT = "disconnect"
+    TCP_RESET = "tcp_reset"
     HANG = "hang"
     TRUNCATED_JSON = "truncated_json"
     WRONG_SHAPE = "wrong_shape"
@@ -149,6 +157,7 @@ class Injection:
     after: int = 0
     drop: tuple[str, ...] = ("content",)
     replace: dict[str, Any] = field(default_factory=lambda: {"usage": "n/a"})
+    skip: int = 0
     hits: int = 0
 
     def matches(self, method: str, path: str) -> bool:
@@ -159,7 +168,7 @@ class Injection:
 
 @dataclass
 class KeyInfo:
-    key: str
+    key: str = field(repr=False)
     project_id: str
     profile: Optional[str]
     rpm: int = DEFAULT_RPM
@@ -177,10 +186,15 @@ class UsageRecord:
 
 @dataclass
 class RecordedRequest:
-    """What arrived: the API key never appears (``Authorization`` reads ``Bearer <redacted>``,
-    key-looking strings in bodies read ``cc_<redacted>``). ``key_suffix`` is the last 4
-    characters of the key, ``project_id`` the key's project when the key is known.
-    WebSocket messages are recorded with ``method="WS"`` and the frame as ``body``."""
+    """What arrived. The API key never appears: ``Authorization`` reads ``Bearer
+    <redacted>`` and key-looking strings (``cc_`` + 40 hex) anywhere else read
+    ``cc_<redacted>``. So that redaction cannot hide a leak, ``key_found_in`` lists where
+    else a key-looking string was seen (``"query"``, ``"header x-name"``, ``"body"``):
+    it should be empty for REST calls (the WebSocket ``agentic_task`` message carries
+    ``api_key`` by protocol). ``key_suffix`` is the last 4 characters of the bearer key,
+    ``project_id`` that key's project when it is known. WebSocket messages are recorded
+    with ``method="WS"`` and the frame as ``body``; ``status`` is the HTTP status sent
+    (None when no response started)."""
 
     method: str
     path: str
@@ -192,6 +206,7 @@ class RecordedRequest:
     key_suffix: Optional[str] = None
     project_id: Optional[str] = None
     time: float = 0.0
+    key_found_in: tuple[str, ...] = ()
 
     def header(self, name: str) -> Optional[str]:
         return self.headers.get(name.lower())
@@ -310,6 +325,7 @@ class FakeControls:
         self._tool_passthrough = True
         self._health: dict[str, str] = {"cli": "ok", "worker_pool": "ok", "database": "ok"}
         self._ready: tuple[bool, Optional[str]] = (True, None)
+        self._recording = True
 
     def reset(self) -> None:
         """Back to the state right after start: faults, latency, delays, recorded
@@ -519,6 +535,7 @@ class FakeControls:
         after: int = 0,
         drop: tuple[str, ...] = ("content",),
         replace: Optional[Mapping[str, Any]] = None,
+        skip: int = 0,
     ) -> Injection:
         """Arm ``fault`` (a :class:`Fault`) for the next ``times`` matching requests
         (``None`` = until ``clear_faults``/``reset``). Injections are consulted in the
@@ -527,7 +544,8 @@ class FakeControls:
 
         ``path``/``method`` restrict REST faults (exact path such as
         ``"/v1/chat/completions"``); WebSocket faults (``WS_*``) apply to ``/v1/stream``.
-        The other arguments parametrise the fault (see :class:`Fault`)."""
+        ``skip``: let that many matching requests through first (e.g. the 3rd call
+        fails). The other arguments parametrise the fault (see :class:`Fault`)."""
         fault = Fault(fault)
         inj = Injection(
             fault=fault,
@@ -545,6 +563,7 @@ class FakeControls:
             after=after,
             drop=tuple(drop),
             replace=dict(replace) if replace is not None else {"usage": "n/a"},
+            skip=skip,
         )
         with self._lock:
             self._injections.append(inj)
@@ -615,6 +634,9 @@ class FakeControls:
                     continue
                 if not websocket and not inj.matches(method, path):
                     continue
+                if inj.skip > 0:
+                    inj.skip -= 1
+                    continue
                 inj.hits += 1
                 if inj.remaining is not None:
                     inj.remaining -= 1
@@ -638,13 +660,19 @@ class FakeControls:
             if r.path == path and (method is None or r.method == method.upper())
         ]
 
+    def set_recording(self, enabled: bool) -> None:
+        """Record requests (default) or not (long benchmark runs: no growing list)."""
+        with self._lock:
+            self._recording = enabled
+
     def clear_requests(self) -> None:
         with self._lock:
             self._requests.clear()
 
     def _record(self, rec: RecordedRequest) -> None:
         with self._lock:
-            self._requests.append(rec)
+            if self._recording:
+                self._requests.append(rec)
 
     # ------------------------------------------------------------------ server-side helpers
 

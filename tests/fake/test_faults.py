@@ -244,3 +244,52 @@ def test_controls_are_thread_safe(claude_fake: FakeService, http: httpx.Client) 
 def test_unused_url_refuses_connections() -> None:
     with pytest.raises(httpx.ConnectError):
         httpx.get(unused_url() + "/health", timeout=2)
+
+
+def test_disconnect_without_response(claude_fake: FakeService, http: httpx.Client) -> None:
+    claude_fake.inject(Fault.DISCONNECT, path=CHAT)
+    with pytest.raises(httpx.RemoteProtocolError, match="without sending a response"):
+        http.post(CHAT, json=BODY)
+    assert claude_fake.requests_to(CHAT)[0].status is None
+    assert http.post(CHAT, json=BODY).status_code == 200
+
+
+def test_tcp_reset_without_response(claude_fake: FakeService, http: httpx.Client) -> None:
+    claude_fake.inject(Fault.TCP_RESET, path=CHAT)
+    with pytest.raises((httpx.ReadError, httpx.RemoteProtocolError)):
+        http.post(CHAT, json=BODY)
+    assert http.post(CHAT, json=BODY).status_code == 200
+
+
+def test_skip_lets_the_first_requests_through(claude_fake: FakeService, http: httpx.Client) -> None:
+    claude_fake.inject(Fault.ERROR, status=500, path=CHAT, skip=2)
+    assert [http.post(CHAT, json=BODY).status_code for _ in range(4)] == [200, 200, 500, 200]
+
+
+def test_key_found_in_reports_leaks_that_redaction_hides(
+    claude_fake: FakeService, http: httpx.Client
+) -> None:
+    key = claude_fake.api_key
+    http.post(CHAT, json=BODY)
+    http.get("/v1/usage", params={"api_key": key}, headers={"X-Api-Key": key})
+    http.post(CHAT, json={**BODY, "note": f"my key is {key}"})
+    clean, leaky, in_body = claude_fake.requests
+    assert clean.key_found_in == ()
+    assert leaky.key_found_in == ("query", "header x-api-key")
+    assert in_body.key_found_in == ("body",)
+    assert key not in repr(claude_fake.requests)
+    assert "cc_<redacted>" in leaky.query and in_body.body["note"] == "my key is cc_<redacted>"
+
+
+def test_recording_can_be_switched_off(claude_fake: FakeService, http: httpx.Client) -> None:
+    claude_fake.set_recording(False)
+    http.post(CHAT, json=BODY)
+    assert claude_fake.requests == []
+    claude_fake.set_recording(True)
+    http.post(CHAT, json=BODY)
+    assert len(claude_fake.requests) == 1
+
+
+def test_key_info_repr_hides_the_key(claude_fake: FakeService) -> None:
+    info = claude_fake.key_info(claude_fake.api_key)
+    assert info is not None and claude_fake.api_key not in repr(info)

@@ -373,3 +373,12 @@ def _check_closed_1001(conn: ClientConnection, idle: ClientConnection) -> None:
     with pytest.raises(ConnectionClosed):
         idle.recv(timeout=5)
     assert idle.close_code == 1001
+
+
+def test_invalid_json_frames_are_recorded_too(
+    claude_fake: FakeService, ws: ClientConnection
+) -> None:
+    send(ws, "not json " + claude_fake.api_key)
+    assert frame(ws)["error"] == "Invalid JSON format"
+    (rec,) = claude_fake.requests_to("/v1/stream")
+    assert rec.body == "not json cc_<redacted>" and rec.key_found_in == ("body",)
