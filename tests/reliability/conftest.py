@@ -14,13 +14,11 @@
 from __future__ import annotations
 
 import logging
-import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, settings
 
 sys.path.insert(0, str(Path(__file__).parent))
 
@@ -31,25 +29,6 @@ from claude_client.testing import FakeService, serve
 HERE = Path(__file__).parent
 FINAL_TEST = "test_captured_log_is_not_empty_and_has_no_key"
 LOAD_RPM = 1_000_000
-
-settings.register_profile(
-    "reliability-ci",
-    max_examples=25,
-    deadline=None,
-    derandomize=True,
-    database=None,
-    print_blob=True,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
-)
-settings.register_profile(
-    "reliability-deep",
-    max_examples=1000,
-    deadline=None,
-    derandomize=False,
-    print_blob=True,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
-)
-FUZZ_PROFILE = "reliability-deep" if os.environ.get("CLAUDE_FUZZ") == "deep" else "reliability-ci"
 
 
 @pytest.fixture(scope="session")

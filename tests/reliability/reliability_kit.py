@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import re
 import threading
 import time
@@ -20,6 +21,7 @@ from collections.abc import Iterable
 from typing import Any
 
 import httpx
+from hypothesis import HealthCheck, settings
 
 KEY_RE = re.compile(r"cc_[0-9a-f]{40}")
 _FORMATTER = logging.Formatter("%(name)s %(levelname)s %(message)s")
@@ -154,3 +156,24 @@ def assert_sdk_error(exc: BaseException) -> None:
     assert mod not in FORBIDDEN_MODULES, f"bare {type(exc).__module__}.{type(exc).__name__}: {exc}"
     assert isinstance(exc, ClaudeAPIError), f"not a ClaudeAPIError: {type(exc).__name__}: {exc}"
     assert type(exc).__module__.startswith("claude_client"), type(exc).__module__
+
+
+# Hypothesis profiles of the fuzz tests (applied per test, never loaded globally).
+settings.register_profile(
+    "reliability-ci",
+    max_examples=25,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+settings.register_profile(
+    "reliability-deep",
+    max_examples=1000,
+    deadline=None,
+    derandomize=False,
+    print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+FUZZ_PROFILE = "reliability-deep" if os.environ.get("CLAUDE_FUZZ") == "deep" else "reliability-ci"
