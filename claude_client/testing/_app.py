@@ -1217,8 +1217,10 @@ class _StreamSession:
         final: Mapping[str, Any],
         inj: Optional[Injection],
         token_delay: float,
+        before_final: Callable[[], None],
     ) -> None:
-        """Send ``frames`` then ``final``, honouring a WebSocket fault."""
+        """Send ``frames`` then ``final``, honouring a WebSocket fault. ``before_final``
+        runs just before the final frame goes out (billing is visible once it arrives)."""
         if inj is not None and inj.fault is Fault.WS_NO_TOKENS:
             frames = []
         for i, frame in enumerate(frames):
@@ -1231,6 +1233,7 @@ class _StreamSession:
         if inj is not None and inj.fault is not Fault.WS_NO_TOKENS:
             await self._strike(inj)
             return
+        before_final()
         await self._send(final)
 
     async def _strike(self, inj: Injection) -> None:
@@ -1291,13 +1294,11 @@ class _StreamSession:
         cost = _model.cost(model, usage["input_tokens"], usage["output_tokens"])
         frames = [{"type": "token", "content": c} for c in _model.stream_chunks(answer)]
         final = {"type": "done", "usage": usage, "cost": cost, "model": model}
-        completed = False
-        try:
-            await self._frames(frames, final, inj, token_delay)
-            completed = inj is None or inj.fault is Fault.WS_NO_TOKENS
-        finally:
-            if completed:
-                self.controls._bill(project_id, model, usage["total_tokens"], cost)
+
+        def bill() -> None:
+            self.controls._bill(project_id, model, usage["total_tokens"], cost)
+
+        await self._frames(frames, final, inj, token_delay, bill)
 
     async def _task(self, data: Mapping[str, Any]) -> None:
         key = data.get("api_key")

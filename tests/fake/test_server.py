@@ -178,3 +178,17 @@ def test_asgi_app_works_in_process() -> None:
 
     r = asyncio.run(call())
     assert r.json()["content"] == "Answer: in process"
+
+
+def test_no_nagle_delay_between_headers_and_body() -> None:
+    # uvicorn writes headers and body in two sends; without TCP_NODELAY each response
+    # waited ~40 ms for the client's delayed ACK (benchmarks would measure that).
+    with serve() as fake, httpx.Client(base_url=fake.base_url) as c:
+        c.get("/health")
+        timings = []
+        for _ in range(20):
+            started = time.perf_counter()
+            c.get("/health")
+            timings.append(time.perf_counter() - started)
+    timings.sort()
+    assert timings[len(timings) // 2] < 0.02
