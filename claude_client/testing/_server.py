@@ -47,11 +47,11 @@ class FakeService(FakeControls):
                 self.api_key = api_key
                 self._keys[api_key] = info
         self.host = host
-        self._sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        # proto=IPPROTO_TCP: asyncio sets TCP_NODELAY only on sockets whose proto says
+        # TCP (accepted ones inherit it). With Nagle on, uvicorn's body (sent after the
+        # headers) waits for the client's delayed ACK: ~40 ms a request.
+        self._sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
         self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        # No Nagle: uvicorn writes headers and body separately; with Nagle on, the body
-        # waits for the client's delayed ACK (~40 ms a request). Accepted sockets
-        # inherit the option on Linux.
         self._sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         try:
             self._sock.bind((host, port))
