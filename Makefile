@@ -39,5 +39,10 @@ demo: install
 bench: install
 	$(BIN)/python benchmarks/run.py
 
+# The reliability fuzz tests with the deep hypothesis profile (1000 examples per test,
+# randomized); `make test` runs them with 25 derandomized examples.
+fuzz: install
+	CLAUDE_FUZZ=deep $(BIN)/python -m pytest -q tests/reliability/test_reliability_fuzz.py
+
 clean:
 	rm -rf $(VENV) build dist *.egg-info .mypy_cache .ruff_cache .pytest_cache
