@@ -21,7 +21,7 @@ from collections.abc import Awaitable, Callable, Mapping, MutableMapping, Sequen
 from typing import Annotated, Any, Optional
 
 from fastapi import Depends, FastAPI, HTTPException, Query, WebSocket
-from fastapi.responses import JSONResponse, PlainTextResponse, Response
+from fastapi.responses import JSONResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.websockets import WebSocketDisconnect
 
@@ -79,6 +79,11 @@ STREAM_RUN_TIMEOUT = 30.0
 class DropConnection(Exception):
     """Raised inside the app to make uvicorn close the TCP connection without a
     response (HTTP) or without a close frame (WebSocket: the client sees 1006)."""
+
+
+class ServiceCrash(DropConnection):
+    """An unhandled error in a route, as the service has: plain-text 500, then the
+    connection is closed."""
 
 
 class ShuttingDown(DropConnection):
@@ -459,10 +464,9 @@ def create_app(controls: FakeControls, shutdown: Optional[asyncio.Event] = None)
         the body (status "failed" + error), not as HTTP errors. No budget check.
         """
         if not request.prompts and request.model is None:
-            # The service crashes on this input: plain-text 500, connection closed.
-            return PlainTextResponse(
-                "Internal Server Error", status_code=500, headers={"Connection": "close"}
-            )
+            # The service crashes on this input: Starlette answers its plain-text 500,
+            # then uvicorn closes the connection (no "Connection: close" announced).
+            raise ServiceCrash("batch without prompts and model")
         latency, _, concurrency, answer_words, _ = controls._settings()
         gate = asyncio.Semaphore(concurrency)
         shutdown = shutdown_event()

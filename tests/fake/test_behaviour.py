@@ -5,6 +5,7 @@ Statuses, ``detail`` strings and headers are asserted verbatim.
 
 from __future__ import annotations
 
+import socket
 import time
 import uuid
 
@@ -357,13 +358,31 @@ def test_batch_results_keep_input_order(http: httpx.Client) -> None:
     assert [r["content"] for r in results] == [f"Answer: prompt number {i}" for i in range(12)]
 
 
-def test_empty_batch_without_model_crashes_with_plain_text_500(http: httpx.Client) -> None:
+def test_empty_batch_without_model_crashes_with_plain_text_500(
+    claude_fake: FakeService, http: httpx.Client
+) -> None:
     r = http.post("/v1/batch", json={"prompts": []})
-    assert r.status_code == 500
+    assert (r.status_code, r.text) == (500, "Internal Server Error")
     assert r.headers["content-type"].startswith("text/plain")
-    assert r.headers["connection"] == "close"
     ok = http.post("/v1/batch", json={"prompts": [], "model": "haiku"}).json()
     assert (ok["total"], ok["results"]) == (0, [])
+
+
+def test_the_crash_closes_the_connection(claude_fake: FakeService) -> None:
+    body = b'{"prompts": []}'
+    request = (
+        f"POST /v1/batch HTTP/1.1\r\nHost: fake\r\nAuthorization: Bearer {claude_fake.api_key}"
+        f"\r\nContent-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
+    ).encode() + body
+    with socket.create_connection(("127.0.0.1", claude_fake.port), timeout=5) as sock:
+        sock.sendall(request)
+        received = b""
+        while chunk := sock.recv(65536):
+            received += chunk
+    head = received.split(b"\r\n\r\n", 1)[0].lower()
+    assert head.startswith(b"http/1.1 500")
+    assert b"connection: close" not in head  # not announced: a pooled client is surprised
+    assert received.endswith(b"Internal Server Error")
 
 
 # --------------------------------------------------------------------------- usage
