@@ -182,10 +182,10 @@ def test_fail_next_derives_the_category_from_the_status(
 def test_run_over_its_own_timeout_is_504_without_category(
     claude_fake: FakeService, http: httpx.Client
 ) -> None:
-    claude_fake.latency(1.5)
+    claude_fake.latency(10)
     started = time.monotonic()
     r = http.post(CHAT, json=chat_body(timeout=1))
-    assert 0.9 < time.monotonic() - started < 1.5
+    assert 0.9 < time.monotonic() - started < 3  # the service-side limit, not the latency
     assert r.status_code == 504
     assert r.json() == {"detail": "Task timed out after 1 seconds"}
     assert "x-error-category" not in r.headers
@@ -338,7 +338,7 @@ def test_batch_has_no_budget_check(claude_fake: FakeService, http: httpx.Client)
     assert body["completed"] == 1
 
 
-@pytest.mark.parametrize(("concurrency", "low", "high"), [(5, 0.6, 1.2), (10, 0.3, 0.55)])
+@pytest.mark.parametrize(("concurrency", "low", "high"), [(5, 0.6, 2.5), (10, 0.3, 0.58)])
 def test_batch_items_run_concurrently(
     claude_fake: FakeService, http: httpx.Client, concurrency: int, low: float, high: float
 ) -> None:

@@ -331,7 +331,7 @@ def test_token_delay_and_latency(claude_fake: FakeService, ws: ClientConnection)
     first_at = time.monotonic() - started
     until_final(ws)
     total = time.monotonic() - started
-    assert first["type"] == "token" and 0.18 < first_at < 0.5
+    assert first["type"] == "token" and 0.18 < first_at < 1.0
     assert total >= first_at + 0.18
 
 
