@@ -293,3 +293,23 @@ def test_recording_can_be_switched_off(claude_fake: FakeService, http: httpx.Cli
 def test_key_info_repr_hides_the_key(claude_fake: FakeService) -> None:
     info = claude_fake.key_info(claude_fake.api_key)
     assert info is not None and claude_fake.api_key not in repr(info)
+
+
+async def test_concurrent_answers_match_their_own_prompts() -> None:
+    import asyncio
+
+    with serve(rpm=10_000) as fake:
+        async with httpx.AsyncClient(
+            base_url=fake.base_url, headers=fake.auth_headers(), timeout=30
+        ) as client:
+            prompts = [f"question number {i} about topic {i * 7}" for i in range(200)]
+            responses = await asyncio.gather(
+                *(
+                    client.post(CHAT, json={"messages": [{"role": "user", "content": p}]})
+                    for p in prompts
+                )
+            )
+        assert [r.json()["content"] for r in responses] == [
+            fake.expected_answer(p) for p in prompts
+        ]
+        assert len(fake.requests_to(CHAT)) == 200
