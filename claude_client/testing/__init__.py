@@ -22,6 +22,9 @@ or in pytest (the plugin is registered by the package's ``pytest11`` entry point
     def test_it(claude_fake):                  # session-wide server, reset per test
         ...
 
+    def test_client(claude_fake_client):       # a ClaudeClient on that server
+        ...
+
 or standalone: ``python -m claude_client.testing --port 8006`` (prints a key).
 
 The deterministic model

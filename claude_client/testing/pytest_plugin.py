@@ -3,6 +3,10 @@
 * ``claude_fake_server``: one fake per test session (started on first use).
 * ``claude_fake``: that server, ``reset()`` before each test: the usual fixture.
 * ``claude_client_kwargs``: ``{"base_url": ..., "api_key": ...}`` for ``ClaudeClient(**...)``.
+* ``claude_fake_client``: a ``ClaudeClient`` on that fake, closed after the test::
+
+      def test_summary(claude_fake_client, claude_fake):
+          assert claude_fake_client.complete("hi").content == claude_fake.expected_answer("hi")
 
 In a project without the entry point: ``pytest_plugins = ["claude_client.testing.pytest_plugin"]``.
 """
@@ -15,6 +19,8 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 if TYPE_CHECKING:
+    from claude_client import ClaudeClient
+
     from ._server import FakeService
 
 
@@ -46,4 +52,14 @@ def claude_fake(claude_fake_server: FakeService) -> Iterator[FakeService]:
 
 @pytest.fixture
 def claude_client_kwargs(claude_fake: FakeService) -> dict[str, Any]:
+    """``{"base_url": ..., "api_key": ...}`` of ``claude_fake``, for ``ClaudeClient(**kwargs)``."""
     return claude_fake.client_kwargs()
+
+
+@pytest.fixture
+def claude_fake_client(claude_fake: FakeService) -> Iterator[ClaudeClient]:
+    """A ``ClaudeClient`` talking to ``claude_fake`` (pro key, project "default")."""
+    from claude_client import ClaudeClient
+
+    with ClaudeClient(**claude_fake.client_kwargs()) as client:
+        yield client

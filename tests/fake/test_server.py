@@ -148,6 +148,9 @@ def test_pytest_plugin_fixture_is_one_line(tmp_path: Path) -> None:
 
         def test_kwargs(claude_client_kwargs):
             assert set(claude_client_kwargs) == {"base_url", "api_key"}
+
+        def test_client(claude_fake_client, claude_fake):
+            assert claude_fake_client.complete("hi").content == claude_fake.expected_answer("hi")
     """)
     )
     result = subprocess.run(
@@ -158,7 +161,7 @@ def test_pytest_plugin_fixture_is_one_line(tmp_path: Path) -> None:
         cwd=tmp_path,
     )
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "3 passed" in result.stdout
+    assert "4 passed" in result.stdout
 
 
 def test_asgi_app_works_in_process() -> None:
