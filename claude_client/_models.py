@@ -452,8 +452,9 @@ class TaskResult(APIObject):
     }
 
     @property
-    def task_id(self) -> str:
-        return cast(str, self._data["task_id"])
+    def task_id(self) -> Optional[str]:
+        """The service's task id; ``None`` for a streamed task (the socket sends none)."""
+        return cast(Optional[str], self._data.get("task_id"))
 
     @property
     def status(self) -> str:

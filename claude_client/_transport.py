@@ -385,19 +385,21 @@ class RetryTransport(httpx.BaseTransport):
             else:
                 elapsed = core.clock() - start
                 core.log_attempt(attempt, response, elapsed, opts)
-                if response.status_code < 400:
-                    return response
+                # The body is read here, for successes too, so a connection cut off
+                # mid-body is an error of ours (and retried as one), never a bare
+                # httpx error raised later while the caller reads the response.
                 try:
                     response.read()
                 except httpx.TransportError as exc:
+                    response.close()
                     err, _ = core.map_transport_error(exc, attempt, opts, elapsed)
                     retryable = is_retryable_connection_error(request_sent=True, task=task)
                     cause = exc
                 else:
+                    if response.status_code < 400:
+                        return response
                     err, retryable = core.error_for_response(attempt, response, task)
                     cause = err
-                finally:
-                    response.close()
             delay = core.retry_delay(attempt, opts, err, retryable)
             if delay is None:
                 if cause is err:
@@ -455,19 +457,21 @@ class AsyncRetryTransport(httpx.AsyncBaseTransport):
             else:
                 elapsed = core.clock() - start
                 core.log_attempt(attempt, response, elapsed, opts)
-                if response.status_code < 400:
-                    return response
+                # The body is read here, for successes too, so a connection cut off
+                # mid-body is an error of ours (and retried as one), never a bare
+                # httpx error raised later while the caller reads the response.
                 try:
                     await response.aread()
                 except httpx.TransportError as exc:
+                    await response.aclose()
                     err, _ = core.map_transport_error(exc, attempt, opts, elapsed)
                     retryable = is_retryable_connection_error(request_sent=True, task=task)
                     cause = exc
                 else:
+                    if response.status_code < 400:
+                        return response
                     err, retryable = core.error_for_response(attempt, response, task)
                     cause = err
-                finally:
-                    await response.aclose()
             delay = core.retry_delay(attempt, opts, err, retryable)
             if delay is None:
                 if cause is err:
