@@ -63,7 +63,7 @@ class SecretWatch:
                 self.sdk_debug_records += 1
         if self.leaked_in(blob):
             with self._lock:
-                self.leaks.append(f"log record {record.name}: {redact(blob)[:300]}")
+                self.leaks.append(f"log record {record.name}: {self.redact(blob)[:300]}")
 
     def check(self, obj: Any, where: str = "") -> None:
         """``repr``/``str`` of ``obj`` (and for exceptions: message, args, and the
@@ -76,10 +76,18 @@ class SecretWatch:
             self.objects_checked += 1
         for text in texts:
             if self.leaked_in(text):
-                msg = f"{where or type(obj).__name__}: {redact(text)[:300]}"
+                msg = f"{where or type(obj).__name__}: {self.redact(text)[:300]}"
                 with self._lock:
                     self.leaks.append(msg)
                 raise AssertionError(f"API key visible in {msg}")
+
+    def redact(self, text: str) -> str:
+        """``text`` fit for a failure message: every known key replaced."""
+        with self._lock:
+            secrets = sorted(self.secrets, key=len, reverse=True)
+        for secret in secrets:
+            text = text.replace(secret, "<KEY>")
+        return redact(text)
 
     def check_all(self, objs: Iterable[Any], where: str = "") -> None:
         for obj in objs:
