@@ -12,9 +12,11 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import re
+import socket
 import threading
 import time
 from collections.abc import Iterable
@@ -185,3 +187,76 @@ settings.register_profile(
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
 )
 FUZZ_PROFILE = "reliability-deep" if os.environ.get("CLAUDE_FUZZ") == "deep" else "reliability-ci"
+
+
+class RawServer:
+    """A TCP server on 127.0.0.1 for what the fake cannot do: it reads each request
+    (up to the blank line), sends ``reply`` (possibly nothing: a server that accepts
+    and never answers; or headers and half a body), then holds the connection open and
+    silent until :meth:`stop`. ``requests`` counts the requests that arrived."""
+
+    def __init__(self, reply: bytes = b"") -> None:
+        self.reply = reply
+        self.requests = 0
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._conns: list[socket.socket] = []
+        self._threads: list[threading.Thread] = []
+        self._sock = socket.create_server(("127.0.0.1", 0))
+        self._sock.settimeout(0.05)
+        self.base_url = f"http://127.0.0.1:{self._sock.getsockname()[1]}"
+        self._thread = threading.Thread(target=self._accept, name="raw-server", daemon=True)
+        self._thread.start()
+
+    def _accept(self) -> None:
+        while not self._stop.is_set():
+            try:
+                conn, _ = self._sock.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            thread = threading.Thread(target=self._serve, args=(conn,), daemon=True)
+            with self._lock:
+                self._conns.append(conn)
+                self._threads.append(thread)
+            thread.start()
+
+    def _serve(self, conn: socket.socket) -> None:
+        conn.settimeout(0.05)
+        data = b""
+        while b"\r\n\r\n" not in data and not self._stop.is_set():
+            try:
+                chunk = conn.recv(65536)
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            if not chunk:
+                return
+            data += chunk
+        if b"\r\n\r\n" not in data:
+            return
+        with self._lock:
+            self.requests += 1
+        if self.reply:
+            with contextlib.suppress(OSError):
+                conn.sendall(self.reply)
+        self._stop.wait()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._sock.close()
+        self._thread.join(5)
+        with self._lock:
+            conns, threads = list(self._conns), list(self._threads)
+        for conn in conns:
+            conn.close()
+        for thread in threads:
+            thread.join(5)
+
+    def __enter__(self) -> RawServer:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()

@@ -27,6 +27,7 @@ from reliability_kit import (
     WATCH,
     AsyncCountingTransport,
     CountingTransport,
+    RawServer,
     Sleeps,
     assert_sdk_error,
 )
@@ -92,6 +93,8 @@ class Case:
     arm: Arm
     kinds: dict[str, Expect]
     refused: bool = False  # point the client at a port that refuses connections
+    raw: Optional[bytes] = None  # serve from a RawServer sending this, then silence
+    connect_timeout: float = 2.0  # of a stream's connection attempt
     api_key: Optional[Callable[[FakeService], str]] = None
     call_options: dict[str, Any] = field(default_factory=dict)
 
@@ -131,9 +134,10 @@ def _mentions(text: str) -> Callable[[BaseException], None]:
 RETRIES = MAX_RETRIES + 1
 OVL = "overloaded"
 BACKOFF = (0.375, 0.5), (0.75, 1.0)  # jittered backoff_delay(0), backoff_delay(1)
-RESET_BUG = (
-    "BUG: a 200 whose body is cut off escapes as bare httpx.RemoteProtocolError "
-    "(RetryTransport returns <400 responses unread; the client reads them outside it)"
+
+HEADERS_THEN_SILENCE = (
+    b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 200\r\n\r\n"
+    b'{"id": "chatcmpl-1", "model": "haiku", '
 )
 
 CASES: list[Case] = [
@@ -152,8 +156,8 @@ CASES: list[Case] = [
         "reset_mid_response",
         _inject(Fault.RESET, times=None),
         kinds={
-            "rest": Expect(APIConnectionError, attempts=RETRIES, xfail=RESET_BUG),
-            "task": Expect(APIConnectionError, attempts=1, xfail=RESET_BUG),  # may have run
+            "rest": Expect(APIConnectionError, attempts=RETRIES),
+            "task": Expect(APIConnectionError, attempts=1),  # may have run
         },
     ),
     Case(
@@ -161,6 +165,24 @@ CASES: list[Case] = [
         _inject(Fault.HANG, times=None),
         call_options={"timeout": 1},  # chat: service limit 1 s, client deadline 1 + 1.1 s
         kinds={"rest": Expect(TimeoutError, attempts=1, budget=2.1)},
+    ),
+    Case(
+        "accepts_never_answers_upgrade",
+        _nothing,
+        raw=b"",  # TCP accepted, the upgrade request read, never answered
+        connect_timeout=0.5,
+        kinds={
+            # a connection attempt that timed out proves nothing ran: retried
+            "stream": Expect(TimeoutError, RETRIES, budget=3 * 0.5),
+            "task_stream": Expect(TimeoutError, RETRIES, budget=3 * 0.5),
+        },
+    ),
+    Case(
+        "headers_then_silence",
+        _nothing,
+        raw=HEADERS_THEN_SILENCE,
+        call_options={"timeout": 1},
+        kinds={"rest": Expect(TimeoutError, 1, budget=2.1)},
     ),
     Case(
         "500",
@@ -416,11 +438,11 @@ def _call_kwargs(kind: str, case: Case) -> dict[str, Any]:
     return dict(case.call_options)
 
 
-def _settings(client: Any, sleeps: Sleeps) -> StreamSettings:
+def _settings(client: Any, sleeps: Sleeps, case: Case) -> StreamSettings:
     return StreamSettings.for_client(
         client,
         idle_timeout=IDLE_TIMEOUT,
-        connect_timeout=2.0,
+        connect_timeout=case.connect_timeout,
         close_timeout=1.0,
         sleep=sleeps,
         async_sleep=sleeps.async_sleep,
@@ -433,7 +455,7 @@ def _run_sync(client: ClaudeClient, kind: str, case: Case, sleeps: Sleeps) -> An
         return client.complete(PROMPT, **kw)
     if kind == "task":
         return client.agentic_task(TASK_DESCRIPTION, **kw)
-    settings = _settings(client, sleeps)
+    settings = _settings(client, sleeps, case)
     if kind == "stream":
         stream = ChatStream(settings, messages=[{"role": "user", "content": PROMPT}], model="haiku")
         with stream:
@@ -451,7 +473,7 @@ async def _run_async(client: AsyncClaudeClient, kind: str, case: Case, sleeps: S
         return await client.complete(PROMPT, **kw)
     if kind == "task":
         return await client.agentic_task(TASK_DESCRIPTION, **kw)
-    settings = _settings(client, sleeps)
+    settings = _settings(client, sleeps, case)
     if kind == "stream":
         stream = AsyncChatStream(
             settings, messages=[{"role": "user", "content": PROMPT}], model="haiku"
@@ -473,7 +495,9 @@ def _deadline(kind: str, expect: Expect) -> float:
     return CLIENT_TIMEOUT
 
 
-def _server_attempts(fake: FakeService, kind: str) -> int:
+def _server_attempts(fake: FakeService, kind: str, raw: Optional[RawServer]) -> int:
+    if raw is not None:
+        return raw.requests
     if kind == "rest":
         return len(fake.requests_to(CHAT))
     if kind == "task":
@@ -483,7 +507,18 @@ def _server_attempts(fake: FakeService, kind: str) -> int:
 
 @pytest.mark.parametrize(("mode", "kind", "case", "expect"), _params())
 def test_fault(fake: FakeService, mode: str, kind: str, case: Case, expect: Expect) -> None:
-    base_url = unused_url() if case.refused else fake.base_url
+    raw = RawServer(case.raw) if case.raw is not None else None
+    try:
+        _check_fault(fake, mode, kind, case, expect, raw)
+    finally:
+        if raw is not None:
+            raw.stop()
+
+
+def _check_fault(
+    fake: FakeService, mode: str, kind: str, case: Case, expect: Expect, raw: Optional[RawServer]
+) -> None:
+    base_url = unused_url() if case.refused else raw.base_url if raw else fake.base_url
     api_key = case.api_key(fake) if case.api_key else fake.api_key
     WATCH.add_secret(api_key)
     sleeps = Sleeps()
@@ -551,7 +586,7 @@ def test_fault(fake: FakeService, mode: str, kind: str, case: Case, expect: Expe
         WATCH.check(error)
 
     # attempts: what reached the service, and what the client sent
-    assert _server_attempts(fake, kind) == expect.attempts
+    assert _server_attempts(fake, kind, raw) == expect.attempts
     sent = expect.sent if expect.sent is not None else expect.attempts
     if kind in ("rest", "task"):
         counted = transport.sent if mode == "sync" else atransport.sent

@@ -374,7 +374,7 @@ def client(served: Served) -> Iterator[ClaudeClient]:
 def _touch(value: Any, depth: int = 0, skip: tuple[str, ...] = ()) -> None:
     """Read every typed property (and nested wrappers): none may raise on a parsed model.
 
-    ``skip``: properties known to raise, each pinned by its own xfail test."""
+    ``skip``: properties not to read."""
     if depth > 3:
         return
     if isinstance(value, list):
@@ -636,19 +636,13 @@ def test_any_task_frames_yield_events_or_raise_claude_api_error(raw_frames: list
         for raw in raw_frames:
             for item in protocol.handle(raw):
                 assert isinstance(item, (ThinkingEvent, TaskResult)), type(item)
-                # .task_id of a streamed result: see test_streamed_task_result_task_id below
-                _touch(item, skip=("task_id",))
+                _touch(item)
             if protocol.finished:
                 break
     except ClaudeAPIError as exc:
         assert_sdk_error(exc)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: TaskResult.task_id raises a bare KeyError on a streamed task result "
-    "(the socket sends no task_id; _models.TaskResult.task_id indexes _data['task_id'])",
-)
 def test_streamed_task_result_task_id_is_none_not_keyerror() -> None:
     protocol = TaskProtocol(
         description="d", allow_tools=(), allow_agents=(), allow_skills=(), timeout=30, max_cost=0.5
@@ -663,4 +657,4 @@ def test_streamed_task_result_task_id_is_none_not_keyerror() -> None:
     }
     (result,) = list(protocol.handle(json.dumps(frame)))
     assert isinstance(result, TaskResult) and result.get("task_id") is None
-    assert result.task_id is None  # KeyError today
+    assert result.task_id is None  # was a bare KeyError (fixed in bf51b0d)
