@@ -49,10 +49,12 @@ from claude_client import (
     ClaudeClient,
     HealthStatus,
     ProcessResponse,
+    RateLimitError,
     ReadyStatus,
     Response,
     ResponseValidationError,
     RouteRecommendation,
+    ServerError,
     TaskFailedError,
     TaskResult,
     TimeoutError,
@@ -658,3 +660,63 @@ def test_streamed_task_result_task_id_is_none_not_keyerror() -> None:
     (result,) = list(protocol.handle(json.dumps(frame)))
     assert isinstance(result, TaskResult) and result.get("task_id") is None
     assert result.task_id is None  # was a bare KeyError (fixed in bf51b0d)
+
+
+# --------------------------------------------------------------------------- hostile bodies
+
+# Deeper than the json module's recursion limit: json.loads raises RecursionError (a
+# RuntimeError, not a ValueError). A broken or hostile proxy can send this.
+DEEP = b"[" * 5000 + b"]" * 5000
+DEEP_200_BUG = (
+    "BUG: _models.decode_json catches only ValueError/UnicodeDecodeError, so a deeply "
+    "nested 200 body escapes as a bare RecursionError"
+)
+DEEP_ERROR_BUG = (
+    "BUG: _exceptions._decode_body catches only ValueError/UnicodeDecodeError; the "
+    "RecursionError leaves the transport and _execute maps it to ResponseValidationError "
+    "(wrong class, never retried)"
+)
+DEEP_FRAME_BUG = (
+    "BUG: _streaming._core.decode_frame catches only ValueError, so a deeply nested frame "
+    "escapes as a bare RecursionError"
+)
+
+
+@pytest.mark.parametrize(
+    "route",
+    [
+        pytest.param(
+            r, marks=[pytest.mark.xfail(strict=True, reason=DEEP_200_BUG)] * (r.name == "providers")
+        )
+        for r in ROUTES
+    ],
+    ids=ROUTE_IDS,
+)
+def test_deeply_nested_200_body(route: Route, client: ClaudeClient, served: Served) -> None:
+    served.serve(DEEP)
+    outcome = _outcome(route, client)
+    if route.name != "batch":  # batch reports the chunk as failed items
+        assert isinstance(outcome, ResponseValidationError)
+
+
+@pytest.mark.xfail(strict=True, reason=DEEP_ERROR_BUG)
+@pytest.mark.parametrize(
+    ("status", "cls"), [(502, ServerError), (429, RateLimitError), (504, TimeoutError)]
+)
+def test_deeply_nested_error_body_keeps_its_status_class(
+    client: ClaudeClient, served: Served, status: int, cls: type[ClaudeAPIError]
+) -> None:
+    served.serve(DEEP, status=status)
+    with pytest.raises(ClaudeAPIError) as info:
+        client.get_usage()
+    assert_sdk_error(info.value)
+    assert type(info.value) is cls and info.value.status_code == status
+
+
+@pytest.mark.xfail(strict=True, reason=DEEP_FRAME_BUG)
+def test_deeply_nested_stream_frame() -> None:
+    protocol = ChatProtocol(
+        model="haiku", messages=[{"role": "user", "content": "hi"}], project_id=None
+    )
+    with pytest.raises(ResponseValidationError):
+        list(protocol.handle(DEEP.decode()))
