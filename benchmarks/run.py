@@ -1038,7 +1038,8 @@ def legend(args: argparse.Namespace) -> str:
         [
             f"1: {args.calls:,} sequential calls per side per rep (as {BLOCKS} interleaved blocks) "
             "against a loopback server answering a canned chat body instantly (asyncio, own "
-            "process); same server and same JSON body for every side.",
+            "process); same server and same JSON body for every side (the generated sides "
+            "build their attrs request body per call, as a user would).",
             "2: `python -X importtime -c 'import M'` cumulative, "
             f"{args.import_reps} fresh processes per side; 'runtime deps only' hides rich and "
             "click (dev-only here), which httpx otherwise imports for its CLI.",
