@@ -248,6 +248,18 @@ CASES: list[Case] = [
         },
     ),
     Case(
+        "503_retry_after_beyond_deadline",
+        _fail(status=503, retry_after=8),
+        kinds={
+            # chat: 8 s of the 10 s deadline would leave less than a useful attempt
+            "rest": Expect(ServerError, 1, status=503, category=OVL, retry_after=(8, 8), delays=()),
+            # a task's deadline is its own timeout + 10 s: the waits fit
+            "task": Expect(
+                ServerError, RETRIES, status=503, category=OVL, retry_after=(8, 8), delays=(8, 8)
+            ),
+        },
+    ),
+    Case(
         "503_then_ok",
         _fail(1, status=503),
         kinds={

@@ -392,3 +392,125 @@ def test_unclosed_async_clients_and_streams_collected_after_their_loop_is_gone(
     finally:
         sys.unraisablehook = old_hook
     assert not unraisable, [f"{u.exc_type.__name__}: {u.exc_value}" for u in unraisable]
+
+
+# --------------------------------------------------------------------------- streams
+
+
+def test_8_threads_x_5_sync_streams_each_get_their_own_answer(fake: FakeService) -> None:
+    errors: list[BaseException] = []
+    mismatches: list[str] = []
+    with ClaudeClient(base_url=fake.base_url, api_key=fake.api_key, max_retries=0) as client:
+
+        def worker(t: int) -> None:
+            for n in range(5):
+                prompt = _prompt(t * 100 + n)
+                try:
+                    text = "".join(_stream(client, prompt))
+                except BaseException as exc:
+                    errors.append(exc)
+                    continue
+                if text != fake.expected_answer(prompt):
+                    mismatches.append(f"{prompt!r} -> {text!r}")
+
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            list(pool.map(worker, range(8)))
+    assert not errors, f"{len(errors)} errors, first: {errors[0]!r}"
+    assert not mismatches, mismatches[:3]
+    assert len([r for r in fake.requests if r.method == "WS"]) == 40
+
+
+def test_50_concurrent_async_streams_each_get_their_own_answer(fake: FakeService) -> None:
+    prompts = [_prompt(i) for i in range(50)]
+
+    async def one(client: AsyncClaudeClient, prompt: str) -> str:
+        settings = StreamSettings.for_client(client, close_timeout=1.0)
+        stream = AsyncChatStream(
+            settings, messages=[{"role": "user", "content": prompt}], model="haiku"
+        )
+        async with stream:
+            return "".join([chunk async for chunk in stream])
+
+    async def main() -> list[Any]:
+        async with AsyncClaudeClient(
+            base_url=fake.base_url, api_key=fake.api_key, max_retries=0
+        ) as client:
+            return await asyncio.gather(*(one(client, p) for p in prompts), return_exceptions=True)
+
+    results = asyncio.run(main())
+    errors = [r for r in results if isinstance(r, BaseException)]
+    assert not errors, f"{len(errors)} errors, first: {errors[0]!r}"
+    assert results == [fake.expected_answer(p) for p in prompts]
+
+
+def test_closing_a_sync_stream_from_another_thread_ends_its_iteration(fake: FakeService) -> None:
+    fake.set_answer_words(200)
+    fake.set_token_delay(0.02)  # ~4 s of frames: the close must cut it short
+    chunks: list[str] = []
+    errors: list[BaseException] = []
+    with ClaudeClient(base_url=fake.base_url, api_key=fake.api_key) as client:
+        stream = _stream(client, "a b c")
+
+        def consume() -> None:
+            try:
+                chunks.extend(stream)
+            except BaseException as exc:
+                errors.append(exc)
+
+        thread = threading.Thread(target=consume)
+        thread.start()
+        assert _settle(lambda: len(chunks) >= 3, 10)
+        stream.close()
+        thread.join(5)
+        assert not thread.is_alive()
+    assert 3 <= len(chunks) < 200 and not stream.finished
+    for exc in errors:  # ending quietly or with one of ours are both fine
+        assert_sdk_error(exc)
+
+
+def test_cancelled_async_calls_leave_the_client_usable_and_leak_nothing(
+    fake: FakeService, baseline: tuple[int, int]
+) -> None:
+    fds_before, _ = baseline
+    fake.latency(0.5)
+
+    async def main() -> None:
+        async with AsyncClaudeClient(base_url=fake.base_url, api_key=fake.api_key) as client:
+            for i in range(10):
+                with pytest.raises(asyncio.TimeoutError):  # the caller's own limit
+                    await asyncio.wait_for(client.get_usage(), 0.05)
+                task = asyncio.create_task(client.complete(_prompt(i), model="haiku"))
+                await asyncio.sleep(0.02)
+                task.cancel()
+                with pytest.raises(asyncio.CancelledError):
+                    await task
+            fake.latency(0)
+            prompt = _prompt(999)
+            assert (await client.complete(prompt, model="haiku")).content == (
+                fake.expected_answer(prompt)
+            )
+
+    asyncio.run(main())
+    assert _settle(lambda: open_fds() <= fds_before), (fds_before, open_fds())
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="BUG: an AsyncClaudeClient used from a second event loop (two asyncio.run calls) "
+    "raises ResponseValidationError 'the response could not be parsed (RuntimeError: Event "
+    "loop is closed)': _execute maps every RuntimeError to ResponseValidationError",
+)
+def test_async_client_used_from_a_second_event_loop(fake: FakeService) -> None:
+    client = AsyncClaudeClient(base_url=fake.base_url, api_key=fake.api_key, max_retries=0)
+    assert asyncio.run(client.complete("first loop", model="haiku")).content
+    try:
+        result = asyncio.run(client.complete("second loop", model="haiku"))
+    except ClaudeAPIError as exc:
+        # acceptable: a clear error that says what is wrong, not a parsing error
+        assert_sdk_error(exc)
+        assert not isinstance(exc, ResponseValidationError), repr(exc)
+        assert "loop" in str(exc).lower()
+    else:  # also acceptable: the client copes with a new loop
+        assert result.content == fake.expected_answer("second loop")
+    finally:
+        asyncio.run(client.close())
