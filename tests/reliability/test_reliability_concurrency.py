@@ -201,7 +201,7 @@ def test_1000_mixed_calls_leak_no_fds_and_the_pool_stays_usable(
     assert sum(outcomes.values()) == 1000
     assert outcomes["hang"] == 10 and outcomes["abandoned_stream"] == 50, outcomes
     # a few keep-alive sockets (both ends live in this process), never one per call
-    assert peak <= fds_before + 12, (fds_before, peak)
+    assert peak <= fds_before + 30, (fds_before, peak)
     # the pool is reusable after all that
     prompt = _prompt(100_000)
     assert client.complete(prompt, model="haiku").content == fake.expected_answer(prompt)
