@@ -95,7 +95,7 @@ class Case:
     refused: bool = False  # point the client at a port that refuses connections
     raw: Optional[bytes] = None  # serve from a RawServer sending this, then silence
     connect_timeout: float = 2.0  # of a stream's connection attempt
-    api_key: Optional[Callable[[FakeService], str]] = None
+    api_key: Optional[Callable[[FakeService], Optional[str]]] = None
     call_options: dict[str, Any] = field(default_factory=dict)
 
 
@@ -351,6 +351,16 @@ CASES: list[Case] = [
         },
     ),
     Case(
+        "no_api_key",
+        _nothing,
+        api_key=lambda fake: None,
+        kinds={
+            "rest": Expect(AuthenticationError, 0, delays=(), check=_mentions("CLAUDE_API_KEY")),
+            "task": Expect(AuthenticationError, 0, delays=()),
+            "task_stream": Expect(AuthenticationError, 0, delays=()),
+        },
+    ),
+    Case(
         "401_not_authenticated",
         _inject(Fault.NOT_AUTHENTICATED_401, times=None),
         kinds={"rest": Expect(AuthenticationError, 1, status=401, delays=())},
@@ -406,6 +416,27 @@ CASES: list[Case] = [
             "stream": Expect(ServerError, RETRIES, status=503, category=OVL),
             "task_stream": Expect(ServerError, RETRIES, status=503, category=OVL),  # not run
         },
+    ),
+    Case(
+        "ws_refused_upgrade_503_retry_after",
+        _inject(Fault.WS_REFUSE, times=None, status=503, retry_after=1),
+        kinds={
+            "stream": Expect(
+                ServerError, RETRIES, status=503, category=OVL, retry_after=(1, 1), delays=(1, 1)
+            )
+        },
+    ),
+    Case(
+        "ws_refused_upgrade_html_502",
+        _inject(
+            Fault.WS_REFUSE,
+            times=None,
+            status=502,
+            body="<html><body><h1>502 Bad Gateway</h1></body></html>",
+            content_type="text/html",
+            category="",
+        ),
+        kinds={"stream": Expect(ServerError, RETRIES, status=502, check=_mentions("502"))},
     ),
     Case(
         "ws_refused_upgrade_403",
@@ -518,7 +549,15 @@ def _server_attempts(fake: FakeService, kind: str, raw: Optional[RawServer]) -> 
 
 
 @pytest.mark.parametrize(("mode", "kind", "case", "expect"), _params())
-def test_fault(fake: FakeService, mode: str, kind: str, case: Case, expect: Expect) -> None:
+def test_fault(
+    fake: FakeService,
+    monkeypatch: pytest.MonkeyPatch,
+    mode: str,
+    kind: str,
+    case: Case,
+    expect: Expect,
+) -> None:
+    monkeypatch.delenv("CLAUDE_API_KEY", raising=False)  # only the key a case gives
     raw = RawServer(case.raw) if case.raw is not None else None
     try:
         _check_fault(fake, mode, kind, case, expect, raw)
@@ -532,7 +571,8 @@ def _check_fault(
 ) -> None:
     base_url = unused_url() if case.refused else raw.base_url if raw else fake.base_url
     api_key = case.api_key(fake) if case.api_key else fake.api_key
-    WATCH.add_secret(api_key)
+    if api_key is not None:
+        WATCH.add_secret(api_key)
     sleeps = Sleeps()
     case.arm(fake)
     outcome: Any = None
