@@ -919,7 +919,7 @@ class _FaultMiddleware:
         info = self.controls.key_info(key) if key else None
         try:
             parsed: Any = json.loads(body) if body else None
-        except ValueError:
+        except (ValueError, RecursionError):
             parsed = body.decode("utf-8", errors="replace")
         query = scope.get("query_string", b"").decode("latin-1")
         record = RecordedRequest(
@@ -1140,6 +1140,10 @@ class _StreamSession:
                     self._record(text, text)
                     await self._send({"type": "error", "error": "Invalid JSON format"})
                     continue
+                except RecursionError:
+                    # Not a JSONDecodeError: the service's generic handler answers it.
+                    self._record(text, text)
+                    await self._server_error("maximum recursion depth exceeded")
                 self._record(data, text)
                 if not isinstance(data, dict):
                     await self._server_error(

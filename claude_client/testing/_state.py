@@ -214,12 +214,19 @@ class RecordedRequest:
 
 def redact(value: Any) -> Any:
     """Copy of a JSON value with every API-key-looking string replaced."""
+    try:
+        return _redact(value)
+    except RecursionError:
+        return "<too deeply nested to record>"
+
+
+def _redact(value: Any) -> Any:
     if isinstance(value, str):
         return KEY_RE.sub("cc_" + REDACTED, value)
     if isinstance(value, Mapping):
-        return {k: redact(v) for k, v in value.items()}
+        return {k: _redact(v) for k, v in value.items()}
     if isinstance(value, list):
-        return [redact(v) for v in value]
+        return [_redact(v) for v in value]
     return value
 
 

@@ -382,3 +382,11 @@ def test_invalid_json_frames_are_recorded_too(
     assert frame(ws)["error"] == "Invalid JSON format"
     (rec,) = claude_fake.requests_to("/v1/stream")
     assert rec.body == "not json cc_<redacted>" and rec.key_found_in == ("body",)
+
+
+def test_deeply_nested_frame_is_a_server_error_then_1006(ws: ClientConnection) -> None:
+    send(ws, "[" * 100_000 + "]" * 100_000)
+    assert frame(ws)["error"].startswith("Server error: ")
+    with pytest.raises(ConnectionClosed):
+        ws.recv(timeout=5)
+    assert ws.close_code == 1006
