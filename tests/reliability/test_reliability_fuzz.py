@@ -720,3 +720,24 @@ def test_deeply_nested_stream_frame() -> None:
     )
     with pytest.raises(ResponseValidationError):
         list(protocol.handle(DEEP.decode()))
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="BUG (design gap): client.generated endpoints parse 200 bodies in the generated "
+    "code, so a malformed body escapes as bare json.JSONDecodeError / KeyError before "
+    "unwrap() can map it",
+)
+@pytest.mark.parametrize(
+    "body", [b'{"project_id": "p", "peri', b'{"project_id": 1}'], ids=["truncated", "wrong_shape"]
+)
+def test_generated_endpoint_through_the_client_with_a_malformed_body(
+    client: ClaudeClient, served: Served, body: bytes
+) -> None:
+    from claude_code_api.api.api import get_usage
+
+    from claude_client import unwrap
+
+    served.serve(body)
+    with pytest.raises(ResponseValidationError):
+        unwrap(get_usage.sync_detailed(client=client.generated, period="month"))
