@@ -30,7 +30,8 @@ import math
 import sys
 import time
 import warnings
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from types import ModuleType
 from typing import TYPE_CHECKING, Any, Generic, Optional, TypeVar, Union, cast
 
@@ -38,6 +39,7 @@ import httpx
 
 from ._config import ApiKey, KeyRing, resolve_base_url, resolve_max_retries, resolve_timeout
 from ._exceptions import (
+    APIConnectionError,
     AuthenticationError,
     ClaudeAPIError,
     ClientClosedError,
@@ -237,6 +239,11 @@ def _endpoint(name: str) -> Any:
         module = importlib.import_module(f"claude_code_api.api.{name}")
         _ENDPOINTS[name] = module
     return module
+
+
+# What a generated parser raises on a 2xx body that does not fit (RecursionError:
+# json.loads on absurdly nested input).
+_PARSE_ERRORS = (ValueError, KeyError, TypeError, AttributeError, IndexError, RecursionError)
 
 
 class _Call(Generic[T]):
@@ -462,7 +469,8 @@ class _ClientBase:
         retries, errors and logging. Use ``sync_detailed`` with a
         :class:`ClaudeClient` and ``asyncio_detailed`` with an
         :class:`AsyncClaudeClient`; :func:`claude_client.unwrap` turns the
-        ``Response[T]`` into ``T``.
+        ``Response[T]`` into ``T``. :meth:`call` does both and also maps a body the
+        generated parser chokes on to :class:`ResponseValidationError`.
         """
         self._check_open()
         return self._generated
@@ -523,12 +531,40 @@ class _ClientBase:
             self._check_project(call.project, data)
         return result
 
-    def _generated_failed(self, call: _Call[Any], exc: Exception) -> ClaudeAPIError:
-        if isinstance(exc, RuntimeError) and self._closed:
-            return ClientClosedError(f"this {type(self).__name__} is closed; create a new one")
-        return ResponseValidationError(
-            f"{call.where}: the response could not be parsed ({type(exc).__name__}: {exc})"
-        )
+    @contextmanager
+    def _generated_errors(self, where: str) -> Iterator[None]:
+        """Map what escapes a generated endpoint call to the SDK's hierarchy.
+
+        The transport already raises ours for every HTTP and connection failure;
+        what remains is the generated parser choking on a 2xx body (KeyError,
+        JSONDecodeError, RecursionError on absurd nesting ...) and RuntimeErrors of
+        the I/O layer (a closed client, an async pool from a loop that has ended).
+        """
+        try:
+            yield
+        except ClaudeAPIError:
+            raise
+        except _PARSE_ERRORS as exc:
+            raise ResponseValidationError(
+                f"{where}: the response could not be parsed ({type(exc).__name__}: {exc})"
+            ) from exc
+        except RuntimeError as exc:
+            if self._closed:
+                raise ClientClosedError(
+                    f"this {type(self).__name__} is closed; create a new one"
+                ) from exc
+            raise APIConnectionError(
+                f"{where}: {exc}. An {type(self).__name__} keeps its connections on the "
+                "event loop it first ran in: create one client per event loop (for example "
+                "inside the coroutine passed to asyncio.run)"
+                if "loop" in str(exc).lower()
+                else f"{where}: the request failed ({type(exc).__name__}: {exc})"
+            ) from exc
+
+    @staticmethod
+    def _endpoint_name(endpoint: Callable[..., Any]) -> str:
+        module = getattr(endpoint, "__module__", None) or "generated endpoint"
+        return f"{module.rsplit('.', 1)[-1]}.{getattr(endpoint, '__name__', 'call')}"
 
     def _check_project(self, requested: str, data: Any) -> None:
         got = data.get("project_id") if isinstance(data, Mapping) else None
@@ -1043,14 +1079,29 @@ class ClaudeClient(_ClientBase):
         module = _endpoint(call.endpoint)
         token = _CURRENT.set(call.options)
         try:
-            resp = module.sync_detailed(client=self._generated, **call.kwargs)
-        except ClaudeAPIError:
-            raise
-        except (ValueError, KeyError, TypeError, AttributeError, IndexError, RuntimeError) as exc:
-            raise self._generated_failed(call, exc) from exc
+            with self._generated_errors(call.where):
+                resp = module.sync_detailed(client=self._generated, **call.kwargs)
         finally:
             _CURRENT.reset(token)
         return self._finish(call, resp)
+
+    def call(self, endpoint: Callable[..., GeneratedResponse[T]], /, **kwargs: Any) -> T:
+        """Call a generated ``sync_detailed`` endpoint on this client and unwrap it.
+
+        For a route the facade does not wrap (yet): same pool, auth, retries and
+        errors as the facade's methods, and a 2xx body the generated parser cannot
+        read is a :class:`ResponseValidationError`, never a bare ``KeyError``.
+
+        Example::
+
+            from claude_code_api.api.api import get_usage
+
+            usage = client.call(get_usage.sync_detailed, period="week")  # UsageResponse
+        """
+        self._check_open()
+        with self._generated_errors(self._endpoint_name(endpoint)):
+            response = endpoint(client=self._generated, **kwargs)
+        return unwrap(response)
 
     # ------------------------------------------------------------ methods
 
@@ -1467,14 +1518,25 @@ class AsyncClaudeClient(_ClientBase):
         module = _endpoint(call.endpoint)
         token = _CURRENT.set(call.options)
         try:
-            resp = await module.asyncio_detailed(client=self._generated, **call.kwargs)
-        except ClaudeAPIError:
-            raise
-        except (ValueError, KeyError, TypeError, AttributeError, IndexError, RuntimeError) as exc:
-            raise self._generated_failed(call, exc) from exc
+            with self._generated_errors(call.where):
+                resp = await module.asyncio_detailed(client=self._generated, **call.kwargs)
         finally:
             _CURRENT.reset(token)
         return self._finish(call, resp)
+
+    async def call(
+        self, endpoint: Callable[..., Awaitable[GeneratedResponse[T]]], /, **kwargs: Any
+    ) -> T:
+        """Call a generated ``asyncio_detailed`` endpoint on this client and unwrap it.
+
+        See :meth:`ClaudeClient.call`. Example::
+
+            usage = await client.call(get_usage.asyncio_detailed, period="week")
+        """
+        self._check_open()
+        with self._generated_errors(self._endpoint_name(endpoint)):
+            response = await endpoint(client=self._generated, **kwargs)
+        return unwrap(response)
 
     async def complete(
         self,

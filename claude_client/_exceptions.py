@@ -254,7 +254,7 @@ def _decode_body(content: bytes, content_type: str) -> tuple[Any, Optional[str]]
         return None, ""
     try:
         return json.loads(content), None
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):  # Recursion: absurd nesting
         text = content.decode("utf-8", errors="replace")
         return _excerpt(text), _excerpt(text)
 

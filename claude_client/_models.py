@@ -133,7 +133,7 @@ def decode_json(body: bytes | str, where: str) -> Any:
     """``json.loads`` that raises :class:`ResponseValidationError` with an excerpt."""
     try:
         return json.loads(body)
-    except (ValueError, UnicodeDecodeError) as exc:
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:  # Recursion: absurd nesting
         text = body.decode("utf-8", "replace") if isinstance(body, bytes) else body
         text = " ".join(text.split())
         if len(text) > BODY_EXCERPT_CHARS:

@@ -494,12 +494,6 @@ def test_cancelled_async_calls_leave_the_client_usable_and_leak_nothing(
     assert _settle(lambda: open_fds() <= fds_before), (fds_before, open_fds())
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: an AsyncClaudeClient used from a second event loop (two asyncio.run calls) "
-    "raises ResponseValidationError 'the response could not be parsed (RuntimeError: Event "
-    "loop is closed)': _execute maps every RuntimeError to ResponseValidationError",
-)
 def test_async_client_used_from_a_second_event_loop(fake: FakeService) -> None:
     client = AsyncClaudeClient(base_url=fake.base_url, api_key=fake.api_key, max_retries=0)
     assert asyncio.run(client.complete("first loop", model="haiku")).content
