@@ -29,6 +29,7 @@ from ._core import (
     StreamSettings,
     TaskAccessors,
     TaskProtocol,
+    close_code_of,
     close_details,
     connect_failure,
     logger,
@@ -64,7 +65,7 @@ class _Socket:
             # TCP connection instead: the socket must not outlive the stream.
             logger.debug("stream: closing handshake failed, aborting", exc_info=True)
             conn.transport.abort()
-        logger.debug("stream: socket closed (close code %s)", conn.close_code)
+        logger.debug("stream: socket closed (close code %s)", close_code_of(conn))
 
 
 async def _connect(settings: StreamSettings, deadline: Deadline, protocol: Protocol[Any]) -> Any:

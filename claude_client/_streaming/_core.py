@@ -567,3 +567,11 @@ class TaskAccessors:
         Also set when the task did not complete (the exception raised carries it too).
         """
         return self._protocol.result
+
+
+def close_code_of(conn: Any) -> Optional[int]:
+    """The close code of a closed connection (``close_code`` appeared in websockets 13.1)."""
+    code = getattr(conn, "close_code", None)
+    if code is None:
+        code = getattr(getattr(conn, "protocol", None), "close_code", None)
+    return code if isinstance(code, int) else None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import builtins
 import contextlib
+import functools
 import json
 import math
 import threading
@@ -22,6 +23,7 @@ from ._core import (
     StreamSettings,
     TaskAccessors,
     TaskProtocol,
+    close_code_of,
     close_details,
     connect_failure,
     logger,
@@ -58,11 +60,41 @@ class _Socket:
         if conn is None:
             return
         try:
-            conn.close()
+            if _websockets_queues_one_message():
+                _close_draining(conn)
+            else:
+                conn.close()
         except Exception:  # pragma: no cover - close never matters more than the caller's error
             logger.debug("stream: error while closing the socket", exc_info=True)
-        code = conn.close_code
-        logger.debug("stream: socket closed (close code %s)", code)
+        logger.debug("stream: socket closed (close code %s)", close_code_of(conn))
+
+
+@functools.cache
+def _websockets_queues_one_message() -> bool:
+    import websockets
+
+    major = str(getattr(websockets, "__version__", "14")).split(".")[0]
+    return major.isdigit() and int(major) < 14
+
+
+def _close_draining(conn: ClientConnection) -> None:
+    """``conn.close()`` for websockets 13, whose sync client buffers one message only.
+
+    There the reading thread blocks until the previous message is fetched, so closing
+    a stream left early waits for a close frame that thread never reads (until
+    ``close_timeout``, leaking the thread). Close from a helper thread and fetch the
+    pending messages meanwhile.
+    """
+    closer = threading.Thread(target=conn.close, name="claude-client-ws-close", daemon=True)
+    closer.start()
+    while closer.is_alive():
+        try:
+            conn.recv(timeout=0.05)
+        except builtins.TimeoutError:
+            continue
+        except Exception:  # closed: nothing left to fetch
+            break
+    closer.join()
 
 
 def _connect(settings: StreamSettings, deadline: Deadline, protocol: Protocol[Any]) -> Any:

@@ -187,7 +187,7 @@ class ScriptedServer:
                 except ConnectionClosed:  # the client left mid-script: fine
                     return
         finally:
-            record.close_code = ws.close_code
+            record.close_code = ws.protocol.close_code  # ws.close_code: websockets >= 13.1
             record.ended_at = time.monotonic()
 
     async def _play(self, ws: ServerConnection, script: list[Action]) -> bool:
