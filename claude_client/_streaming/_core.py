@@ -16,7 +16,7 @@ import math
 import time
 import urllib.parse
 from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Final, Generic, Literal, Optional, TypeVar, Union
 
 from .._exceptions import (
@@ -173,9 +173,7 @@ class StreamSettings:
 
     def with_timeout(self, timeout: Optional[float]) -> StreamSettings:
         """A copy with another overall ``timeout`` (a per-call override)."""
-        import dataclasses
-
-        return dataclasses.replace(self, timeout=timeout)
+        return replace(self, timeout=timeout)
 
     def handshake_headers(self) -> tuple[list[tuple[str, str]], Optional[str]]:
         """(headers for ``additional_headers``, ``User-Agent`` value or ``None``)."""
