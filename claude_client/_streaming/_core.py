@@ -246,7 +246,7 @@ def decode_frame(raw: Union[str, bytes]) -> dict[str, Any]:
         raw = raw.decode("utf-8", errors="replace")
     try:
         frame = json.loads(raw)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: absurdly deep nesting
         raise ResponseValidationError(
             f"stream frame is not JSON: {' '.join(raw.split())[:120]!r}"
         ) from None

@@ -311,3 +311,13 @@ def test_settings_without_key_still_stream_chat(drive: Driver, server: ScriptedS
     assert out.error is None and out.text == "Once upon a time."
     assert "authorization" not in {k.lower() for k in server.connections[0].headers}
     assert API_KEY not in str(server.requests)
+
+
+def test_a_deeply_nested_frame_is_a_response_validation_error(
+    drive: Driver, server: ScriptedServer, settings: StreamSettings
+) -> None:
+    # Within websockets' 1 MiB frame limit, but deeper than json's recursion limit.
+    server.script = [("token", "ok"), ("raw", "[" * 200_000 + "]" * 200_000)]
+    out = drive.chat(settings)
+    assert type(out.error) is ResponseValidationError
+    assert out.stream.content == "ok"
