@@ -9,6 +9,8 @@ Every failure is a :class:`ClaudeAPIError` subclass; results are typed and also
 behave as the plain dicts the service sends.
 """
 
+from typing import TYPE_CHECKING, Any
+
 from ._client import AsyncClaudeClient, ClaudeClient, ProjectKeyWarning, unwrap
 from ._exceptions import (
     APIConnectionError,
@@ -50,19 +52,43 @@ from ._models import (
     UsageStats,
 )
 
+if TYPE_CHECKING:
+    from ._streaming import AsyncChatStream, AsyncTaskStream, ChatStream, TaskStream, ThinkingEvent
+
 __version__ = "0.1.0"
+
+# Streaming types are imported on first use: `import claude_client` stays light.
+_LAZY_STREAMING = (
+    "AsyncChatStream",
+    "AsyncTaskStream",
+    "ChatStream",
+    "TaskStream",
+    "ThinkingEvent",
+)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY_STREAMING:
+        from . import _streaming
+
+        return getattr(_streaming, name)
+    raise AttributeError(f"module 'claude_client' has no attribute {name!r}")
+
 
 __all__ = [
     "APIConnectionError",
     "APIObject",
     "Agent",
     "Artifact",
+    "AsyncChatStream",
     "AsyncClaudeClient",
+    "AsyncTaskStream",
     "AuthenticationError",
     "BatchResponse",
     "BatchResult",
     "BudgetExceededError",
     "Capabilities",
+    "ChatStream",
     "ClaudeAPIError",
     "ClaudeClient",
     "ClientClosedError",
@@ -86,7 +112,9 @@ __all__ = [
     "TaskFailedError",
     "TaskOutput",
     "TaskResult",
+    "TaskStream",
     "TaskUsage",
+    "ThinkingEvent",
     "TimeoutError",
     "Usage",
     "UsageStats",

@@ -79,6 +79,14 @@ if TYPE_CHECKING:
     from claude_code_api.client import AuthenticatedClient
     from claude_code_api.types import Response as GeneratedResponse
 
+    from ._streaming import (
+        AsyncChatStream,
+        AsyncTaskStream,
+        ChatStream,
+        StreamSettings,
+        TaskStream,
+    )
+
 __all__ = ["AsyncClaudeClient", "ClaudeClient", "ProjectKeyWarning", "unwrap"]
 
 T = TypeVar("T")
@@ -156,11 +164,13 @@ def _seconds(value: Any, param: str, low: float, high: float) -> float:
 
 
 def _call_timeout(value: Any) -> Optional[float]:
-    if value is None:
-        return None
-    seconds = _number(value, "timeout")
+    return None if value is None else _call_timeout_named(value, "timeout")
+
+
+def _call_timeout_named(value: Any, param: str) -> float:
+    seconds = _number(value, param)
     if seconds <= 0:
-        raise _bad("timeout", f"must be > 0 seconds, got {value!r}")
+        raise _bad(param, f"must be > 0 seconds, got {value!r}")
     return seconds
 
 
@@ -220,6 +230,29 @@ def _messages(value: Any, param: str = "messages") -> list[dict[str, Any]]:
             raise _bad(param, f"item {i} has no 'content'")
         out.append(dict(msg))
     return out
+
+
+def _chat_messages(
+    prompt: Optional[str], messages: Optional[Sequence[Mapping[str, Any]]]
+) -> list[dict[str, Any]]:
+    """The conversation to send: ``messages`` (validated) plus ``prompt`` as the last turn."""
+    if messages is None:
+        return [{"role": "user", "content": _text(prompt, "prompt")}]
+    msgs = _messages(messages)
+    if prompt is not None:
+        msgs.append({"role": "user", "content": _text(prompt, "prompt")})
+    if not msgs:
+        raise _bad("messages", "must not be empty")
+    return msgs
+
+
+def _routing_prompt(msgs: Sequence[Mapping[str, Any]]) -> str:
+    """The text ``POST /v1/route`` judges: the last turn with string content."""
+    for message in reversed(msgs):
+        content = message.get("content")
+        if isinstance(content, str) and content.strip():
+            return content
+    return "\n".join(str(m.get("content", "")) for m in msgs) or "?"
 
 
 def _positive_int(value: Any, param: str) -> int:
@@ -598,14 +631,7 @@ class _ClientBase:
         max_retries: Optional[int],
         extra_headers: Optional[Mapping[str, str]],
     ) -> _Call[Response]:
-        if messages is not None:
-            msgs = _messages(messages)
-            if prompt is not None:
-                msgs.append({"role": "user", "content": _text(prompt, "prompt")})
-            if not msgs:
-                raise _bad("messages", "must not be empty")
-        else:
-            msgs = [{"role": "user", "content": _text(prompt, "prompt")}]
+        msgs = _chat_messages(prompt, messages)
         model_name = _model(model)
         service_timeout = (
             None if timeout is None else _seconds(timeout, "timeout", 1.0, CHAT_TIMEOUT_MAX)
@@ -731,6 +757,69 @@ class _ClientBase:
             body.project_id = effective_project
         return _Call(
             "api.execute_agentic_task", {"body": body}, options, _parse_task, "POST /v1/task"
+        )
+
+    def _prep_chat_stream(
+        self,
+        prompt: Optional[str],
+        model: Optional[str],
+        messages: Optional[Sequence[Mapping[str, Any]]],
+        project_id: Optional[str],
+        timeout: Optional[float],
+        idle_timeout: Optional[float],
+    ) -> tuple[StreamSettings, dict[str, Any], Optional[str]]:
+        """(settings, stream keyword arguments, prompt to route ``auto`` by or ``None``)."""
+        self._check_open()
+        msgs = _chat_messages(prompt, messages)
+        model_name = _model(model)
+        project = _project(project_id)
+        settings = self._stream_settings(project, timeout, idle_timeout)
+        kwargs: dict[str, Any] = {
+            "messages": msgs,
+            "model": model_name if model_name is not None else "auto",
+            "project_id": project if project is not None else self.project_id,
+        }
+        return settings, kwargs, _routing_prompt(msgs) if model_name is None else None
+
+    def _prep_task_stream(
+        self,
+        description: str,
+        allow_tools: Optional[Sequence[str]],
+        allow_agents: Optional[Sequence[str]],
+        allow_skills: Optional[Sequence[str]],
+        timeout: float,
+        max_cost: float,
+        project_id: Optional[str],
+        idle_timeout: Optional[float],
+    ) -> tuple[StreamSettings, dict[str, Any]]:
+        self._check_open()
+        seconds = _seconds(timeout, "timeout", 1.0, TASK_TIMEOUT_MAX)
+        cost = _number(max_cost, "max_cost")
+        if not 0 <= cost <= MAX_COST_LIMIT:
+            raise _bad(
+                "max_cost", f"must be between 0 and {MAX_COST_LIMIT:g} USD, got {max_cost!r}"
+            )
+        kwargs: dict[str, Any] = {
+            "description": _text(description, "description"),
+            "allow_tools": _str_list(allow_tools, "allow_tools") or (),
+            "allow_agents": _str_list(allow_agents, "allow_agents") or (),
+            "allow_skills": _str_list(allow_skills, "allow_skills") or (),
+            "timeout": math.ceil(seconds),
+            "max_cost": cost,
+        }
+        # The stream stretches its own deadline to cover the task's timeout.
+        return self._stream_settings(_project(project_id), None, idle_timeout), kwargs
+
+    def _stream_settings(
+        self, project: Optional[str], timeout: Optional[float], idle_timeout: Optional[float]
+    ) -> StreamSettings:
+        from ._streaming import StreamSettings
+
+        options: dict[str, Any] = {}
+        if idle_timeout is not None:
+            options["idle_timeout"] = _call_timeout_named(idle_timeout, "idle_timeout")
+        return StreamSettings.for_client(
+            self, project_id=project, timeout=_call_timeout(timeout), **options
         )
 
     def _prep_batch(
@@ -1188,6 +1277,95 @@ class ClaudeClient(_ClientBase):
             )
         )
 
+    def stream(
+        self,
+        prompt: Optional[str] = None,
+        model: Optional[str] = "auto",
+        *,
+        messages: Optional[Sequence[Mapping[str, Any]]] = None,
+        project_id: Optional[str] = None,
+        timeout: Optional[float] = None,
+        idle_timeout: Optional[float] = None,
+    ) -> ChatStream:
+        """Stream a chat answer over the service's WebSocket (``/v1/stream``).
+
+        Iterate for ``str`` chunks as the model produces them; afterwards the stream
+        has ``content``, ``usage``, ``cost`` and ``model``::
+
+            for chunk in client.stream("Write a story"):
+                print(chunk, end="", flush=True)
+
+            with client.stream("Summarise this", model="haiku") as s:
+                text = "".join(s)
+            print(s.usage.total_tokens, s.cost)
+
+        The socket has no ``auto`` model: ``model="auto"`` is resolved just before
+        connecting by asking the service (``POST /v1/route``) for this prompt; nothing
+        is cached, since the answer depends on the prompt and the project.
+        ``timeout`` bounds connecting plus the whole stream (default: the client's);
+        ``idle_timeout`` the gap between two frames (default 60 s). Nothing is sent
+        until the first chunk is requested. A socket that closes before the end
+        raises :class:`StreamInterruptedError` with ``partial_content``.
+        """
+        from ._streaming import ChatStream
+
+        settings, kwargs, route_prompt = self._prep_chat_stream(
+            prompt, model, messages, project_id, timeout, idle_timeout
+        )
+        resolve: Optional[Callable[[Optional[float]], str]] = None
+        if route_prompt is not None:
+            project = kwargs["project_id"]
+
+            def resolve(seconds_left: Optional[float]) -> str:
+                return self.route(
+                    route_prompt, project_id=project, timeout=seconds_left
+                ).recommended_model
+
+        return ChatStream(settings, resolve_model=resolve, **kwargs)
+
+    def stream_task(
+        self,
+        description: str,
+        allow_tools: Optional[Sequence[str]] = None,
+        allow_agents: Optional[Sequence[str]] = None,
+        allow_skills: Optional[Sequence[str]] = None,
+        timeout: float = 300,
+        max_cost: float = 1.0,
+        *,
+        project_id: Optional[str] = None,
+        idle_timeout: Optional[float] = None,
+    ) -> TaskStream:
+        """Run an agentic task over the WebSocket and iterate over its events.
+
+        Yields :class:`ThinkingEvent` items, then the same dict-compatible
+        :class:`TaskResult` that :meth:`agentic_task` returns (also kept as
+        ``.result``); a task that did not complete raises as :meth:`agentic_task`
+        does::
+
+            for event in client.stream_task("Count the Python files", allow_tools=["Bash"]):
+                if isinstance(event, TaskResult):
+                    print(event["result"]["summary"])
+                else:
+                    print("...", event["content"])
+
+        The socket runs the task with the key's permissions, an auto-selected model
+        and the project ``"default"`` (STREAMING.md); the key travels inside the
+        task message as the protocol requires, and is never logged.
+        """
+        from ._streaming import TaskStream
+
+        settings, kwargs = self._prep_task_stream(
+            description,
+            allow_tools,
+            allow_agents,
+            allow_skills,
+            timeout,
+            max_cost,
+            project_id,
+            idle_timeout,
+        )
+        return TaskStream(settings, **kwargs)
+
     def batch(
         self,
         prompts: Sequence[Union[str, Mapping[str, Any]]],
@@ -1603,6 +1781,69 @@ class AsyncClaudeClient(_ClientBase):
                 extra_headers,
             )
         )
+
+    def stream(
+        self,
+        prompt: Optional[str] = None,
+        model: Optional[str] = "auto",
+        *,
+        messages: Optional[Sequence[Mapping[str, Any]]] = None,
+        project_id: Optional[str] = None,
+        timeout: Optional[float] = None,
+        idle_timeout: Optional[float] = None,
+    ) -> AsyncChatStream:
+        """Stream a chat answer; see :meth:`ClaudeClient.stream`. No ``await`` needed::
+
+        async for chunk in client.stream("Write a story"):
+            print(chunk, end="", flush=True)
+        """
+        from ._streaming import AsyncChatStream
+
+        settings, kwargs, route_prompt = self._prep_chat_stream(
+            prompt, model, messages, project_id, timeout, idle_timeout
+        )
+        resolve: Optional[Callable[[Optional[float]], Awaitable[str]]] = None
+        if route_prompt is not None:
+            project = kwargs["project_id"]
+
+            async def resolve(seconds_left: Optional[float]) -> str:
+                recommendation = await self.route(
+                    route_prompt, project_id=project, timeout=seconds_left
+                )
+                return recommendation.recommended_model
+
+        return AsyncChatStream(settings, resolve_model=resolve, **kwargs)
+
+    def stream_task(
+        self,
+        description: str,
+        allow_tools: Optional[Sequence[str]] = None,
+        allow_agents: Optional[Sequence[str]] = None,
+        allow_skills: Optional[Sequence[str]] = None,
+        timeout: float = 300,
+        max_cost: float = 1.0,
+        *,
+        project_id: Optional[str] = None,
+        idle_timeout: Optional[float] = None,
+    ) -> AsyncTaskStream:
+        """An agentic task's events over the WebSocket; see :meth:`ClaudeClient.stream_task`::
+
+        async for event in client.stream_task("Count the Python files"):
+            print(event)
+        """
+        from ._streaming import AsyncTaskStream
+
+        settings, kwargs = self._prep_task_stream(
+            description,
+            allow_tools,
+            allow_agents,
+            allow_skills,
+            timeout,
+            max_cost,
+            project_id,
+            idle_timeout,
+        )
+        return AsyncTaskStream(settings, **kwargs)
 
     async def batch(
         self,

@@ -667,10 +667,6 @@ def test_streamed_task_result_task_id_is_none_not_keyerror() -> None:
 # Deeper than the json module's recursion limit: json.loads raises RecursionError (a
 # RuntimeError, not a ValueError). A broken or hostile proxy can send this.
 DEEP = b"[" * 5000 + b"]" * 5000
-DEEP_FRAME_BUG = (
-    "BUG: _streaming._core.decode_frame catches only ValueError, so a deeply nested frame "
-    "escapes as a bare RecursionError"
-)
 
 
 @pytest.mark.parametrize("route", ROUTES, ids=ROUTE_IDS)
@@ -694,7 +690,6 @@ def test_deeply_nested_error_body_keeps_its_status_class(
     assert type(info.value) is cls and info.value.status_code == status
 
 
-@pytest.mark.xfail(strict=True, reason=DEEP_FRAME_BUG)
 def test_deeply_nested_stream_frame() -> None:
     protocol = ChatProtocol(
         model="haiku", messages=[{"role": "user", "content": "hi"}], project_id=None
