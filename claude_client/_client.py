@@ -332,7 +332,16 @@ def _parse_task(data: Any) -> TaskResult:
 class _BatchPlan:
     """How a batch is split: items, chunk bounds and the per-chunk call factory."""
 
-    __slots__ = ("bounds", "items", "limit", "make_call", "on_progress", "parallel")
+    __slots__ = (
+        "bounds",
+        "done",
+        "items",
+        "limit",
+        "make_call",
+        "on_progress",
+        "outcomes",
+        "parallel",
+    )
 
     def __init__(
         self,
@@ -349,6 +358,20 @@ class _BatchPlan:
         self.parallel = parallel
         self.limit = limit
         self.on_progress = on_progress
+        self.outcomes: list[Union[BatchResponse, ClaudeAPIError, None]] = [None] * len(bounds)
+        self.done = 0
+
+    @property
+    def sequential(self) -> bool:
+        return len(self.bounds) == 1 or not self.parallel or self.limit == 1
+
+    def record(self, index: int, outcome: Union[BatchResponse, ClaudeAPIError]) -> None:
+        """Keep a chunk's outcome and report progress (called in the caller's thread/task)."""
+        self.outcomes[index] = outcome
+        start, end = self.bounds[index]
+        self.done += end - start
+        if self.on_progress is not None:
+            self.on_progress(self.done, len(self.items))
 
     def check_chunk(self, index: int, resp: BatchResponse) -> BatchResponse:
         start, end = self.bounds[index]
@@ -360,13 +383,12 @@ class _BatchPlan:
             )
         return resp
 
-    def merge(
-        self, outcomes: Sequence[Union[BatchResponse, ClaudeAPIError, None]]
-    ) -> BatchResponse:
+    def merge(self) -> BatchResponse:
+        """One response for the whole batch, in input order."""
         results: list[Any] = []
         total_cost = 0.0
         total_tokens = 0
-        for (start, end), outcome in zip(self.bounds, outcomes, strict=True):
+        for (start, end), outcome in zip(self.bounds, self.outcomes, strict=True):
             if isinstance(outcome, BatchResponse):
                 raw = outcome.to_dict()
                 results.extend(raw["results"])
@@ -1402,21 +1424,9 @@ class ClaudeClient(_ClientBase):
             extra_headers,
         )
         n = len(plan.bounds)
-        outcomes: list[Union[BatchResponse, ClaudeAPIError, None]] = [None] * n
-        total = len(plan.items)
-        done = 0
-
-        def finished(index: int, outcome: Union[BatchResponse, ClaudeAPIError]) -> None:
-            nonlocal done
-            outcomes[index] = outcome
-            start, end = plan.bounds[index]
-            done += end - start
-            if plan.on_progress is not None:
-                plan.on_progress(done, total)
-
-        if n == 1 or not plan.parallel or plan.limit == 1:
+        if plan.sequential:
             for i in range(n):
-                finished(i, self._run_chunk(plan, i))
+                plan.record(i, self._run_chunk(plan, i))
         else:
             from concurrent.futures import ThreadPoolExecutor, as_completed
 
@@ -1426,12 +1436,12 @@ class ClaudeClient(_ClientBase):
                 futures = {pool.submit(self._run_chunk, plan, i): i for i in range(n)}
                 try:
                     for future in as_completed(futures):
-                        finished(futures[future], future.result())
+                        plan.record(futures[future], future.result())
                 except BaseException:
                     for future in futures:
                         future.cancel()
                     raise
-        return plan.merge(outcomes)
+        return plan.merge()
 
     def _run_chunk(self, plan: _BatchPlan, index: int) -> Union[BatchResponse, ClaudeAPIError]:
         try:
@@ -1873,21 +1883,9 @@ class AsyncClaudeClient(_ClientBase):
             extra_headers,
         )
         n = len(plan.bounds)
-        outcomes: list[Union[BatchResponse, ClaudeAPIError, None]] = [None] * n
-        total = len(plan.items)
-        done = 0
-
-        def finished(index: int, outcome: Union[BatchResponse, ClaudeAPIError]) -> None:
-            nonlocal done
-            outcomes[index] = outcome
-            start, end = plan.bounds[index]
-            done += end - start
-            if plan.on_progress is not None:
-                plan.on_progress(done, total)
-
-        if n == 1 or not plan.parallel or plan.limit == 1:
+        if plan.sequential:
             for i in range(n):
-                finished(i, await self._run_chunk(plan, i))
+                plan.record(i, await self._run_chunk(plan, i))
         else:
             import asyncio
 
@@ -1896,7 +1894,7 @@ class AsyncClaudeClient(_ClientBase):
             async def one(index: int) -> None:
                 async with semaphore:
                     outcome = await self._run_chunk(plan, index)
-                finished(index, outcome)
+                plan.record(index, outcome)
 
             try:
                 async with asyncio.TaskGroup() as group:
@@ -1907,7 +1905,7 @@ class AsyncClaudeClient(_ClientBase):
                 while isinstance(first, BaseExceptionGroup):
                     first = first.exceptions[0]
                 raise first from None
-        return plan.merge(outcomes)
+        return plan.merge()
 
     async def _run_chunk(
         self, plan: _BatchPlan, index: int
