@@ -1174,6 +1174,7 @@ def main(argv: list[str] | None = None) -> int:
     only = [x for x in args.only.split(",") if x] or list(BENCHES)
 
     started = time.time()
+    m = machine()  # before the runs: the load average is the machine's, not ours
     rows: list[Row] = []
     errors: list[str] = []
     for name in only:
@@ -1189,7 +1190,6 @@ def main(argv: list[str] | None = None) -> int:
 
     table = render(rows)
     when = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
-    m = machine()
     print()
     print(
         f"claude-code-client benchmarks, {when}; {m['cpu']}, {m['cores']} cores, "
