@@ -1,6 +1,7 @@
 """Before/after evidence for the streaming throughput findings of `make bench`.
 
     .venv/bin/python benchmarks/profiling/stream_fixes.py [--reps 11]
+    .venv/bin/python benchmarks/profiling/stream_fixes.py --check   # semantics kept
 
 Runs the current `claude_client._streaming` chat streams and the same streams with
 the proposed fixes applied *by monkeypatching inside this process only* (the real
@@ -10,11 +11,11 @@ the same pre-encoded 10,000-token server that `make bench` uses.
 Findings (cProfile of one 10,000-frame stream, see the README/closing note):
 - async: every frame enters `async with asyncio.timeout(...)`, i.e. a new Timeout,
   a `call_at` TimerHandle pushed on the loop's heap and cancelled again: ~half the
-  time of the whole stream. Fix A1: one timeout context for the whole read loop,
-  re-armed (`cm.reschedule`) at most every `min(1 s, idle/10)`; when it fires, a
-  frame seen since then means "not idle, re-arm", so the idle timeout still fires
-  between `idle` and `idle + slack` after the last frame, and the overall deadline
-  exactly.
+  time of the whole stream. Fix A1 (`_Watchdog` below): one timer per stream that
+  cancels the task only while the generator is parked in `recv()` and re-arms
+  itself lazily; per frame the generator just stores the time and flips a flag.
+  Idle timeout (measured from the start of each `recv()`, as now) and deadline keep
+  their meaning; the caller's own loop body is never cancelled.
 - both: `_Stream.__next__` / `_AsyncStream.__anext__` wrap every item in a Python
   level call (`__anext__` even adds a coroutine per item). Fix B: `__iter__` /
   `__aiter__` return the generator itself once started (`next(stream)` keeps working
@@ -177,13 +178,59 @@ def fast_sync_run(settings: Any, protocol: Any, sock: Any, before_connect: Any =
         sock.close()
 
 
-# ----------------------------------------------------------------- fix A1: async timer
+# ----------------------------------------------------------------- fix A1: async watchdog
+class _Watchdog:
+    """One lazily re-armed timer per stream instead of `asyncio.timeout` per frame.
+
+    It cancels the stream's task only while the generator is parked in `recv()`
+    (`waiting`), never while the caller runs its loop body between two chunks: a
+    timeout context held across `yield` would cancel the caller's own code. Per frame
+    the generator only stores `since` and flips `waiting`; the timer wakes at most
+    once per limit (or every `slack` s while the caller is busy), not once per frame.
+    """
+
+    __slots__ = ("end", "fired", "handle", "idle", "loop", "since", "task", "waiting")
+
+    def __init__(self, loop: Any, idle: float | None, end: float | None) -> None:
+        self.loop, self.idle, self.end = loop, idle, end
+        self.task = asyncio.current_task()
+        self.since = loop.time()
+        self.waiting = False
+        self.fired = False
+        self.handle = loop.call_at(self.limit(), self.check) if self.limit() is not None else None
+
+    def limit(self) -> float | None:
+        if self.idle is None:
+            return self.end
+        lim = self.since + self.idle
+        return lim if self.end is None else min(lim, self.end)
+
+    def check(self) -> None:
+        now = self.loop.time()
+        lim = self.limit()
+        assert lim is not None
+        if self.waiting and now >= lim:
+            self.fired = True
+            self.handle = None
+            assert self.task is not None
+            self.task.cancel()
+            return
+        # caller busy (not waiting) or a newer recv started: look again later
+        self.handle = self.loop.call_at(max(lim, now + 0.05), self.check)
+
+    def stop(self) -> None:
+        if self.handle is not None:
+            self.handle.cancel()
+            self.handle = None
+
+
 async def fast_async_run(
     settings: Any, protocol: Any, sock: Any, before_connect: Any = None
 ) -> Any:
     from websockets.exceptions import ConnectionClosed
 
     deadline = Deadline(settings.timeout)
+    dog = None
     try:
         if before_connect is not None:
             await before_connect(deadline)
@@ -204,44 +251,37 @@ async def fast_async_run(
         loop = asyncio.get_running_loop()
         remaining = deadline.remaining()
         end = None if math.isinf(remaining) else loop.time() + remaining
-        slack = 0.0 if idle is None else min(1.0, idle / 10)
-        last_frame = loop.time()
+        dog = _Watchdog(loop, idle, end)
+        recv, handle, clock = conn.recv, protocol.handle, loop.time
         while not protocol.finished:
+            dog.since = clock()
+            dog.waiting = True
             try:
-                async with asyncio.timeout(None) as cm:
-                    armed_at = -math.inf
-                    while not protocol.finished:
-                        now = loop.time()
-                        if now - armed_at >= slack:
-                            when = end
-                            if idle is not None:
-                                when = (
-                                    last_frame + idle
-                                    if end is None
-                                    else min(end, last_frame + idle)
-                                )
-                            cm.reschedule(when)
-                            armed_at = now
-                        raw = await conn.recv()
-                        last_frame = loop.time()
-                        items = protocol.handle(raw)
-                        if protocol.finished:
-                            items = tuple(items)
-                            await sock.aclose()
-                        for item in items:
-                            yield item
-            except builtins.TimeoutError:
-                now = loop.time()
-                if end is not None and now >= end:
+                raw = await recv()
+            except asyncio.CancelledError:
+                if not dog.fired:
+                    raise
+                assert dog.task is not None
+                dog.task.uncancel()
+                if end is not None and clock() >= end:
                     raise protocol.deadline_passed(settings.timeout) from None
-                if idle is not None and now - last_frame >= idle:
-                    raise protocol.idle_timed_out(idle) from None
-                continue  # a frame came after the timer was armed: not idle, re-arm
+                raise protocol.idle_timed_out(idle) from None
             except ConnectionClosed as exc:
                 if sock.closing:
                     return
                 raise protocol.interrupted(*_core.close_details(exc)) from None
+            finally:
+                dog.waiting = False
+            items = handle(raw)
+            if protocol.finished:
+                items = tuple(items)
+                dog.stop()
+                await sock.aclose()
+            for item in items:
+                yield item
     finally:
+        if dog is not None:
+            dog.stop()
         await sock.aclose()
 
 
@@ -269,16 +309,90 @@ SYNC_VARIANTS: dict[str, dict[str, Any]] = {
 }
 ASYNC_VARIANTS: dict[str, dict[str, Any]] = {
     "as is": {},
-    "+ A1 (one timer)": {"async_run": fast_async_run},
+    "+ A1 (watchdog)": {"async_run": fast_async_run},
     "+ A1,B,C": {"async_run": fast_async_run, "async_aiter": fast_aiter, "handle": fast_handle},
     "+ A1,B,C,E": {"async_run": fast_async_run, "async_aiter": fast_aiter, "handle": fast_handle_e},
 }
 
 
+async def _semantics(fake: Any) -> None:
+    """The patched async stream keeps the idle timeout, the deadline, slow callers and
+    outer cancellation as they are (run with --check, against the fake service)."""
+    from claude_client import TimeoutError as StreamTimeout
+
+    def settings(idle: float, timeout: float) -> Any:
+        return StreamSettings.from_client(
+            base_url=fake.base_url, api_key=fake.api_key, idle_timeout=idle, timeout=timeout
+        )
+
+    def chat(st: Any, text: str) -> Any:
+        return AsyncChatStream(st, messages=[{"role": "user", "content": text}], model="haiku")
+
+    fake.set_token_delay(1.5)
+    t0 = time.perf_counter()
+    try:
+        async for _ in chat(settings(0.5, 10), "hello there"):
+            pass
+        print("idle timeout: NOT raised (wrong)")
+    except StreamTimeout as e:
+        print(f"idle timeout: raised after {time.perf_counter() - t0:.2f} s ({e})")
+    fake.set_token_delay(0)
+    stream = chat(settings(0.5, 10), "hello there my friend")
+    n = 0
+    async for _ in stream:
+        n += 1
+        await asyncio.sleep(0.7)  # a caller slower than the idle timeout
+    print(f"slow caller (0.7 s per chunk, idle 0.5 s): {n} chunks, finished={stream.finished}")
+    fake.set_token_delay(0.4)
+    t0 = time.perf_counter()
+    try:
+        async for _ in chat(settings(5, 1.0), "a b c d e f g h i j"):
+            pass
+        print("deadline: NOT raised (wrong)")
+    except StreamTimeout as e:
+        print(f"deadline: raised after {time.perf_counter() - t0:.2f} s ({e})")
+    fake.set_token_delay(1.0)
+
+    async def consume() -> None:
+        async for _ in chat(settings(0.5, 10), "x y z"):
+            pass
+
+    task = asyncio.ensure_future(consume())
+    await asyncio.sleep(0.2)
+    task.cancel()
+    try:
+        await task
+        print("outer cancel: swallowed (wrong)")
+    except asyncio.CancelledError:
+        print("outer cancel: propagates as CancelledError")
+    fake.set_token_delay(0)
+
+
+def check() -> None:
+    import logging
+
+    from claude_client import testing
+
+    apply(async_run=fast_async_run, async_aiter=fast_aiter, handle=fast_handle_e)
+    try:
+        with testing.serve() as fake:
+            # The fake logs a traceback when, at shutdown, it closes (1001) a socket the
+            # client already closed; that is the fake's noise, not these checks'.
+            logging.getLogger("uvicorn.error").setLevel(logging.CRITICAL)
+            asyncio.run(_semantics(fake))
+    finally:
+        apply()
+
+
 def main() -> None:
     p = argparse.ArgumentParser()
     p.add_argument("--reps", type=int, default=11)
-    reps = p.parse_args().reps
+    p.add_argument("--check", action="store_true", help="semantics of the patched async stream")
+    a = p.parse_args()
+    if a.check:
+        check()
+        return
+    reps = a.reps
     with floor_server("ws", str(N)) as port:
         base = f"http://127.0.0.1:{port}"
         url = f"ws://127.0.0.1:{port}/v1/stream"
