@@ -30,8 +30,7 @@ import math
 import sys
 import time
 import warnings
-from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from types import ModuleType
 from typing import TYPE_CHECKING, Any, Generic, Optional, TypeVar, Union, cast
 
@@ -277,6 +276,8 @@ def _endpoint(name: str) -> Any:
 # What a generated parser raises on a 2xx body that does not fit (RecursionError:
 # json.loads on absurdly nested input).
 _PARSE_ERRORS = (ValueError, KeyError, TypeError, AttributeError, IndexError, RecursionError)
+# ... and what the I/O layer raises besides our errors (closed pool, closed event loop).
+_GENERATED_ERRORS = (*_PARSE_ERRORS, RuntimeError)
 
 
 class _Call(Generic[T]):
@@ -586,8 +587,7 @@ class _ClientBase:
             self._check_project(call.project, data)
         return result
 
-    @contextmanager
-    def _generated_errors(self, where: str) -> Iterator[None]:
+    def _generated_error(self, where: str, exc: Exception) -> ClaudeAPIError:
         """Map what escapes a generated endpoint call to the SDK's hierarchy.
 
         The transport already raises ours for every HTTP and connection failure;
@@ -595,26 +595,19 @@ class _ClientBase:
         JSONDecodeError, RecursionError on absurd nesting ...) and RuntimeErrors of
         the I/O layer (a closed client, an async pool from a loop that has ended).
         """
-        try:
-            yield
-        except ClaudeAPIError:
-            raise
-        except _PARSE_ERRORS as exc:
-            raise ResponseValidationError(
+        if isinstance(exc, _PARSE_ERRORS):
+            return ResponseValidationError(
                 f"{where}: the response could not be parsed ({type(exc).__name__}: {exc})"
-            ) from exc
-        except RuntimeError as exc:
-            if self._closed:
-                raise ClientClosedError(
-                    f"this {type(self).__name__} is closed; create a new one"
-                ) from exc
-            raise APIConnectionError(
+            )
+        if self._closed:
+            return ClientClosedError(f"this {type(self).__name__} is closed; create a new one")
+        if "loop" in str(exc).lower():
+            return APIConnectionError(
                 f"{where}: {exc}. An {type(self).__name__} keeps its connections on the "
                 "event loop it first ran in: create one client per event loop (for example "
                 "inside the coroutine passed to asyncio.run)"
-                if "loop" in str(exc).lower()
-                else f"{where}: the request failed ({type(exc).__name__}: {exc})"
-            ) from exc
+            )
+        return APIConnectionError(f"{where}: the request failed ({type(exc).__name__}: {exc})")
 
     @staticmethod
     def _endpoint_name(endpoint: Callable[..., Any]) -> str:
@@ -1190,8 +1183,11 @@ class ClaudeClient(_ClientBase):
         module = _endpoint(call.endpoint)
         token = _CURRENT.set(call.options)
         try:
-            with self._generated_errors(call.where):
-                resp = module.sync_detailed(client=self._generated, **call.kwargs)
+            resp = module.sync_detailed(client=self._generated, **call.kwargs)
+        except ClaudeAPIError:
+            raise
+        except _GENERATED_ERRORS as exc:
+            raise self._generated_error(call.where, exc) from exc
         finally:
             _CURRENT.reset(token)
         return self._finish(call, resp)
@@ -1210,8 +1206,12 @@ class ClaudeClient(_ClientBase):
             usage = client.call(get_usage.sync_detailed, period="week")  # UsageResponse
         """
         self._check_open()
-        with self._generated_errors(self._endpoint_name(endpoint)):
+        try:
             response = endpoint(client=self._generated, **kwargs)
+        except ClaudeAPIError:
+            raise
+        except _GENERATED_ERRORS as exc:
+            raise self._generated_error(self._endpoint_name(endpoint), exc) from exc
         return unwrap(response)
 
     # ------------------------------------------------------------ methods
@@ -1706,8 +1706,11 @@ class AsyncClaudeClient(_ClientBase):
         module = _endpoint(call.endpoint)
         token = _CURRENT.set(call.options)
         try:
-            with self._generated_errors(call.where):
-                resp = await module.asyncio_detailed(client=self._generated, **call.kwargs)
+            resp = await module.asyncio_detailed(client=self._generated, **call.kwargs)
+        except ClaudeAPIError:
+            raise
+        except _GENERATED_ERRORS as exc:
+            raise self._generated_error(call.where, exc) from exc
         finally:
             _CURRENT.reset(token)
         return self._finish(call, resp)
@@ -1722,8 +1725,12 @@ class AsyncClaudeClient(_ClientBase):
             usage = await client.call(get_usage.asyncio_detailed, period="week")
         """
         self._check_open()
-        with self._generated_errors(self._endpoint_name(endpoint)):
+        try:
             response = await endpoint(client=self._generated, **kwargs)
+        except ClaudeAPIError:
+            raise
+        except _GENERATED_ERRORS as exc:
+            raise self._generated_error(self._endpoint_name(endpoint), exc) from exc
         return unwrap(response)
 
     async def complete(
