@@ -22,7 +22,7 @@ from __future__ import annotations
 import json
 import reprlib
 from collections.abc import Callable, Iterator, Mapping
-from typing import Any, ClassVar, NoReturn, Optional, TypeVar, cast
+from typing import Any, ClassVar, Generic, NoReturn, Optional, TypeVar, cast, overload
 
 from ._exceptions import BODY_EXCERPT_CHARS, ResponseValidationError
 
@@ -56,6 +56,7 @@ _repr.maxdict = 8
 _repr.maxlevel = 3
 
 M = TypeVar("M", bound="APIObject")
+T = TypeVar("T")
 
 
 class APIObject(Mapping[str, Any]):
@@ -114,6 +115,37 @@ class APIObject(Mapping[str, Any]):
     def __setstate__(self, state: Mapping[str, Any]) -> None:
         self._data = state
         self._cache = None
+
+
+class Key(Generic[T]):
+    """A typed, read-only attribute over one key of an :class:`APIObject`.
+
+    ``total: Key[int] = Key("total")`` reads ``obj["total"]`` (nested values come
+    wrapped, see ``_nested``); the parsers have checked that required keys exist.
+    ``Key("id", optional=True)`` reads ``obj.get("id")``, and ``default=`` stands in
+    for a missing or null value. Editors and mypy see the attribute as ``T``.
+    """
+
+    __slots__ = ("default", "key", "optional")
+
+    def __init__(self, key: str, *, optional: bool = False, default: Any = None) -> None:
+        self.key = key
+        self.optional = optional
+        self.default = default
+
+    @overload
+    def __get__(self, obj: None, owner: type[Any]) -> Key[T]: ...
+
+    @overload
+    def __get__(self, obj: APIObject, owner: type[Any]) -> T: ...
+
+    def __get__(self, obj: Optional[APIObject], owner: type[Any]) -> Any:
+        if obj is None:
+            return self
+        if not self.optional:
+            return obj[self.key]
+        value = obj.get(self.key)
+        return self.default if value is None else value
 
 
 # --------------------------------------------------------------------------- validation
@@ -248,13 +280,8 @@ class Response(APIObject):
     __slots__ = ()
     _nested: ClassVar[Mapping[str, Callable[[Any], Any]]] = {"usage": Usage}
 
-    @property
-    def id(self) -> str:
-        return cast(str, self._data["id"])
-
-    @property
-    def model(self) -> str:
-        return cast(str, self._data["model"])
+    id: Key[str] = Key("id")
+    model: Key[str] = Key("model")
 
     @property
     def content(self) -> str:
@@ -264,17 +291,9 @@ class Response(APIObject):
         message = d["choices"][0]["message"] if d.get("choices") else {}
         return cast(str, message.get("content") or "")
 
-    @property
-    def usage(self) -> Usage:
-        return cast(Usage, self["usage"])
-
-    @property
-    def cost(self) -> float:
-        return cast(float, self._data.get("cost") or 0.0)
-
-    @property
-    def project_id(self) -> Optional[str]:
-        return cast(Optional[str], self._data.get("project_id"))
+    usage: Key[Usage] = Key("usage")
+    cost: Key[float] = Key("cost", optional=True, default=0.0)
+    project_id: Key[Optional[str]] = Key("project_id", optional=True)
 
     @property
     def tool_calls(self) -> list[Any]:
@@ -346,21 +365,10 @@ class Artifact(APIObject):
 
     __slots__ = ()
 
-    @property
-    def type(self) -> str:
-        return cast(str, self._data.get("type", ""))
-
-    @property
-    def path(self) -> str:
-        return cast(str, self._data["path"])
-
-    @property
-    def size_bytes(self) -> Optional[int]:
-        return cast(Optional[int], self._data.get("size_bytes"))
-
-    @property
-    def created_at(self) -> Optional[str]:
-        return cast(Optional[str], self._data.get("created_at"))
+    type: Key[str] = Key("type", optional=True, default="")
+    path: Key[str] = Key("path")
+    size_bytes: Key[Optional[int]] = Key("size_bytes", optional=True)
+    created_at: Key[Optional[str]] = Key("created_at", optional=True)
 
 
 class TaskUsage(APIObject):
@@ -368,33 +376,13 @@ class TaskUsage(APIObject):
 
     __slots__ = ()
 
-    @property
-    def input_tokens(self) -> Optional[int]:
-        return cast(Optional[int], self._data.get("input_tokens"))
-
-    @property
-    def output_tokens(self) -> Optional[int]:
-        return cast(Optional[int], self._data.get("output_tokens"))
-
-    @property
-    def total_tokens(self) -> Optional[int]:
-        return cast(Optional[int], self._data.get("total_tokens"))
-
-    @property
-    def total_cost(self) -> Optional[float]:
-        return cast(Optional[float], self._data.get("total_cost"))
-
-    @property
-    def model_used(self) -> Optional[str]:
-        return cast(Optional[str], self._data.get("model_used"))
-
-    @property
-    def duration_seconds(self) -> Optional[float]:
-        return cast(Optional[float], self._data.get("duration_seconds"))
-
-    @property
-    def estimated_tokens(self) -> Optional[int]:
-        return cast(Optional[int], self._data.get("estimated_tokens"))
+    input_tokens: Key[Optional[int]] = Key("input_tokens", optional=True)
+    output_tokens: Key[Optional[int]] = Key("output_tokens", optional=True)
+    total_tokens: Key[Optional[int]] = Key("total_tokens", optional=True)
+    total_cost: Key[Optional[float]] = Key("total_cost", optional=True)
+    model_used: Key[Optional[str]] = Key("model_used", optional=True)
+    duration_seconds: Key[Optional[float]] = Key("duration_seconds", optional=True)
+    estimated_tokens: Key[Optional[int]] = Key("estimated_tokens", optional=True)
 
 
 class TaskOutput(APIObject):
@@ -402,25 +390,11 @@ class TaskOutput(APIObject):
 
     __slots__ = ()
 
-    @property
-    def summary(self) -> Optional[str]:
-        return cast(Optional[str], self._data.get("summary"))
-
-    @property
-    def full_output(self) -> Optional[str]:
-        return cast(Optional[str], self._data.get("full_output"))
-
-    @property
-    def workspace_directory(self) -> Optional[str]:
-        return cast(Optional[str], self._data.get("workspace_directory"))
-
-    @property
-    def error(self) -> Optional[str]:
-        return cast(Optional[str], self._data.get("error"))
-
-    @property
-    def output(self) -> Optional[str]:
-        return cast(Optional[str], self._data.get("output"))
+    summary: Key[Optional[str]] = Key("summary", optional=True)
+    full_output: Key[Optional[str]] = Key("full_output", optional=True)
+    workspace_directory: Key[Optional[str]] = Key("workspace_directory", optional=True)
+    error: Key[Optional[str]] = Key("error", optional=True)
+    output: Key[Optional[str]] = Key("output", optional=True)
 
 
 def _wrap_list(cls: type[M]) -> Callable[[Any], list[M]]:
@@ -456,13 +430,8 @@ class TaskResult(APIObject):
         """The service's task id; ``None`` for a streamed task (the socket sends none)."""
         return cast(Optional[str], self._data.get("task_id"))
 
-    @property
-    def status(self) -> str:
-        return cast(str, self._data["status"])
-
-    @property
-    def result(self) -> TaskOutput:
-        return cast(TaskOutput, self["result"])
+    status: Key[str] = Key("status")
+    result: Key[TaskOutput] = Key("result")
 
     @property
     def summary(self) -> Optional[str]:
@@ -505,33 +474,13 @@ class BatchResult(APIObject):
     __slots__ = ()
     _nested: ClassVar[Mapping[str, Callable[[Any], Any]]] = {"usage": Usage}
 
-    @property
-    def id(self) -> Optional[str]:
-        return cast(Optional[str], self._data.get("id"))
-
-    @property
-    def prompt(self) -> str:
-        return cast(str, self._data["prompt"])
-
-    @property
-    def status(self) -> str:
-        return cast(str, self._data["status"])
-
-    @property
-    def content(self) -> Optional[str]:
-        return cast(Optional[str], self._data.get("content"))
-
-    @property
-    def usage(self) -> Optional[Usage]:
-        return cast(Optional[Usage], self.get("usage"))
-
-    @property
-    def cost(self) -> Optional[float]:
-        return cast(Optional[float], self._data.get("cost"))
-
-    @property
-    def error(self) -> Optional[str]:
-        return cast(Optional[str], self._data.get("error"))
+    id: Key[Optional[str]] = Key("id", optional=True)
+    prompt: Key[str] = Key("prompt")
+    status: Key[str] = Key("status")
+    content: Key[Optional[str]] = Key("content", optional=True)
+    usage: Key[Optional[Usage]] = Key("usage", optional=True)
+    cost: Key[Optional[float]] = Key("cost", optional=True)
+    error: Key[Optional[str]] = Key("error", optional=True)
 
     @property
     def ok(self) -> bool:
@@ -549,29 +498,12 @@ class BatchResponse(APIObject):
         """Parse and validate the bytes of a ``/v1/batch`` answer."""
         return parse_batch_response(decode_json(body, "POST /v1/batch"))
 
-    @property
-    def total(self) -> int:
-        return cast(int, self._data["total"])
-
-    @property
-    def completed(self) -> int:
-        return cast(int, self._data["completed"])
-
-    @property
-    def failed(self) -> int:
-        return cast(int, self._data["failed"])
-
-    @property
-    def results(self) -> list[BatchResult]:
-        return cast(list[BatchResult], self["results"])
-
-    @property
-    def total_cost(self) -> float:
-        return cast(float, self._data["total_cost"])
-
-    @property
-    def total_tokens(self) -> int:
-        return cast(int, self._data["total_tokens"])
+    total: Key[int] = Key("total")
+    completed: Key[int] = Key("completed")
+    failed: Key[int] = Key("failed")
+    results: Key[list[BatchResult]] = Key("results")
+    total_cost: Key[float] = Key("total_cost")
+    total_tokens: Key[int] = Key("total_tokens")
 
 
 def parse_batch_response(data: Any) -> BatchResponse:
@@ -611,13 +543,8 @@ class ModelUsage(APIObject):
 
     __slots__ = ()
 
-    @property
-    def tokens(self) -> int:
-        return cast(int, self._data["tokens"])
-
-    @property
-    def cost(self) -> float:
-        return cast(float, self._data["cost"])
+    tokens: Key[int] = Key("tokens")
+    cost: Key[float] = Key("cost")
 
 
 class UsageStats(APIObject):
@@ -626,21 +553,10 @@ class UsageStats(APIObject):
     __slots__ = ()
     _nested: ClassVar[Mapping[str, Callable[[Any], Any]]] = {"by_model": _wrap_map(ModelUsage)}
 
-    @property
-    def project_id(self) -> str:
-        return cast(str, self._data["project_id"])
-
-    @property
-    def period(self) -> str:
-        return cast(str, self._data["period"])
-
-    @property
-    def total_tokens(self) -> int:
-        return cast(int, self._data["total_tokens"])
-
-    @property
-    def total_cost(self) -> float:
-        return cast(float, self._data["total_cost"])
+    project_id: Key[str] = Key("project_id")
+    period: Key[str] = Key("period")
+    total_tokens: Key[int] = Key("total_tokens")
+    total_cost: Key[float] = Key("total_cost")
 
     @property
     def by_model(self) -> dict[str, ModelUsage]:
@@ -683,9 +599,7 @@ def parse_usage(data: Any) -> UsageStats:
 class ServiceHealth(APIObject):
     __slots__ = ()
 
-    @property
-    def status(self) -> str:
-        return cast(str, self._data["status"])
+    status: Key[str] = Key("status")
 
     @property
     def detail(self) -> Optional[Mapping[str, Any]]:
@@ -698,17 +612,9 @@ class HealthStatus(APIObject):
     __slots__ = ()
     _nested: ClassVar[Mapping[str, Callable[[Any], Any]]] = {"services": _wrap_map(ServiceHealth)}
 
-    @property
-    def status(self) -> str:
-        return cast(str, self._data["status"])
-
-    @property
-    def version(self) -> Optional[str]:
-        return cast(Optional[str], self._data.get("version"))
-
-    @property
-    def uptime_seconds(self) -> Optional[float]:
-        return cast(Optional[float], self._data.get("uptime_seconds"))
+    status: Key[str] = Key("status")
+    version: Key[Optional[str]] = Key("version", optional=True)
+    uptime_seconds: Key[Optional[float]] = Key("uptime_seconds", optional=True)
 
     @property
     def services(self) -> dict[str, ServiceHealth]:
@@ -737,13 +643,8 @@ class ReadyStatus(APIObject):
 
     __slots__ = ()
 
-    @property
-    def ready(self) -> bool:
-        return cast(bool, self._data["ready"])
-
-    @property
-    def reason(self) -> Optional[str]:
-        return cast(Optional[str], self._data.get("reason"))
+    ready: Key[bool] = Key("ready")
+    reason: Key[Optional[str]] = Key("reason", optional=True)
 
     def __bool__(self) -> bool:
         return bool(self._data["ready"])
@@ -762,13 +663,8 @@ class RouteRecommendation(APIObject):
 
     __slots__ = ()
 
-    @property
-    def recommended_model(self) -> str:
-        return cast(str, self._data["recommended_model"])
-
-    @property
-    def reasoning(self) -> str:
-        return cast(str, self._data.get("reasoning", ""))
+    recommended_model: Key[str] = Key("recommended_model")
+    reasoning: Key[str] = Key("reasoning", optional=True, default="")
 
     @property
     def budget_status(self) -> Mapping[str, Any]:
@@ -787,37 +683,22 @@ def parse_route(data: Any) -> RouteRecommendation:
 class Agent(APIObject):
     __slots__ = ()
 
-    @property
-    def name(self) -> str:
-        return cast(str, self._data["name"])
-
-    @property
-    def description(self) -> str:
-        return cast(str, self._data.get("description", ""))
+    name: Key[str] = Key("name")
+    description: Key[str] = Key("description", optional=True, default="")
 
     @property
     def tools(self) -> list[str]:
         return cast(list[str], self._data.get("tools") or [])
 
-    @property
-    def model(self) -> Optional[str]:
-        return cast(Optional[str], self._data.get("model"))
+    model: Key[Optional[str]] = Key("model", optional=True)
 
 
 class Skill(APIObject):
     __slots__ = ()
 
-    @property
-    def name(self) -> str:
-        return cast(str, self._data["name"])
-
-    @property
-    def description(self) -> str:
-        return cast(str, self._data.get("description", ""))
-
-    @property
-    def command(self) -> Optional[str]:
-        return cast(Optional[str], self._data.get("command"))
+    name: Key[str] = Key("name")
+    description: Key[str] = Key("description", optional=True, default="")
+    command: Key[Optional[str]] = Key("command", optional=True)
 
 
 class Capabilities(APIObject):
@@ -829,21 +710,10 @@ class Capabilities(APIObject):
         "skills": _wrap_list(Skill),
     }
 
-    @property
-    def agents(self) -> list[Agent]:
-        return cast(list[Agent], self["agents"])
-
-    @property
-    def skills(self) -> list[Skill]:
-        return cast(list[Skill], self["skills"])
-
-    @property
-    def agents_count(self) -> int:
-        return cast(int, self._data["agents_count"])
-
-    @property
-    def skills_count(self) -> int:
-        return cast(int, self._data["skills_count"])
+    agents: Key[list[Agent]] = Key("agents")
+    skills: Key[list[Skill]] = Key("skills")
+    agents_count: Key[int] = Key("agents_count")
+    skills_count: Key[int] = Key("skills_count")
 
 
 def parse_capabilities(data: Any) -> Capabilities:
@@ -865,21 +735,10 @@ class ProcessResponse(APIObject):
 
     __slots__ = ()
 
-    @property
-    def content(self) -> str:
-        return cast(str, self._data.get("content", ""))
-
-    @property
-    def content_blocks(self) -> Optional[list[Any]]:
-        return cast(Optional[list[Any]], self._data.get("content_blocks"))
-
-    @property
-    def model(self) -> str:
-        return cast(str, self._data["model"])
-
-    @property
-    def provider(self) -> str:
-        return cast(str, self._data.get("provider", "claudecode"))
+    content: Key[str] = Key("content", optional=True, default="")
+    content_blocks: Key[Optional[list[Any]]] = Key("content_blocks", optional=True)
+    model: Key[str] = Key("model")
+    provider: Key[str] = Key("provider", optional=True, default="claudecode")
 
     @property
     def metadata(self) -> Mapping[str, Any]:
