@@ -531,6 +531,41 @@ class _ClientBase:
         self._check_open()
         return self._generated
 
+    def _pool(
+        self,
+        http_client: Any,
+        transport: Any,
+        wrap: Callable[[Any], Any],
+        client_cls: Callable[..., Any],
+    ) -> Any:
+        """Our pool (``client_cls`` over ``wrap(transport)``), or the user's client adopted.
+
+        An adopted client keeps its settings, but its transport and mounts are
+        wrapped with ours (auth, retries, errors) and its base URL and headers set;
+        the user keeps ownership (``close()`` leaves it open).
+        """
+        self._owns_http = http_client is None
+        if http_client is None:
+            return client_cls(
+                base_url=self.base_url,
+                transport=wrap(transport),
+                timeout=self._httpx_timeout(),
+                headers=self._base_headers(),
+            )
+        http_client._transport = wrap(transport or http_client._transport)
+        for pattern, mounted in list(http_client._mounts.items()):
+            if mounted is not None:
+                http_client._mounts[pattern] = wrap(mounted)
+        http_client.base_url = httpx.URL(self.base_url)
+        http_client.headers.update(self._base_headers())
+        return http_client
+
+    def _new_generated(self) -> AuthenticatedClient:
+        """The generated client, holding a placeholder token: the transport adds the key."""
+        from claude_code_api.client import AuthenticatedClient
+
+        return AuthenticatedClient(base_url=self.base_url, token=_PLACEHOLDER_TOKEN)
+
     def _httpx_timeout(self) -> httpx.Timeout:
         # Per-attempt limits come from each call's deadline (the transport caps them);
         # only connecting gets its own bound.
@@ -1140,28 +1175,8 @@ class ClaudeClient(_ClientBase):
                 clock=self._clock,
             )
 
-        if http_client is None:
-            self._owns_http = True
-            self._http = httpx.Client(
-                base_url=self.base_url,
-                transport=wrap(transport),
-                timeout=self._httpx_timeout(),
-                headers=self._base_headers(),
-            )
-        else:
-            self._owns_http = False
-            self._http = http_client
-            http_client._transport = wrap(transport or http_client._transport)
-            for pattern, mounted in list(http_client._mounts.items()):
-                if mounted is not None:
-                    http_client._mounts[pattern] = wrap(mounted)
-            http_client.base_url = httpx.URL(self.base_url)
-            http_client.headers.update(self._base_headers())
-        from claude_code_api.client import AuthenticatedClient
-
-        self._generated = AuthenticatedClient(
-            base_url=self.base_url, token=_PLACEHOLDER_TOKEN
-        ).set_httpx_client(self._http)
+        self._http = self._pool(http_client, transport, wrap, httpx.Client)
+        self._generated = self._new_generated().set_httpx_client(self._http)
 
     def __enter__(self) -> ClaudeClient:
         self._check_open()
@@ -1661,28 +1676,8 @@ class AsyncClaudeClient(_ClientBase):
                 clock=self._clock,
             )
 
-        if http_client is None:
-            self._owns_http = True
-            self._http = httpx.AsyncClient(
-                base_url=self.base_url,
-                transport=wrap(transport),
-                timeout=self._httpx_timeout(),
-                headers=self._base_headers(),
-            )
-        else:
-            self._owns_http = False
-            self._http = http_client
-            http_client._transport = wrap(transport or http_client._transport)
-            for pattern, mounted in list(http_client._mounts.items()):
-                if mounted is not None:
-                    http_client._mounts[pattern] = wrap(mounted)
-            http_client.base_url = httpx.URL(self.base_url)
-            http_client.headers.update(self._base_headers())
-        from claude_code_api.client import AuthenticatedClient
-
-        self._generated = AuthenticatedClient(
-            base_url=self.base_url, token=_PLACEHOLDER_TOKEN
-        ).set_async_httpx_client(self._http)
+        self._http = self._pool(http_client, transport, wrap, httpx.AsyncClient)
+        self._generated = self._new_generated().set_async_httpx_client(self._http)
 
     async def __aenter__(self) -> AsyncClaudeClient:
         self._check_open()
