@@ -15,7 +15,7 @@ import logging
 import math
 import time
 import urllib.parse
-from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Final, Generic, Literal, Optional, TypeVar, Union
 
@@ -240,8 +240,23 @@ def parse_stream_task_result(body: dict[str, Any]) -> TaskResult:
 # --------------------------------------------------------------------------- frames
 
 
+# ``json.loads`` spends most of its time on small frames in Python-level wrappers
+# (type checks, ``JSONDecoder.decode``, two whitespace regex matches); the bound
+# C scanner is the fast path for the usual frame: a str holding exactly one object.
+_raw_decode: Final = json.JSONDecoder().raw_decode
+
+
 def decode_frame(raw: Union[str, bytes]) -> dict[str, Any]:
     """One service frame as a dict; anything else is a :class:`ResponseValidationError`."""
+    if isinstance(raw, str):
+        try:
+            frame, end = _raw_decode(raw)
+        except (ValueError, RecursionError):
+            pass  # the generic path below re-parses and words the error
+        else:
+            if end == len(raw) and isinstance(frame, dict):
+                return frame
+            # whitespace around it, extra data, not an object: the generic path
     if isinstance(raw, bytes):
         raw = raw.decode("utf-8", errors="replace")
     try:
@@ -278,9 +293,11 @@ class Protocol(Generic[T]):
     def overall_timeout(self, settings: StreamSettings) -> Optional[float]:
         return settings.timeout
 
-    def handle(self, raw: Union[str, bytes]) -> Iterator[T]:
+    def handle(self, raw: Union[str, bytes]) -> tuple[T, ...]:
         """Items a frame yields to the caller; raises the error an error frame stands for."""
-        frame = decode_frame(raw)
+        return self._handle_frame(decode_frame(raw))
+
+    def _handle_frame(self, frame: dict[str, Any]) -> tuple[T, ...]:
         self.frames += 1
         kind = frame.get("type")
         if kind == "error":
@@ -289,9 +306,9 @@ class Protocol(Generic[T]):
             text = error if isinstance(error, str) and error else "error frame without a message"
             logger.debug("stream %s: error frame after %d frames", self.kind, self.frames)
             raise error_from_stream_message(text)
-        yield from self._handle(str(kind), frame)
+        return tuple(self._handle(str(kind), frame))
 
-    def _handle(self, kind: str, frame: dict[str, Any]) -> Iterator[T]:
+    def _handle(self, kind: str, frame: dict[str, Any]) -> Iterable[T]:
         raise NotImplementedError
 
     # ------------------------------------------------------------------ failures
@@ -360,13 +377,21 @@ class ChatProtocol(Protocol[str]):
             message["project_id"] = self.project_id
         return message
 
-    def _handle(self, kind: str, frame: dict[str, Any]) -> Iterator[str]:
-        if kind == "token":
-            text = frame.get("content")
-            if isinstance(text, str) and text:
-                self.content_parts.append(text)
-                yield text
-        elif kind == "done":
+    def handle(self, raw: Union[str, bytes]) -> tuple[str, ...]:
+        # Fast path for the frame nearly every chat frame is: no generator, no list.
+        frame = decode_frame(raw)
+        if frame.get("type") != "token":
+            return self._handle_frame(frame)
+        self.frames += 1
+        text = frame.get("content")
+        if isinstance(text, str) and text:
+            self.content_parts.append(text)
+            return (text,)
+        return ()
+
+    def _handle(self, kind: str, frame: dict[str, Any]) -> Iterable[str]:
+        # ``token`` frames never get here: ``handle`` serves them itself.
+        if kind == "done":
             self.finished = True
             self.usage = parse_usage(frame.get("usage"))
             cost = frame.get("cost")
@@ -378,6 +403,7 @@ class ChatProtocol(Protocol[str]):
                 logger.debug("chat stream: done without any token frame (known service defect)")
         else:
             logger.debug("chat stream: ignoring a frame of type %r", kind)
+        return ()
 
 
 ResultParser = Callable[[dict[str, Any]], Any]
