@@ -8,6 +8,7 @@ import functools
 import json
 import math
 import threading
+import time
 from collections.abc import Generator, Iterator, Mapping, Sequence
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Generic, Optional, Self, TypeVar
@@ -168,13 +169,20 @@ def _run(
             raise protocol.interrupted(*close_details(exc)) from None
         del request  # it may hold the key; keep it out of any later traceback
         idle = protocol.idle_timeout(settings)
+        # Per frame: one clock read for the wait, no Deadline/min/isinf calls.
+        clock = time.monotonic
+        remaining = deadline.remaining()
+        end = None if math.isinf(remaining) else clock() + remaining
+        recv, handle = conn.recv, protocol.handle
+        wait: Optional[float] = idle
         while not protocol.finished:
-            remaining = deadline.remaining()
-            if remaining <= 0:
-                raise protocol.deadline_passed(deadline.timeout)
-            wait = remaining if idle is None else min(idle, remaining)
+            if end is not None:
+                left = end - clock()
+                if left <= 0:
+                    raise protocol.deadline_passed(deadline.timeout)
+                wait = left if idle is None or left < idle else idle
             try:
-                raw = conn.recv(timeout=None if math.isinf(wait) else wait)
+                raw = recv(timeout=wait)
             except builtins.TimeoutError:
                 if idle is not None and idle < deadline.remaining():
                     raise protocol.idle_timed_out(idle) from None
@@ -183,7 +191,7 @@ def _run(
                 if sock.closing:
                     return
                 raise protocol.interrupted(*close_details(exc)) from None
-            items = list(protocol.handle(raw))
+            items = handle(raw)  # a tuple: the frame is fully read before anything is yielded
             if protocol.finished:
                 sock.close()
                 logger.debug("stream: %s finished after %d frames", protocol.kind, protocol.frames)
@@ -207,7 +215,13 @@ class _Stream(Generic[T]):
         return None
 
     def __iter__(self) -> Iterator[T]:
-        return self
+        # The generator itself once started: a ``for`` loop then skips the Python
+        # level ``__next__`` below on every chunk. ``next(stream)`` still works.
+        if self._gen is None:
+            if self._sock.closing:
+                return self  # closed before the first item: ``__next__`` stops
+            self._gen = _run(self._settings, self._protocol, self._sock, self._before_connect())
+        return self._gen
 
     def __next__(self) -> T:
         if self._gen is None:
