@@ -10,7 +10,6 @@ still open at its end. This module never schedules work on a loop from ``__del__
 from __future__ import annotations
 
 import asyncio
-import builtins
 import contextlib
 import json
 import math
@@ -106,6 +105,71 @@ async def _connect(settings: StreamSettings, deadline: Deadline, protocol: Proto
             attempt += 1
 
 
+class _Watchdog:
+    """The idle timeout and deadline of one stream: one lazily re-armed timer.
+
+    ``asyncio.timeout()`` around every ``recv()`` costs a Timeout object and a
+    timer pushed on and cancelled off the loop's heap per frame. Instead, before each
+    ``recv()`` the stream stores when it started waiting (``since``), the task that
+    waits and that task's ``cancelling()`` count, and sets ``waiting``. The timer
+    fires at the earliest limit it knows of; if the stream is still waiting and its
+    limit has passed it cancels the task (``fired``), otherwise it re-arms for the
+    newer limit, or disarms when the caller holds a chunk (the next ``recv()`` arms
+    it again). So the task is only ever cancelled inside ``recv()``: never while the
+    caller's own loop body runs between two chunks.
+    """
+
+    __slots__ = ("base", "end", "fired", "handle", "idle", "loop", "since", "task", "waiting")
+
+    def __init__(
+        self, loop: asyncio.AbstractEventLoop, idle: Optional[float], end: Optional[float]
+    ) -> None:
+        self.loop = loop
+        self.idle = idle
+        self.end = end  # absolute, in loop.time()
+        self.since = 0.0
+        self.task: Optional[asyncio.Task[Any]] = None
+        self.base = 0  # the task's cancelling() before the current recv()
+        self.waiting = False
+        self.fired = False
+        self.handle: Optional[asyncio.TimerHandle] = None
+
+    def limit(self) -> float:
+        """When the current (or last) ``recv()`` times out."""
+        if self.idle is None:
+            assert self.end is not None  # no watchdog without a limit
+            return self.end
+        at = self.since + self.idle
+        return at if self.end is None or at < self.end else self.end
+
+    def arm(self) -> None:
+        self.handle = self.loop.call_at(self.limit(), self._check)
+
+    def _check(self) -> None:
+        self.handle = None
+        if not self.waiting:
+            return  # the caller holds a chunk: the next recv() arms again
+        if self.loop.time() < self.limit():
+            self.arm()  # a later recv() started since this timer was set
+            return
+        task = self.task
+        if task is not None and not task.done():
+            self.fired = True
+            task.cancel()
+
+    def disown(self) -> None:
+        """Take back a cancellation of ours that the stream did not turn into an error."""
+        if self.fired:
+            self.fired = False
+            if self.task is not None:
+                self.task.uncancel()
+
+    def stop(self) -> None:
+        if self.handle is not None:
+            self.handle.cancel()
+            self.handle = None
+
+
 async def _run(
     settings: StreamSettings,
     protocol: Protocol[T],
@@ -116,6 +180,7 @@ async def _run(
 
     timeout = protocol.overall_timeout(settings)
     deadline = Deadline(timeout)
+    dog: Optional[_Watchdog] = None
     try:
         if before_connect is not None:
             await before_connect(deadline)
@@ -134,15 +199,36 @@ async def _run(
             raise protocol.interrupted(*close_details(exc)) from None
         del request  # it may hold the key; keep it out of any later traceback
         idle = protocol.idle_timeout(settings)
+        loop = asyncio.get_running_loop()
+        clock = loop.time
+        remaining = deadline.remaining()
+        end = None if math.isinf(remaining) else clock() + remaining
+        if idle is not None or end is not None:
+            dog = _Watchdog(loop, idle, end)
+        recv, handle, current_task = conn.recv, protocol.handle, asyncio.current_task
         while not protocol.finished:
-            remaining = deadline.remaining()
-            if remaining <= 0:
-                raise protocol.deadline_passed(deadline.timeout)
-            wait = remaining if idle is None else min(idle, remaining)
+            if dog is not None:
+                now = clock()
+                if end is not None and now >= end:
+                    raise protocol.deadline_passed(deadline.timeout)
+                task = current_task()
+                if task is None:
+                    raise RuntimeError("an asyncio stream must be iterated inside a task")
+                dog.task = task
+                dog.base = task.cancelling()
+                dog.since = now
+                dog.waiting = True
+                if dog.handle is None:
+                    dog.arm()
             try:
-                async with asyncio.timeout(None if math.isinf(wait) else wait):
-                    raw = await conn.recv()
-            except builtins.TimeoutError:
+                raw = await recv()
+            except asyncio.CancelledError:
+                if dog is None or not dog.fired:
+                    raise  # the caller's task is cancelled: not ours to swallow
+                dog.fired = False
+                assert dog.task is not None  # set before every recv()
+                if dog.task.uncancel() > dog.base:
+                    raise  # cancelled from outside as well: that wins, as in asyncio.timeout
                 if idle is not None and idle < deadline.remaining():
                     raise protocol.idle_timed_out(idle) from None
                 raise protocol.deadline_passed(deadline.timeout) from None
@@ -150,13 +236,23 @@ async def _run(
                 if sock.closing:
                     return
                 raise protocol.interrupted(*close_details(exc)) from None
-            items = list(protocol.handle(raw))
+            finally:
+                if dog is not None:
+                    dog.waiting = False
+            if dog is not None and dog.fired:  # recv() returned despite our cancel
+                dog.disown()
+            items = handle(raw)  # a tuple: the frame is fully read before anything is yielded
             if protocol.finished:
+                if dog is not None:
+                    dog.stop()
                 await sock.aclose()
                 logger.debug("stream: %s finished after %d frames", protocol.kind, protocol.frames)
             for item in items:
                 yield item
     finally:
+        if dog is not None:
+            dog.stop()
+            dog.disown()
         await sock.aclose()
 
 
@@ -175,7 +271,13 @@ class _AsyncStream(Generic[T]):
         return None
 
     def __aiter__(self) -> AsyncIterator[T]:
-        return self
+        # The generator itself once started: ``async for`` then skips the Python
+        # level ``__anext__`` below (a coroutine per chunk). ``__anext__`` still works.
+        if self._gen is None:
+            if self._sock.closing:
+                return self  # closed before the first item: ``__anext__`` stops
+            self._gen = _run(self._settings, self._protocol, self._sock, self._before_connect())
+        return self._gen
 
     async def __anext__(self) -> T:
         if self._gen is None:
