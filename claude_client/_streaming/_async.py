@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import json
 import math
+import sys
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Generic, Optional, Self, TypeVar
@@ -103,6 +104,20 @@ async def _connect(settings: StreamSettings, deadline: Deadline, protocol: Proto
             )
             await settings.async_sleep(delay)
             attempt += 1
+
+
+def _current_task_getter() -> Callable[[asyncio.AbstractEventLoop], Optional[asyncio.Task[Any]]]:
+    """``asyncio.current_task`` (called with the loop), as cheap as it can be had.
+
+    On Python 3.11 ``current_task`` is a Python function around
+    ``_current_tasks.get(loop)`` (~0.2 us, a noticeable share of a small frame); call
+    the dict's ``get`` directly there. From 3.12 on ``current_task`` is C.
+    """
+    if sys.version_info < (3, 12):
+        tasks = getattr(asyncio.tasks, "_current_tasks", None)
+        if isinstance(tasks, dict):
+            return tasks.get
+    return asyncio.current_task
 
 
 class _Watchdog:
@@ -203,15 +218,16 @@ async def _run(
         clock = loop.time
         remaining = deadline.remaining()
         end = None if math.isinf(remaining) else clock() + remaining
+        stop = math.inf if end is None else end
         if idle is not None or end is not None:
             dog = _Watchdog(loop, idle, end)
-        recv, handle, current_task = conn.recv, protocol.handle, asyncio.current_task
+        recv, handle, current_task = conn.recv, protocol.handle, _current_task_getter()
         while not protocol.finished:
             if dog is not None:
                 now = clock()
-                if end is not None and now >= end:
+                if now >= stop:
                     raise protocol.deadline_passed(deadline.timeout)
-                task = current_task()
+                task = current_task(loop)
                 if task is None:
                     raise RuntimeError("an asyncio stream must be iterated inside a task")
                 dog.task = task
@@ -239,8 +255,8 @@ async def _run(
             finally:
                 if dog is not None:
                     dog.waiting = False
-            if dog is not None and dog.fired:  # recv() returned despite our cancel
-                dog.disown()
+                    if dog.fired:  # recv() ended otherwise than by our cancel
+                        dog.disown()
             items = handle(raw)  # a tuple: the frame is fully read before anything is yielded
             if protocol.finished:
                 if dog is not None:
@@ -252,7 +268,6 @@ async def _run(
     finally:
         if dog is not None:
             dog.stop()
-            dog.disown()
         await sock.aclose()
 
 

@@ -320,3 +320,14 @@ def test_a_task_protocol_does_not_take_the_chat_token_fast_path() -> None:
     assert protocol.content == ""
     (event,) = protocol.handle('{"type": "thinking", "content": "hmm"}')
     assert isinstance(event, _core.ThinkingEvent) and event.content == "hmm"
+
+
+async def test_the_fast_current_task_getter_agrees_with_asyncio() -> None:
+    loop = asyncio.get_running_loop()
+    get = _async._current_task_getter()
+    assert get(loop) is asyncio.current_task()
+
+    async def inner() -> bool:
+        return get(loop) is asyncio.current_task() is not None
+
+    assert await asyncio.create_task(inner())
