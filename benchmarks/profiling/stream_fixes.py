@@ -1,5 +1,11 @@
 """Before/after evidence for the streaming throughput findings of `make bench`.
 
+APPLIED: fixes A-E below are now in `claude_client/_streaming/` itself (A as
+`_async._Watchdog`, regression tests in tests/streaming/test_stream_fast_paths.py),
+so the "as is" rows measure the fixed code and the prototype rows only swap in
+these in-process prototypes (the handle patches are shadowed by
+`ChatProtocol.handle`'s own token fast path). Kept as the record of the findings.
+
     .venv/bin/python benchmarks/profiling/stream_fixes.py [--reps 11]
     .venv/bin/python benchmarks/profiling/stream_fixes.py --check   # semantics kept
 
