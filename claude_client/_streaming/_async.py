@@ -245,7 +245,8 @@ async def _run(
                 assert dog.task is not None  # set before every recv()
                 if dog.task.uncancel() > dog.base:
                     raise  # cancelled from outside as well: that wins, as in asyncio.timeout
-                if idle is not None and idle < deadline.remaining():
+                # The timer fired at the earlier of the two limits: which one was it?
+                if idle is not None and (end is None or clock() < end):
                     raise protocol.idle_timed_out(idle) from None
                 raise protocol.deadline_passed(deadline.timeout) from None
             except ConnectionClosed as exc:

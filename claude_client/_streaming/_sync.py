@@ -175,16 +175,18 @@ def _run(
         end = None if math.isinf(remaining) else clock() + remaining
         recv, handle = conn.recv, protocol.handle
         wait: Optional[float] = idle
+        idle_bound = idle is not None  # which limit the current wait stands for
         while not protocol.finished:
             if end is not None:
                 left = end - clock()
                 if left <= 0:
                     raise protocol.deadline_passed(deadline.timeout)
-                wait = left if idle is None or left < idle else idle
+                idle_bound = idle is not None and idle <= left
+                wait = idle if idle_bound else left
             try:
                 raw = recv(timeout=wait)
             except builtins.TimeoutError:
-                if idle is not None and idle < deadline.remaining():
+                if idle_bound and idle is not None:
                     raise protocol.idle_timed_out(idle) from None
                 raise protocol.deadline_passed(deadline.timeout) from None
             except ConnectionClosed as exc:
