@@ -18,7 +18,6 @@ from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, 
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Generic, Optional, Self, TypeVar
 
-from .._exceptions import AuthenticationError
 from .._retry import Deadline, backoff_delay
 from ._core import (
     AUTO_FALLBACK_MODEL,
@@ -392,11 +391,10 @@ class AsyncTaskStream(TaskAccessors, _AsyncStream[Any]):
         max_cost: Optional[float] = None,
         parse_result: Optional[ResultParser] = None,
     ) -> None:
-        if not settings.api_key:
-            raise AuthenticationError("an API key is required to stream an agentic task")
         super().__init__(
             settings,
-            TaskProtocol(
+            TaskProtocol.for_settings(
+                settings,
                 description=description,
                 allow_tools=allow_tools,
                 allow_agents=allow_agents,

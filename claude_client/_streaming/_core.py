@@ -442,10 +442,20 @@ class TaskProtocol(Protocol[Any]):
         self.parse_result = parse_result
         self.result: Any = None
 
-    def request(self, api_key: Optional[str]) -> dict[str, Any]:
+    @classmethod
+    def for_settings(cls, settings: StreamSettings, **fields: Any) -> TaskProtocol:
+        """The protocol of a task stream; without a key it fails before connecting."""
+        cls._require_key(settings.api_key)
+        return cls(**fields)
+
+    @staticmethod
+    def _require_key(api_key: Optional[str]) -> str:
         if not api_key:
             raise AuthenticationError("an API key is required to stream an agentic task")
-        return {"type": "agentic_task", "api_key": api_key, **self.fields}
+        return api_key
+
+    def request(self, api_key: Optional[str]) -> dict[str, Any]:
+        return {"type": "agentic_task", "api_key": self._require_key(api_key), **self.fields}
 
     def _run_limit(self) -> float:
         run = self.task_timeout if self.task_timeout is not None else SERVICE_TASK_TIMEOUT

@@ -13,7 +13,6 @@ from collections.abc import Generator, Iterator, Mapping, Sequence
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Generic, Optional, Self, TypeVar
 
-from .._exceptions import AuthenticationError
 from .._retry import Deadline, backoff_delay
 from ._core import (
     AUTO_FALLBACK_MODEL,
@@ -310,9 +309,10 @@ class ChatStream(ChatAccessors, _Stream[str]):
 class TaskStream(TaskAccessors, _Stream[Any]):
     """An agentic task's events: :class:`ThinkingEvent` frames, then the task result.
 
-    The last item is the task result (``parse_result(body)``, by default the body as
-    a ``dict``), also kept in :attr:`result`. A task that did not complete raises
-    the exception ``error_from_task_result`` picks, carrying ``task_result``.
+    The last item is the task result (``parse_result(body)``, by default the same
+    :class:`TaskResult` ``agentic_task`` returns), also kept in :attr:`result`. A
+    task that did not complete raises the exception ``error_from_task_result``
+    picks, carrying ``task_result``.
     """
 
     _protocol: TaskProtocol
@@ -329,11 +329,10 @@ class TaskStream(TaskAccessors, _Stream[Any]):
         max_cost: Optional[float] = None,
         parse_result: Optional[ResultParser] = None,
     ) -> None:
-        if not settings.api_key:
-            raise AuthenticationError("an API key is required to stream an agentic task")
         super().__init__(
             settings,
-            TaskProtocol(
+            TaskProtocol.for_settings(
+                settings,
                 description=description,
                 allow_tools=allow_tools,
                 allow_agents=allow_agents,
