@@ -9,7 +9,6 @@ fail as the service's backend fails: ``[fail]`` (CLI ``cli_error``) or
 ``internal_error`` (status, ``detail`` and headers of §7 for the path taken).
 """
 
-
 import asyncio
 import json
 import re
