@@ -29,7 +29,7 @@ KEY_RE = re.compile(r"cc_[0-9a-f]{40}")
 REDACTED = "<redacted>"
 
 #: Outcomes ``next_task_status`` can force (all of them the service can produce).
-TASK_STATUSES = ("completed", "failed", "cost_exceeded", "crash")
+TASK_STATUSES = ("completed", "failed", "overloaded", "cost_exceeded", "crash")
 #: ``X-Forgg-CCA-Request-Id``: newer builds send it with the ``X-Request-ID`` value.
 REQUEST_ID_ALIAS = "x-forgg-cca-request-id"
 #: ``/health`` entries, in the service's order (BEHAVIOUR.md §4).
@@ -602,8 +602,10 @@ class FakeControls:
     def next_task_status(self, status: str, times: int = 1) -> None:
         """Force the outcome of the next ``times`` agentic tasks (REST or socket):
         ``completed``; ``failed`` (the budget refusal: ``Insufficient budget``);
-        ``cost_exceeded``; ``crash`` (the failed run: REST 500 ``Task execution failed:
-        object of type 'NoneType' has no len()``, socket ``Task execution error: ...``).
+        ``overloaded`` (status ``failed`` with ``Worker pool overloaded: ...``, as a full
+        pool refuses it, without filling the pool); ``cost_exceeded``; ``crash`` (the
+        failed run: REST 500 ``Task execution failed: object of type 'NoneType' has no
+        len()``, socket ``Task execution error: ...``).
         A description containing ``[failed]``, ``[cost_exceeded]`` or ``[crash]`` does the
         same. ``timeout`` is refused: the service declares it but never produces it."""
         if status == "timeout":
