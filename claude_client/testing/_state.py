@@ -396,6 +396,7 @@ class FakeControls:
         self._anthropic_key = True
         self._process_default_cli = True
         self._request_id_alias = True
+        self._legacy_auth = False
         self._agents = [_agent_entry(a) for a in DEFAULT_AGENTS]
         self._skills = [_skill_entry(s) for s in DEFAULT_SKILLS]
         self._wrapped_skills: frozenset[str] = frozenset()
@@ -675,6 +676,14 @@ class FakeControls:
         with self._lock:
             self._process_default_cli = path == "cli"
 
+    def set_legacy_auth(self, enabled: bool) -> None:
+        """Answer a missing/non-Bearer ``Authorization`` as the pinned FastAPI 0.109 does:
+        403 ``Not authenticated`` (``Invalid authentication credentials`` for another
+        scheme), no ``WWW-Authenticate``. Default off: 401 + ``WWW-Authenticate: Bearer``
+        (FastAPI >= 0.122)."""
+        with self._lock:
+            self._legacy_auth = bool(enabled)
+
     def set_request_id_alias(self, enabled: bool) -> None:
         """Send ``X-Forgg-CCA-Request-Id`` next to ``X-Request-ID`` (newer builds; default
         on). Off: an older build."""
@@ -904,6 +913,7 @@ class FakeControls:
                 "anthropic_key": self._anthropic_key,
                 "process_default_cli": self._process_default_cli,
                 "request_id_alias": self._request_id_alias,
+                "legacy_auth": self._legacy_auth,
                 "answer_words": self._answer_words,
             }
 

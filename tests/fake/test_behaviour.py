@@ -380,7 +380,13 @@ def test_empty_batch_without_model_crashes_with_plain_text_500(
     r = http.post("/v1/batch", json={"prompts": []})
     assert (r.status_code, r.text) == (500, "Internal Server Error")
     assert r.headers["content-type"].startswith("text/plain")
-    ok = http.post("/v1/batch", json={"prompts": [], "model": "haiku"}).json()
+    # The crash closed that connection (a pooled client's next request on it may be
+    # reset, as on the service): ask on a new one.
+    ok = httpx.post(
+        claude_fake.base_url + "/v1/batch",
+        json={"prompts": [], "model": "haiku"},
+        headers=claude_fake.auth_headers(),
+    ).json()
     assert (ok["total"], ok["results"]) == (0, [])
 
 

@@ -213,6 +213,7 @@ def test_a_running_prompt_is_killed_at_its_timeout(
     assert [r["error"] for r in body["results"]] == ["Task timed out after 1.0 seconds"] * 2
     assert (body["completed"], body["failed"]) == (0, 2)
     wait_until(lambda: claude_fake.pool_stats().active_workers == 0)  # workers freed
+    assert claude_fake.pool_stats().timed_out == 2
 
 
 def test_process_timeout_is_max_30_or_max_tokens_over_10(

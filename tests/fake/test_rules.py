@@ -107,6 +107,22 @@ def test_non_json_body_is_422_before_auth(anon: httpx.Client) -> None:
     assert r.json()["detail"][0]["type"] == "json_invalid"
 
 
+@pytest.mark.parametrize(
+    ("headers", "detail"),
+    [
+        ({}, "Not authenticated"),
+        ({"Authorization": "Basic dXNlcjpwdw=="}, "Invalid authentication credentials"),
+    ],
+)
+def test_legacy_fastapi_answers_403(
+    claude_fake: FakeService, anon: httpx.Client, headers: dict[str, str], detail: str
+) -> None:
+    claude_fake.set_legacy_auth(True)  # the pinned FastAPI 0.109
+    r = anon.get("/v1/usage", headers=headers)
+    assert (r.status_code, r.json()) == (403, {"detail": detail})
+    assert "www-authenticate" not in r.headers
+
+
 def test_auth_before_body_validation(anon: httpx.Client) -> None:
     assert anon.post(CHAT, json={"messages": "x"}).status_code == 401
 
@@ -425,6 +441,12 @@ def test_process_prompt_sources(claude_fake: FakeService, http: httpx.Client) ->
     assert (r.status_code, r.json()) == (500, {"detail": "No user or assistant messages provided"})
     r = http.post(PROCESS, json=process_body(messages=[{"role": "user", "content": None}]))
     assert r.status_code == 422
+
+
+def test_process_with_only_tool_messages_is_the_cli_refusal(http: httpx.Client) -> None:
+    body = process_body(messages=[{"role": "tool", "content": "x", "tool_call_id": "t"}])
+    r = http.post(PROCESS, json=body)  # tool messages are dropped: an empty prompt
+    assert (r.status_code, r.headers["x-error-category"]) == (502, "cli_error")
 
 
 def test_process_refusal_order(claude_fake: FakeService, http: httpx.Client) -> None:
