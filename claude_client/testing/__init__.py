@@ -117,7 +117,8 @@ Controls (thread-safe; call them from the test while the server runs)
   ``set_tool_passthrough(enabled)`` (off), ``set_anthropic_key(present)`` (present),
   ``set_process_default_path("cli"|"sdk")`` (cli), ``set_catalogue(agents, skills,
   wrapped_skills=)`` (holds the pro profile's names), ``set_request_id_alias(enabled)``
-  (``X-Forgg-CCA-Request-Id`` sent), ``set_breaker(threshold, recovery_seconds)``
+  (``X-Forgg-CCA-Request-Id`` sent), ``set_legacy_auth(enabled)`` (off: 401 for a
+  missing key; on: FastAPI 0.109's 403), ``set_breaker(threshold, recovery_seconds)``
   (5 / 30 s), ``set_health("redis"|"audit_db", status)`` (ok).
 * ``reset()``: everything back to the start (the three built-in keys stay valid; the
   pool's runs are killed, its counters zeroed, ``max_workers`` back to ``serve()``'s).
