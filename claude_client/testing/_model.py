@@ -14,7 +14,6 @@ Everything here is a pure function, so tests can compute what the fake will answ
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Optional
 
@@ -32,8 +31,6 @@ HAIKU_MAX_WORDS = 20
 SONNET_MAX_WORDS = 200
 HAIKU_MAX_CONTEXT = 10_000
 SONNET_MAX_CONTEXT = 100_000
-
-_TOKEN_RE = re.compile(r"\S+\s*")
 
 
 def words(text: str) -> list[str]:
@@ -85,9 +82,12 @@ def expected_answer(prompt: str, answer_words: Optional[int] = None) -> str:
 
 
 def stream_chunks(answer: str) -> list[str]:
-    """How the socket splits an answer into ``token`` frames: one word (+ its trailing
-    whitespace) per frame, so ``"".join(stream_chunks(a)) == a``."""
-    return _TOKEN_RE.findall(answer) or ([answer] if answer else [])
+    """How the socket cuts an answer into ``token`` frames, as the service does:
+    consecutive pieces of ``max(1, len(answer) // 20)`` characters (20 to 39 frames; one
+    per character under 20 characters; none for an empty answer), so
+    ``"".join(stream_chunks(a)) == a``."""
+    size = max(1, len(answer) // 20)
+    return [answer[i : i + size] for i in range(0, len(answer), size)]
 
 
 def count_tokens(text: str) -> int:

@@ -25,6 +25,8 @@ from . import _model
 
 DEFAULT_RPM = 100
 DEFAULT_BATCH_CONCURRENCY = 5
+#: The service's pause between two frames of a socket chat's answer (STREAMING.md).
+STREAM_TOKEN_DELAY = 0.01
 KEY_RE = re.compile(r"cc_[0-9a-f]{40}")
 REDACTED = "<redacted>"
 
@@ -323,7 +325,8 @@ class FakeControls:
         self._usage: list[UsageRecord] = []
         self._injections: list[Injection] = []
         self._latency = 0.0
-        self._token_delay = 0.0
+        self._token_delay = STREAM_TOKEN_DELAY
+        self._stream_stall = True
         self._batch_concurrency = DEFAULT_BATCH_CONCURRENCY
         self._answer_words: Optional[int] = None
         self._task_statuses: deque[str] = deque()
@@ -446,9 +449,21 @@ class FakeControls:
             self._latency = max(0.0, float(seconds))
 
     def set_token_delay(self, seconds: float) -> None:
-        """Pause between two ``token`` frames of a stream (0 = off)."""
+        """Pause between two frames of a socket chat's answer (``token`` frames and the
+        ``done`` after them). The service's pause, and the default, is 0.01 s; 0 = off
+        (benchmarks, fast tests)."""
         with self._lock:
             self._token_delay = max(0.0, float(seconds))
+
+    def set_stream_stall(self, enabled: bool) -> None:
+        """Model the service's stall during a socket chat (default on).
+
+        The service reads a socket chat's CLI output synchronously, so while that model
+        runs (one ``latency``) it answers nothing else: HTTP requests and other sockets
+        wait until the run ends, and socket chats run one at a time. With ``False`` socket
+        chats run side by side and stall nothing (a service that streams asynchronously)."""
+        with self._lock:
+            self._stream_stall = bool(enabled)
 
     def set_batch_concurrency(self, n: int) -> None:
         """How many items of one ``/v1/batch`` run at once (the service: about 5)."""
@@ -706,6 +721,11 @@ class FakeControls:
                 self._answer_words,
                 self._tool_passthrough,
             )
+
+    def _stream_settings(self) -> tuple[float, bool]:
+        """(pause between a socket chat's frames, stall the service during its model run)."""
+        with self._lock:
+            return self._token_delay, self._stream_stall
 
     def _health_snapshot(self) -> tuple[dict[str, str], tuple[bool, Optional[str]], float]:
         with self._lock:
