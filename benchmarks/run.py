@@ -882,7 +882,8 @@ def bench_batch(args: argparse.Namespace) -> list[Row]:
     # 500 sequential calls per rep would be rate limited.
     with testing.serve(rpm=10**9) as fake:
         fake.latency(BATCH_LATENCY)
-        fake.set_batch_concurrency(BATCH_CONCURRENCY)
+        # The fake's worker pool (BEHAVIOUR.md §6) replaces its old per-request limit.
+        fake.set_max_workers(BATCH_CONCURRENCY)
         client = _sdk.sync_client(fake.base_url, fake.api_key, timeout=300)
         raw = httpx.Client(
             base_url=fake.base_url, timeout=300, headers={"Authorization": f"Bearer {fake.api_key}"}
