@@ -511,9 +511,9 @@ def add_rest_routes(app: FastAPI, controls: FakeControls) -> None:
             if not await await_run(controls, run, timeout):
                 controls._breaker_result("cli", False, None)
                 return pool_timeout(timeout)
-            category = marker_category(prompt)
-            if category is not None:
-                status, detail, cat = cli_failure(CLI_STDERR[category])
+            stderr = _cli_stderr(alias, prompt, prompt)
+            if stderr is not None:
+                status, detail, cat = cli_failure(stderr)
                 controls._breaker_result("cli", False, cat)
                 controls._record_error("cli", cat)
                 return categorized(status, detail, cat)
