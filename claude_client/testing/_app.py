@@ -38,7 +38,7 @@ from pydantic import ValidationError
 from starlette.websockets import WebSocketDisconnect
 
 from . import _model
-from ._rest import SERVICE_NAME, VERSION, ServiceCrash, add_rest_routes
+from ._rest import SERVICE_NAME, VERSION, ServiceCrash, add_rest_routes, marker_category
 from ._schemas import AgenticTaskRequest
 from ._state import (
     CATEGORY_FOR_STATUS,
@@ -63,7 +63,6 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 # Paths of the fake's own tooling, never subject to faults.
 TOOLING_PATHS = frozenset({"/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"})
 CORS_METHODS = "DELETE, GET, HEAD, OPTIONS, PATCH, POST, PUT"
-MARKER_FAIL = "[fail]"
 
 
 class DropConnection(Exception):
@@ -861,7 +860,8 @@ class _StreamSession:
         inj = self.controls._take_fault(True, "WS", "/v1/stream")
         await self._model_run()
         answer_source = _model.last_user_text(messages)
-        if MARKER_FAIL in answer_source:
+        if marker_category(answer_source) is not None:
+            # Whatever the CLI said on stderr, the socket reports only its exit code.
             await self._error("Streaming error: Claude CLI exited with code 1")
             return
         token_delay = self.controls._stream_settings()[0]

@@ -566,8 +566,9 @@ class FakeControls:
             self._stream_stall = bool(enabled)
 
     def set_answer_words(self, n: Optional[int]) -> None:
-        """Make every answer exactly ``n`` words (the normal answer repeated), i.e. ``n``
-        token frames on the socket: long streams for benchmarks. ``None`` = normal."""
+        """Make every answer exactly ``n`` words (the normal answer repeated): long
+        answers for benchmarks (on the socket still cut into 20 to 39 ``token`` frames,
+        as the service cuts them). ``None`` = normal."""
         with self._lock:
             self._answer_words = n
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import threading
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -124,6 +125,7 @@ def test_several_requests_on_one_connection(ws: ClientConnection) -> None:
             "api_key required for agentic tasks",
         ),
         (chat("please [fail]", model="haiku"), "Streaming error: Claude CLI exited with code 1"),
+        (chat("[fail:overloaded]"), "Streaming error: Claude CLI exited with code 1"),
     ],
 )
 def test_error_frames_keep_the_connection_usable(
@@ -448,6 +450,99 @@ def test_agentic_task_reads_only_its_fields(claude_fake: FakeService, ws: Client
     # auto-selected (§5.1 task rule: "x" has no keyword -> sonnet), not the message's model
     assert result["usage"]["model_used"] == "sonnet"
     assert claude_fake.tokens_used("ignored") == 0
+
+
+@pytest.mark.parametrize(
+    ("fields", "model"),
+    [
+        ({"description": "list the files"}, "haiku"),  # short, a simple keyword
+        ({"description": "list the files", "allow_agents": ["code-reviewer"]}, "sonnet"),
+    ],
+)
+def test_agentic_task_model_follows_the_task_rule(
+    claude_fake: FakeService, ws: ClientConnection, fields: Any, model: str
+) -> None:
+    send(ws, task(claude_fake.api_key, model="opus", **fields))
+    frame(ws)
+    assert frame(ws)["usage"]["model_used"] == model
+
+
+def test_agentic_task_run_is_killed_at_the_messages_timeout(
+    claude_fake: FakeService, ws: ClientConnection
+) -> None:
+    claude_fake.latency(1.5)
+    send(ws, task(claude_fake.api_key, description="x", timeout=1))
+    assert frame(ws)["type"] == "thinking"
+    assert frame(ws) == {
+        "type": "error",
+        "error": "Task execution error: object of type 'NoneType' has no len()",
+    }
+    stats = claude_fake.pool_stats()
+    assert (stats.runs_started, stats.runs_completed) == (1, 1)  # it went through the pool
+    send(ws, chat(model="haiku"))  # the socket stays usable
+    assert until_final(ws)[-1]["type"] == "done"
+
+
+@pytest.fixture
+def full_pool(claude_fake: FakeService) -> Iterator[None]:
+    """One worker busy and its queue of 10 full (a batch of 11 one-second runs)."""
+    import httpx
+
+    claude_fake.set_max_workers(1)
+    claude_fake.latency(1.0)
+    prompts = [{"prompt": f"filler {i}"} for i in range(11)]
+
+    def batch() -> None:
+        with contextlib.suppress(httpx.HTTPError):
+            httpx.post(
+                f"{claude_fake.base_url}/v1/batch",
+                json={"prompts": prompts, "model": "haiku"},
+                headers=claude_fake.auth_headers(),
+                timeout=30,
+            )
+
+    thread = threading.Thread(target=batch, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while (claude_fake.pool_stats().active_workers, claude_fake.pool_stats().queued_tasks) != (
+        1,
+        10,
+    ):
+        assert time.monotonic() < deadline, claude_fake.pool_stats()
+        time.sleep(0.005)
+    yield
+    claude_fake.reset()  # ends every run: the batch answers and its thread ends
+    thread.join(10)
+
+
+def test_agentic_task_refused_by_a_full_pool_is_a_failed_result(
+    claude_fake: FakeService, ws: ClientConnection, full_pool: None
+) -> None:
+    send(ws, task(claude_fake.api_key, description="x", timeout=60))
+    assert frame(ws) == {"type": "thinking", "content": "Starting task execution..."}
+    assert frame(ws) == {
+        "type": "result",
+        "status": "failed",
+        "result": {
+            "error": "Worker pool overloaded: 1 active workers, 10 queued tasks. Try again later."
+        },
+        "execution_log": [],
+        "artifacts": [],
+        "usage": None,  # the service's {} becomes null on the socket
+    }
+    assert claude_fake.pool_stats().refused == 1
+
+
+def test_socket_chat_runs_outside_the_worker_pool(
+    claude_fake: FakeService, ws: ClientConnection, full_pool: None
+) -> None:
+    before = claude_fake.pool_stats()
+    send(ws, chat("outside", model="haiku"))
+    frames = until_final(ws)
+    assert frames[-1]["type"] == "done"  # neither refused nor queued behind the pool
+    after = claude_fake.pool_stats()
+    assert after.refused == before.refused == 0
+    assert claude_fake.prompt_runs()["user: outside"] == 0  # not a pool run
 
 
 def test_handshake_is_not_authenticated(claude_fake: FakeService) -> None:
