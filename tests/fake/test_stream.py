@@ -742,6 +742,36 @@ def test_the_stall_can_be_turned_off(claude_fake: FakeService, ws: ClientConnect
     assert until_final(ws)[-1]["type"] == "done"
 
 
+def test_stop_during_a_stall_ends_it_and_closes_the_socket_with_1012() -> None:
+    import httpx
+
+    from claude_client.testing import serve
+
+    with contextlib.ExitStack() as stack:
+        with serve() as fake:
+            fake.latency(30)
+            conn = stack.enter_context(connect(fake.ws_url, open_timeout=5))
+            send(conn, chat(model="haiku"))
+            _recorded_chat(fake)
+            waiting: list[BaseException] = []
+
+            def stalled_request() -> None:
+                try:
+                    httpx.get(f"{fake.base_url}/health", timeout=20)
+                except httpx.HTTPError as exc:
+                    waiting.append(exc)
+
+            thread = threading.Thread(target=stalled_request)
+            thread.start()
+            started = time.monotonic()
+        assert time.monotonic() - started < 15  # stop() did not sit out the 30 s run
+        thread.join(20)
+        assert not thread.is_alive()
+        with pytest.raises(ConnectionClosed):
+            conn.recv(timeout=5)
+        assert conn.close_code == 1012
+
+
 def test_reset_turns_the_stall_back_on(claude_fake: FakeService) -> None:
     claude_fake.set_stream_stall(False)
     claude_fake.reset()
