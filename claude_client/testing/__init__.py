@@ -69,6 +69,32 @@ queued still runs later. ``fake.pool_stats()`` -> :class:`PoolStats`,
 ``fake.prompt_runs()`` -> runs started per prompt. Not modelled: the service's 0.5 s
 monitor tick (results arrive at once here), the ≤ 2 s kill grace, its shared threads.
 
+The socket ``/v1/stream`` (STREAMING.md)
+----------------------------------------
+Chat: ``model`` ``haiku``/``sonnet``/``opus`` only (absent -> sonnet; ``null``, ``"auto"``
+or any other name -> ``Invalid model: <m>. Must be haiku, sonnet, or opus``); the
+messages are flattened as the service does (``"role: content"``, a list content in its
+Python text form), the budget pre-check is month usage + 2 x words of that prompt against
+``project_id`` (default ``default``; ``null`` streams the answer, then a ``Streaming
+error`` frame follows ``done`` and nothing is billed). The answer is cut like the service
+cuts it: pieces of ``max(1, len(answer) // 20)`` characters (``stream_chunks``; 20 to 39
+``token`` frames, one per character under 20 characters), ``set_token_delay`` apart
+(default the service's 0.01 s). A failure marker gives ``Streaming error: Claude CLI
+exited with code 1``. The chat's model run is outside the worker pool, and the service
+reads it synchronously: while it runs (one ``latency``) the fake answers nothing else,
+HTTP requests and other sockets wait until it ends and socket chats run one at a time
+(``set_stream_stall(False)`` turns this off; runs already in the pool keep running).
+Not modelled: the service's 30 s limit on reading the CLI's output once it has closed it
+(a run is never cut on the socket, as the service practically never cuts it).
+Agentic task: ``api_key`` only finds a permission profile (a revoked key with a profile
+runs; no profile -> ``Permission denied: No permission profile found for API key``); the
+check sees the raw JSON values (``$5`` stays ``$5``), then the fields are validated (a
+wrong shape is one ``Server error: ...`` frame, then the TCP connection drops: 1006), then
+``thinking`` and a ``result`` like ``POST /v1/task``'s body (``usage`` null when empty)
+or ``Task execution error: ...``; the run goes through the pool with the message's
+``timeout``, model auto-selected, project ``default``. On ``stop()`` open sockets close
+with 1012, also in the middle of an answer.
+
 Keys (``cc_`` + 40 hex): ``fake.api_key`` (profile pro, project ``default``),
 ``fake.free_key`` (free, ``free-project``), ``fake.enterprise_key`` (enterprise,
 ``enterprise-project``), more with ``fake.add_key(profile="enterprise", project_id=,
@@ -99,8 +125,11 @@ Controls (thread-safe; call them from the test while the server runs)
 * ``drop_stream_after(chunks)``: shorthand for ``inject(Fault.WS_DROP, after=chunks)``.
 * ``latency(seconds, *, jitter=0.0)``, ``set_max_workers(n)``, ``pool_stats()``,
   ``prompt_runs()``: the capacity model above.
-* ``set_token_delay(seconds)``: pause between token frames.
-* ``set_answer_words(n)``: every answer exactly ``n`` words = ``n`` token frames.
+* ``set_token_delay(seconds)``: pause between a socket chat's frames (default 0.01 s,
+  the service's; 0 for benchmarks). ``set_stream_stall(enabled)``: the socket-chat stall
+  above (default on).
+* ``set_answer_words(n)``: every answer exactly ``n`` words (long answers; on the socket
+  still 20 to 39 ``token`` frames).
 * ``next_task_status(status, times=1)``: ``completed`` / ``failed`` (budget refusal) /
   ``overloaded`` (``failed`` by a pool refusal) / ``cost_exceeded`` / ``crash`` (the
   500 of a failed run) for the next agentic tasks (or put ``[failed]``,

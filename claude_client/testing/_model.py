@@ -15,7 +15,6 @@ Pure functions, so tests can compute what the fake answers:
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Optional
 
@@ -58,8 +57,6 @@ REASON_SIMPLE = "Simple prompt with basic keywords → Haiku"
 REASON_COMPLEX = "Complex reasoning keywords with sufficient budget → Sonnet"
 REASON_COMPLEX_LIMITED = "Complex keywords but limited budget → Haiku"
 REASON_DEFAULT = "Medium complexity task → Sonnet (default)"
-
-_TOKEN_RE = re.compile(r"\S+\s*")
 
 
 def words(text: str) -> list[str]:
@@ -112,8 +109,12 @@ def expected_answer(prompt: str, answer_words: Optional[int] = None) -> str:
 
 
 def stream_chunks(answer: str) -> list[str]:
-    """One word (+ its trailing whitespace) per piece, so ``"".join(...) == answer``."""
-    return _TOKEN_RE.findall(answer) or ([answer] if answer else [])
+    """How the socket cuts an answer into ``token`` frames, as the service does:
+    consecutive pieces of ``max(1, len(answer) // 20)`` characters (20 to 39 frames; one
+    per character under 20 characters; none for an empty answer), so
+    ``"".join(stream_chunks(a)) == a``."""
+    size = max(1, len(answer) // 20)
+    return [answer[i : i + size] for i in range(0, len(answer), size)]
 
 
 def usage_of(prompt: str, answer: str) -> dict[str, int]:

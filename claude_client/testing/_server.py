@@ -121,8 +121,9 @@ class FakeService(FakeControls):
         return self
 
     def stop(self) -> None:
-        """Stop: hanging requests end, open sockets close with 1001 "Server shutting
-        down", then uvicorn shuts down; the thread and the listening socket are gone."""
+        """Stop: hanging requests end, open sockets close with 1012 (as the service's
+        uvicorn closes them), then uvicorn shuts down; the thread and the listening socket
+        are gone."""
         loop, server, thread = self._loop, self._server, self._thread
         if thread is None:
             return
@@ -133,7 +134,7 @@ class FakeService(FakeControls):
                 if shutdown is not None:
                     shutdown.set()
                 self.pool.shutdown()
-                # Let sessions send their 1001 close frames before uvicorn's own.
+                # Let sessions send their 1012 close frames before uvicorn's own.
                 await asyncio.sleep(0.05)
                 server.should_exit = True
 

@@ -25,6 +25,8 @@ from . import _model
 from ._pool import DEFAULT_MAX_WORKERS, PoolStats, WorkerPool
 
 DEFAULT_RPM = 100
+#: The service's pause between two frames of a socket chat's answer (STREAMING.md).
+STREAM_TOKEN_DELAY = 0.01
 KEY_RE = re.compile(r"cc_[0-9a-f]{40}")
 REDACTED = "<redacted>"
 
@@ -387,7 +389,8 @@ class FakeControls:
         self._budgets: dict[str, int] = {}
         self._usage: list[UsageRecord] = []
         self._injections: list[Injection] = []
-        self._token_delay = 0.0
+        self._token_delay = STREAM_TOKEN_DELAY
+        self._stream_stall = True
         self._answer_words: Optional[int] = None
         self._task_statuses: deque[str] = deque()
         self._requests: list[RecordedRequest] = []
@@ -547,13 +550,26 @@ class FakeControls:
         return self.pool.prompt_runs()
 
     def set_token_delay(self, seconds: float) -> None:
-        """Pause between two ``token`` frames of a stream (0 = off)."""
+        """Pause between two frames of a socket chat's answer (``token`` frames and the
+        ``done`` after them). The service's pause, and the default, is 0.01 s; 0 = off
+        (benchmarks, fast tests)."""
         with self._lock:
             self._token_delay = max(0.0, float(seconds))
 
+    def set_stream_stall(self, enabled: bool) -> None:
+        """Model the service's stall during a socket chat (default on).
+
+        The service reads a socket chat's CLI output synchronously, so while that model
+        runs (one ``latency``) it answers nothing else: HTTP requests and other sockets
+        wait until the run ends, and socket chats run one at a time. With ``False`` socket
+        chats run side by side and stall nothing (a service that streams asynchronously)."""
+        with self._lock:
+            self._stream_stall = bool(enabled)
+
     def set_answer_words(self, n: Optional[int]) -> None:
-        """Make every answer exactly ``n`` words (the normal answer repeated), i.e. ``n``
-        token frames on the socket: long streams for benchmarks. ``None`` = normal."""
+        """Make every answer exactly ``n`` words (the normal answer repeated): long
+        answers for benchmarks (on the socket still cut into 20 to 39 ``token`` frames,
+        as the service cuts them). ``None`` = normal."""
         with self._lock:
             self._answer_words = n
 
@@ -905,6 +921,11 @@ class FakeControls:
                 self._answer_words,
                 self._tool_passthrough,
             )
+
+    def _stream_settings(self) -> tuple[float, bool]:
+        """(pause between a socket chat's frames, stall the service during its model run)."""
+        with self._lock:
+            return self._token_delay, self._stream_stall
 
     def _flags(self) -> dict[str, Any]:
         with self._lock:

@@ -44,7 +44,7 @@ from claude_client import (
     TimeoutError,
 )
 from claude_client._streaming import AsyncChatStream, ChatStream, StreamSettings
-from claude_client.testing import FakeService, Fault
+from claude_client.testing import FakeService, Fault, expected_answer, stream_chunks
 
 CHAT = "/v1/chat/completions"
 SLACK_SECONDS = 10.0  # how long sockets and threads may take to go away after close
@@ -136,9 +136,14 @@ def _stream(client: ClaudeClient, prompt: str) -> ChatStream:
     return ChatStream(settings, messages=[{"role": "user", "content": prompt}], model="haiku")
 
 
+def _first_frame(prompt: str) -> str:
+    """The first token frame of the fake's answer to ``prompt`` (the service's cut)."""
+    return stream_chunks(expected_answer(prompt))[0]
+
+
 def _abandon_stream(client: ClaudeClient, prompt: str) -> None:
     stream = _stream(client, prompt)
-    assert next(stream) == "Answer: "  # the socket is open and a frame arrived
+    assert next(stream) == _first_frame(prompt)  # the socket is open and a frame arrived
     del stream  # never closed by the caller
 
 
@@ -221,7 +226,7 @@ def test_async_mixed_calls_and_abandoned_streams_leak_no_fds(
     async def abandon(client: AsyncClaudeClient, prompt: str) -> None:
         settings = StreamSettings.for_client(client, idle_timeout=5.0, close_timeout=1.0)
         stream = AsyncChatStream(settings, messages=[{"role": "user", "content": prompt}])
-        assert await stream.__anext__() == "Answer: "
+        assert await stream.__anext__() == _first_frame(prompt)
         del stream  # never closed: asyncio's async-generator finaliser must close it
 
     async def main() -> None:
@@ -447,8 +452,8 @@ def test_50_concurrent_async_streams_each_get_their_own_answer(fake: FakeService
 
 
 def test_closing_a_sync_stream_from_another_thread_ends_its_iteration(fake: FakeService) -> None:
-    fake.set_answer_words(200)
-    fake.set_token_delay(0.02)  # ~4 s of frames: the close must cut it short
+    fake.set_answer_words(200)  # cut into 20 to 39 frames
+    fake.set_token_delay(0.2)  # ~4 s or more of frames: the close must cut it short
     chunks: list[str] = []
     errors: list[BaseException] = []
     with ClaudeClient(base_url=fake.base_url, api_key=fake.api_key) as client:
@@ -466,7 +471,8 @@ def test_closing_a_sync_stream_from_another_thread_ends_its_iteration(fake: Fake
         stream.close()
         thread.join(5)
         assert not thread.is_alive()
-    assert 3 <= len(chunks) < 200 and not stream.finished
+    assert 3 <= len(chunks) < len(stream_chunks(fake.expected_answer("a b c")))
+    assert not stream.finished
     for exc in errors:  # ending quietly or with one of ours are both fine
         assert_sdk_error(exc)
 

@@ -27,6 +27,7 @@ from claude_client import (
     ValidationError,
 )
 from claude_client._streaming import AsyncChatStream, ChatStream, StreamSettings, ThinkingEvent
+from claude_client.testing import expected_answer, stream_chunks
 
 pytest.importorskip("fastapi")
 pytest.importorskip("uvicorn")
@@ -117,6 +118,33 @@ def test_shutdown_close_1001(drive: Driver, claude_fake: Any) -> None:
     assert isinstance(out.error, StreamInterruptedError)
     assert "1001" in str(out.error)
     assert len(out.items) == 2
+
+
+def test_server_stop_mid_answer_is_an_interruption_1012(drive: Driver) -> None:
+    import threading
+    import time
+
+    from claude_client.testing import serve
+
+    with serve() as fake:
+        fake.set_token_delay(0.5)  # 22 frames 0.5 s apart: the stop comes mid-answer
+
+        def stop_once_the_chat_is_read() -> None:
+            while not fake.requests_to("/v1/stream", "WS"):
+                time.sleep(0.005)
+            time.sleep(0.3)
+            fake.stop()
+
+        stopper = threading.Thread(target=stop_once_the_chat_is_read)
+        stopper.start()
+        try:
+            out = drive.chat(_settings(fake), messages=_one())
+        finally:
+            stopper.join(10)
+    assert isinstance(out.error, StreamInterruptedError)
+    assert "1012" in str(out.error)
+    assert len(out.items) < len(stream_chunks(expected_answer(PROMPT))) == 22
+    assert out.error.partial_content == "".join(out.items)
 
 
 def test_silent_service_idle_timeout(drive: Driver, claude_fake: Any) -> None:
