@@ -88,7 +88,7 @@ class _Socket:
 def _connection_class() -> type[ClientConnection]:
     """websockets' ``ClientConnection``, refusing a redirected upgrade.
 
-    ``websockets`` follows a 3xx to wherever ``Location`` points; an exception that
+    Recent ``websockets`` follow a 3xx to wherever ``Location`` points; an exception that
     is not its ``InvalidStatus`` makes it give up instead.
     """
     from websockets.asyncio.client import ClientConnection

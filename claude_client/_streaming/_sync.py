@@ -136,7 +136,7 @@ def _close_all_at_exit() -> None:
 def _connection_class() -> type[ClientConnection]:
     """websockets' ``ClientConnection``, refusing a redirected upgrade.
 
-    ``websockets`` (from 15 on) follows a 3xx to wherever ``Location`` points; an
+    Recent ``websockets`` follow a 3xx to wherever ``Location`` points; an
     exception that is not its ``InvalidStatus`` makes it give up instead.
     """
     from websockets.sync.client import ClientConnection
