@@ -19,8 +19,9 @@ Endpoint modules and generated request models are imported on first use, so
 
 For the streaming layer (``_streaming``) a client exposes: ``base_url``,
 ``default_headers``, ``timeout``, ``max_retries``, ``_key_for(project_id)``,
-``_auth_headers(project_id)`` (Authorization + default headers for a WebSocket
-handshake) and ``route(prompt)`` to resolve ``model="auto"``.
+``_handshake_headers()`` (default headers + ``User-Agent`` for a WebSocket
+handshake; the stream adds ``Authorization`` from the key) and ``route(prompt)`` to
+resolve ``model="auto"``.
 """
 
 from __future__ import annotations
@@ -487,10 +488,15 @@ class _ClientBase:
         """The key of ``project_id`` (``None``: the client's project / single key)."""
         return self._keys.key_for(project_id, required=required)
 
-    def _auth_headers(self, project_id: Optional[str] = None) -> dict[str, str]:
-        """Headers for a WebSocket handshake: default headers + ``Authorization``."""
+    def _handshake_headers(self) -> dict[str, str]:
+        """Headers for a WebSocket handshake but the key: default headers + ``User-Agent``."""
         headers = dict(self._default_headers)
         headers.setdefault("User-Agent", _USER_AGENT)
+        return headers
+
+    def _auth_headers(self, project_id: Optional[str] = None) -> dict[str, str]:
+        """Headers for a WebSocket handshake: default headers + ``Authorization``."""
+        headers = self._handshake_headers()
         key = self._key_for(project_id)
         if key is not None:
             headers["Authorization"] = f"Bearer {key}"

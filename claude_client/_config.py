@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 import os
 from collections.abc import Mapping
-from typing import Optional, Union
+from typing import Any, Optional, Union
 from urllib.parse import urlsplit
 
 from ._exceptions import AuthenticationError, InvalidInputError
@@ -22,6 +22,7 @@ from ._retry import DEFAULT_MAX_RETRIES
 
 __all__ = [
     "DEFAULT_BASE_URL",
+    "DEFAULT_MAX_RESPONSE_BYTES",
     "DEFAULT_MAX_RETRIES",
     "DEFAULT_TIMEOUT",
     "KeyRing",
@@ -32,6 +33,9 @@ __all__ = [
 
 DEFAULT_BASE_URL = "http://localhost:8006"
 DEFAULT_TIMEOUT = 300.0
+DEFAULT_MAX_RESPONSE_BYTES = 32 * 1024 * 1024
+"""The largest response body (after decompression) a call accepts, and the largest
+WebSocket frame a stream accepts: 32 MiB, far above any answer of the service."""
 
 ApiKey = Union[str, Mapping[str, str]]
 
@@ -216,6 +220,10 @@ class KeyRing:
         if self._single is not None:
             return (self._single,)
         return tuple(self._keys.values())
+
+    def __reduce_ex__(self, protocol: object) -> Any:
+        # pickle, copy and deepcopy would otherwise write the keys out in the clear.
+        raise TypeError("a KeyRing cannot be pickled or copied: it holds API keys")
 
     def __repr__(self) -> str:
         if self._keys:

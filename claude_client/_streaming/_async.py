@@ -4,16 +4,20 @@ An abandoned stream is closed by asyncio's own async-generator finaliser: the
 stream holds its generator, the generator holds the socket, and nothing points
 back, so dropping the stream lets the event loop ``aclose()`` the generator (whose
 ``finally`` closes the socket) while the loop runs, and ``asyncio.run`` closes any
-still open at its end. This module never schedules work on a loop from ``__del__``.
+still open at its end. An ``async for`` loop gets the generator itself while the
+stream keeps a weak reference, so leaving the loop early closes a named stream
+too. This module never schedules work on a loop from ``__del__``.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
+import functools
 import math
 import sys
+import time
+import weakref
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Generic, Optional, Self, TypeVar
@@ -29,9 +33,11 @@ from ._core import (
     TaskAccessors,
     TaskProtocol,
     close_code_of,
-    close_details,
+    close_wait,
     connect_failure,
+    forget_frames,
     logger,
+    redirect_refused,
     remaining_or_none,
     websockets_logger,
 )
@@ -43,13 +49,23 @@ T = TypeVar("T")
 
 
 class _Socket:
-    """The connection of one stream (see the module docstring for who holds it)."""
+    """The connection of one stream (see the module docstring for who holds it).
 
-    __slots__ = ("closing", "conn")
+    ``end`` is the call's deadline (``time.monotonic``): closing never waits for the
+    service's close frame past it by more than ``CLOSE_GRACE``.
+    """
+
+    __slots__ = ("close_timeout", "closing", "conn", "end")
 
     def __init__(self) -> None:
         self.conn: Optional[ClientConnection] = None
         self.closing = False
+        self.close_timeout = 2.0
+        self.end: Optional[float] = None
+
+    def hurry(self) -> None:
+        """The call hit a time limit: close without waiting past ``CLOSE_GRACE``."""
+        self.end = time.monotonic()
 
     async def aclose(self) -> None:
         self.closing = True
@@ -57,6 +73,7 @@ class _Socket:
         if conn is None:
             return
         try:
+            conn.close_timeout = close_wait(self.close_timeout, self.end)
             await conn.close()
         except Exception:
             # E.g. under `-W error`, asyncio's warning about an async generator
@@ -65,6 +82,28 @@ class _Socket:
             logger.debug("stream: closing handshake failed, aborting", exc_info=True)
             conn.transport.abort()
         logger.debug("stream: socket closed (close code %s)", close_code_of(conn))
+
+
+@functools.cache
+def _connection_class() -> type[ClientConnection]:
+    """websockets' ``ClientConnection``, refusing a redirected upgrade.
+
+    Recent ``websockets`` follow a 3xx to wherever ``Location`` points; an exception that
+    is not its ``InvalidStatus`` makes it give up instead.
+    """
+    from websockets.asyncio.client import ClientConnection
+
+    class NoRedirectClientConnection(ClientConnection):
+        async def handshake(self, *args: Any, **kwargs: Any) -> None:
+            try:
+                await super().handshake(*args, **kwargs)
+            except Exception as exc:
+                refused = redirect_refused(exc)
+                if refused is None:
+                    raise
+                raise refused from exc
+
+    return NoRedirectClientConnection
 
 
 async def _connect(settings: StreamSettings, deadline: Deadline, protocol: Protocol[Any]) -> Any:
@@ -86,10 +125,13 @@ async def _connect(settings: StreamSettings, deadline: Deadline, protocol: Proto
                 additional_headers=extra_headers,
                 open_timeout=min(settings.connect_timeout, remaining),
                 close_timeout=settings.close_timeout,
+                max_size=settings.max_response_bytes,
                 logger=websockets_logger(),
+                create_connection=_connection_class(),
                 **options,
             )
         except Exception as exc:
+            forget_frames(exc)
             error, retryable = connect_failure(exc, settings.ws_url)
             delay = backoff_delay(attempt, retry_after=error.retry_after)
             if not retryable or attempt >= settings.max_retries or not deadline.can_fit(delay):
@@ -194,6 +236,9 @@ async def _run(
 
     timeout = protocol.overall_timeout(settings)
     deadline = Deadline(timeout)
+    remaining = deadline.remaining()
+    sock.close_timeout = settings.close_timeout
+    sock.end = None if math.isinf(remaining) else time.monotonic() + remaining
     dog: Optional[_Watchdog] = None
     try:
         if before_connect is not None:
@@ -203,15 +248,15 @@ async def _run(
         if sock.closing:  # aclose() ran while we were connecting
             await sock.aclose()
             return
-        request = protocol.request(settings.api_key)
         logger.debug("stream: sending a %s request", protocol.kind)
         try:
-            await conn.send(json.dumps(request))
+            # No local holds the request: an agentic task's carries the key.
+            await conn.send(protocol.payload(settings.keys))
         except ConnectionClosed as exc:
+            forget_frames(exc)
             if sock.closing:
                 return
-            raise protocol.interrupted(*close_details(exc)) from None
-        del request  # it may hold the key; keep it out of any later traceback
+            raise protocol.closed(exc) from None
         idle = protocol.idle_timeout(settings)
         loop = asyncio.get_running_loop()
         clock = loop.time
@@ -225,6 +270,7 @@ async def _run(
             if dog is not None:
                 now = clock()
                 if now >= stop:
+                    sock.hurry()
                     raise protocol.deadline_passed(deadline.timeout)
                 task = current_task(loop)
                 if task is None:
@@ -244,6 +290,7 @@ async def _run(
                 assert dog.task is not None  # set before every recv()
                 if dog.task.uncancel() > dog.base:
                     raise  # cancelled from outside as well: that wins, as in asyncio.timeout
+                sock.hurry()
                 # The timer fired at the earlier of the two limits: which one was it?
                 if idle is not None and (end is None or clock() < end):
                     raise protocol.idle_timed_out(idle) from None
@@ -251,7 +298,7 @@ async def _run(
             except ConnectionClosed as exc:
                 if sock.closing:
                     return
-                raise protocol.interrupted(*close_details(exc)) from None
+                raise protocol.closed(exc) from None
             finally:
                 if dog is not None:
                     dog.waiting = False
@@ -272,39 +319,63 @@ async def _run(
 
 
 class _AsyncStream(Generic[T]):
-    """An async iterator over one request's stream; the socket opens on the first item."""
+    """An async iterator over one request's stream; the socket opens on the first item.
+
+    Leaving an ``async for`` loop over it early closes it (see the module docstring).
+    """
 
     _protocol: Protocol[T]
 
     def __init__(self, settings: StreamSettings, protocol: Protocol[T]) -> None:
         self._settings = settings
         self._protocol = protocol
+        protocol.content_limit = settings.max_response_bytes
         self._sock = _Socket()
-        self._gen: Optional[AsyncGenerator[T, None]] = None
+        self._gen: Optional[AsyncGenerator[T, None]] = None  # driven by __anext__()
+        # handed to an async for loop, which owns it
+        self._loop_gen: Optional[weakref.ref[AsyncGenerator[T, None]]] = None
 
     def _before_connect(self) -> Optional[Callable[[Deadline], Awaitable[None]]]:
         return None
 
+    def _start(self) -> AsyncGenerator[T, None]:
+        return _run(self._settings, self._protocol, self._sock, self._before_connect())
+
     def __aiter__(self) -> AsyncIterator[T]:
-        # The generator itself once started: ``async for`` then skips the Python
-        # level ``__anext__`` below (a coroutine per chunk). ``__anext__`` still works.
-        if self._gen is None:
-            if self._sock.closing:
-                return self  # closed before the first item: ``__anext__`` stops
-            self._gen = _run(self._settings, self._protocol, self._sock, self._before_connect())
-        return self._gen
+        # The generator itself: ``async for`` then skips the Python level
+        # ``__anext__`` below (a coroutine per chunk). The loop owns it and the
+        # stream keeps a weak reference, so leaving the loop lets asyncio close it.
+        gen = self._gen
+        if gen is None:
+            gen = self._loop_gen() if self._loop_gen is not None else None
+            if gen is not None:
+                return gen  # a loop is running it (``aiter(stream)`` again)
+            if self._loop_gen is not None or self._sock.closing:
+                return self  # left early or closed: ``__anext__`` stops
+            gen = self._start()
+        self._gen = None
+        self._loop_gen = weakref.ref(gen)
+        return gen
 
     async def __anext__(self) -> T:
-        if self._gen is None:
-            if self._sock.closing:
+        gen = self._gen
+        if gen is None:
+            if self._loop_gen is not None:
+                gen = self._loop_gen()
+                if gen is None:
+                    raise StopAsyncIteration  # the loop that ran it was left: closed
+            elif self._sock.closing:
                 raise StopAsyncIteration
-            self._gen = _run(self._settings, self._protocol, self._sock, self._before_connect())
-        return await self._gen.__anext__()
+            else:
+                gen = self._gen = self._start()
+        return await gen.__anext__()
 
     async def aclose(self) -> None:
         """Close the socket (idempotent)."""
         await self._sock.aclose()
         gen = self._gen
+        if gen is None and self._loop_gen is not None:
+            gen = self._loop_gen()
         if gen is not None:
             # being iterated by another task: it stops on the closed socket
             with contextlib.suppress(RuntimeError):

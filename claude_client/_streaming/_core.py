@@ -14,11 +14,13 @@ import json
 import logging
 import math
 import time
+import traceback
 import urllib.parse
 from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Final, Generic, Literal, Optional, TypeVar, Union
 
+from .._config import DEFAULT_MAX_RESPONSE_BYTES, KeyRing
 from .._exceptions import (
     APIConnectionError,
     AuthenticationError,
@@ -46,6 +48,9 @@ AUTO_FALLBACK_MODEL: Final = "sonnet"
 TASK_IDLE_GRACE: Final = 30.0
 # The service's default task ``timeout`` (AgenticTaskRequest), when none is sent.
 SERVICE_TASK_TIMEOUT: Final = 300
+# How long closing still waits for the service's close frame once the call's deadline
+# (or its idle timeout) has struck: the call ends at most this much after its limit.
+CLOSE_GRACE: Final = 0.25
 
 T = TypeVar("T")
 
@@ -78,16 +83,63 @@ async def _asyncio_sleep(seconds: float) -> None:
     await asyncio.sleep(seconds)
 
 
+class _RedactedStr(str):
+    """A header value whose ``repr`` hides it (tracebacks rendered with locals use repr)."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "'<redacted>'"
+
+
+class HandshakeHeaders(Mapping[str, str]):
+    """The handshake's extra headers, ``Authorization`` made from the key ring on demand.
+
+    What ``websockets`` is handed instead of a list of pairs, so that no frame of
+    ours (nor an argument of theirs) holds ``Bearer <key>`` as a plain string, and
+    ``repr`` shows the header names only.
+    """
+
+    __slots__ = ("_headers", "_keys")
+
+    def __init__(self, headers: Mapping[str, str], keys: Optional[KeyRing]) -> None:
+        self._headers = {k: v for k, v in headers.items() if k.lower() != "user-agent"}
+        self._keys = keys if keys is not None and keys.has_key else None
+
+    def __getitem__(self, name: str) -> str:
+        if name == "Authorization" and self._keys is not None:
+            return _RedactedStr(f"Bearer {self._keys.default_key()}")
+        return self._headers[name]
+
+    def __iter__(self) -> Iterator[str]:
+        yield from self._headers
+        if self._keys is not None:
+            yield "Authorization"
+
+    def __len__(self) -> int:
+        return len(self._headers) + (self._keys is not None)
+
+    def __repr__(self) -> str:
+        return f"<HandshakeHeaders {list(self)!r}>"
+
+
+def _key_ring(api_key: Optional[str]) -> Optional[KeyRing]:
+    """``api_key`` in the redacting holder the REST side uses (``None`` without a key)."""
+    return KeyRing(api_key, default_project=None) if api_key else None
+
+
 @dataclass(frozen=True)
 class StreamSettings:
     """Everything a stream needs from its client, as plain values.
 
     Attributes:
         ws_url: the socket URL (see :func:`ws_url_from_base`).
-        headers: sent on the handshake: ``Authorization`` and the client's default
-            headers. Never shown by ``repr``.
-        api_key: put inside agentic-task messages (the protocol requires it there).
-            Never shown by ``repr``, never logged.
+        headers: the client's default headers and ``User-Agent``, sent on the
+            handshake (without ``Authorization``: that comes from ``keys``).
+        keys: the API key, in the :class:`~claude_client._config.KeyRing` that hides it
+            from ``repr`` and refuses pickling. It becomes the handshake's
+            ``Authorization`` header and the ``api_key`` of agentic-task messages (the
+            protocol requires it there); it is never logged.
         timeout: seconds for everything: connecting (with retries) plus the whole
             stream. ``None`` for no overall limit.
         idle_timeout: longest silence allowed between two frames (and between the
@@ -95,18 +147,22 @@ class StreamSettings:
         connect_timeout: cap on one connection attempt (TCP + TLS + upgrade).
         max_retries: further connection attempts after a retryable failure. Once a
             frame has arrived nothing is retried.
-        close_timeout: how long closing waits for the service's close frame.
+        close_timeout: how long closing waits for the service's close frame; never
+            past the call's deadline (then :data:`CLOSE_GRACE` at most).
+        max_response_bytes: the largest frame accepted (after decompression), and the
+            most text a chat stream accumulates; the client's ``max_response_bytes``.
         sleep / async_sleep: used between connection attempts (tests replace them).
     """
 
     ws_url: str
     headers: Mapping[str, str] = field(default_factory=dict, repr=False)
-    api_key: Optional[str] = field(default=None, repr=False)
+    keys: Optional[KeyRing] = field(default=None, repr=False)
     timeout: Optional[float] = 600.0
     idle_timeout: Optional[float] = 60.0
     connect_timeout: float = 10.0
     max_retries: int = 2
     close_timeout: float = 2.0
+    max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES
     sleep: Callable[[float], None] = field(default=time.sleep, repr=False, compare=False)
     async_sleep: Callable[[float], Awaitable[None]] = field(
         default=_asyncio_sleep, repr=False, compare=False
@@ -115,6 +171,12 @@ class StreamSettings:
     def __post_init__(self) -> None:
         if self.max_retries < 0:
             raise InvalidInputError("max_retries must be >= 0", param="max_retries")
+        limit = self.max_response_bytes
+        if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
+            raise InvalidInputError(
+                f"max_response_bytes must be a positive integer, got {limit!r}",
+                param="max_response_bytes",
+            )
         for name in ("timeout", "idle_timeout"):
             value = getattr(self, name)
             if value is not None and not value > 0:
@@ -137,14 +199,16 @@ class StreamSettings:
         """Settings from what a client knows: base URL, key, default headers, options.
 
         ``options`` are the other fields (``timeout``, ``idle_timeout``, ``max_retries`` ...).
-        The ``Authorization: Bearer <key>`` header is added when there is a key.
+        The handshake carries ``Authorization: Bearer <key>`` when there is a key (an
+        ``Authorization`` among ``default_headers`` is dropped then).
         """
         headers = dict(default_headers or {})
         if api_key:
             for name in [n for n in headers if n.lower() == "authorization"]:
                 del headers[name]
-            headers["Authorization"] = f"Bearer {api_key}"
-        return cls(ws_url=ws_url_from_base(base_url), headers=headers, api_key=api_key, **options)
+        return cls(
+            ws_url=ws_url_from_base(base_url), headers=headers, keys=_key_ring(api_key), **options
+        )
 
     @classmethod
     def for_client(
@@ -157,34 +221,40 @@ class StreamSettings:
     ) -> StreamSettings:
         """Settings for a ``ClaudeClient`` / ``AsyncClaudeClient`` (duck-typed, no import).
 
-        Reads ``client.base_url``, ``client._auth_headers(project_id)`` (default
-        headers, ``User-Agent`` and ``Authorization``), ``client._key_for(project_id,
-        required=False)``, ``client.timeout`` (overridden by a per-call ``timeout``)
-        and ``client.max_retries``. ``options`` set the other fields.
+        Reads ``client.base_url``, ``client._handshake_headers()`` (default headers
+        and ``User-Agent``), ``client._key_for(project_id, required=False)``,
+        ``client.timeout`` (overridden by a per-call ``timeout``),
+        ``client.max_retries`` and ``client.max_response_bytes`` (when it has one).
+        ``options`` set the other fields.
         """
         options.setdefault("max_retries", client.max_retries)
+        limit = getattr(client, "max_response_bytes", None)
+        if limit is not None:
+            options.setdefault("max_response_bytes", limit)
         return cls(
             ws_url=ws_url_from_base(str(client.base_url)),
-            headers=client._auth_headers(project_id),
-            api_key=client._key_for(project_id, required=False),
+            headers=client._handshake_headers(),
+            keys=_key_ring(client._key_for(project_id, required=False)),
             timeout=client.timeout if timeout is None else timeout,
             **options,
         )
+
+    @property
+    def api_key(self) -> Optional[str]:
+        """The key itself (``None`` without one): only ever put into a request."""
+        return self.keys.default_key() if self.keys is not None else None
 
     def with_timeout(self, timeout: Optional[float]) -> StreamSettings:
         """A copy with another overall ``timeout`` (a per-call override)."""
         return replace(self, timeout=timeout)
 
-    def handshake_headers(self) -> tuple[list[tuple[str, str]], Optional[str]]:
+    def handshake_headers(self) -> tuple[HandshakeHeaders, Optional[str]]:
         """(headers for ``additional_headers``, ``User-Agent`` value or ``None``)."""
-        extra: list[tuple[str, str]] = []
         user_agent: Optional[str] = None
         for name, value in self.headers.items():
             if name.lower() == "user-agent":
                 user_agent = value
-            else:
-                extra.append((name, value))
-        return extra, user_agent
+        return HandshakeHeaders(self.headers, self.keys), user_agent
 
 
 # --------------------------------------------------------------------------- results
@@ -279,6 +349,8 @@ class Protocol(Generic[T]):
         self.frames = 0
         self.finished = False
         self.content_parts: list[str] = []
+        self.content_size = 0  # characters in content_parts
+        self.content_limit = DEFAULT_MAX_RESPONSE_BYTES  # the stream sets its settings' cap
 
     @property
     def content(self) -> str:
@@ -286,6 +358,10 @@ class Protocol(Generic[T]):
 
     def request(self, api_key: Optional[str]) -> dict[str, Any]:
         raise NotImplementedError
+
+    def payload(self, keys: Optional[KeyRing]) -> str:
+        """The request as the text frame to send (the key is unwrapped only in here)."""
+        return json.dumps(self.request(keys.default_key() if keys is not None else None))
 
     def idle_timeout(self, settings: StreamSettings) -> Optional[float]:
         return settings.idle_timeout
@@ -312,6 +388,26 @@ class Protocol(Generic[T]):
         raise NotImplementedError
 
     # ------------------------------------------------------------------ failures
+
+    def closed(self, exc: BaseException) -> ClaudeAPIError:
+        """The error for a socket that closed before the final frame (``ConnectionClosed``)."""
+        sent = getattr(exc, "sent", None)
+        if getattr(sent, "code", None) == 1009:  # websockets refused a frame over max_size
+            logger.debug("stream: %s frame over the size limit", self.kind)
+            return ResponseValidationError(
+                f"{self.kind} stream: the service sent a frame larger than "
+                f"max_response_bytes ({self.content_limit:,} bytes), so the socket was "
+                f"closed after {self.frames} frames; raise the client's max_response_bytes "
+                "to accept bigger frames"
+            )
+        return self.interrupted(*close_details(exc))
+
+    def too_much_content(self) -> ResponseValidationError:
+        return ResponseValidationError(
+            f"{self.kind} stream: the answer grew past max_response_bytes "
+            f"({self.content_limit:,} characters kept) after {self.frames} frames, so the "
+            "stream was closed; raise the client's max_response_bytes to accept more"
+        )
 
     def interrupted(self, code: Optional[int], reason: str) -> StreamInterruptedError:
         logger.debug(
@@ -385,6 +481,10 @@ class ChatProtocol(Protocol[str]):
         self.frames += 1
         text = frame.get("content")
         if isinstance(text, str) and text:
+            size = self.content_size + len(text)
+            if size > self.content_limit:  # bounded memory: never keep more than the cap
+                raise self.too_much_content()
+            self.content_size = size
             self.content_parts.append(text)
             return (text,)
         return ()
@@ -445,7 +545,8 @@ class TaskProtocol(Protocol[Any]):
     @classmethod
     def for_settings(cls, settings: StreamSettings, **fields: Any) -> TaskProtocol:
         """The protocol of a task stream; without a key it fails before connecting."""
-        cls._require_key(settings.api_key)
+        if settings.keys is None or not settings.keys.has_key:
+            cls._require_key(None)
         return cls(**fields)
 
     @staticmethod
@@ -494,6 +595,48 @@ class TaskProtocol(Protocol[Any]):
 # --------------------------------------------------------------------------- connecting
 
 
+class RedirectRefused(Exception):
+    """The service answered the WebSocket upgrade with a 3xx (raised in the handshake).
+
+    Not a ``websockets`` exception on purpose: ``websockets`` follows a redirect it
+    recognises (to another origin too, where an agentic task would carry the key in
+    its message); this one it passes through, and :func:`connect_failure` words it.
+    """
+
+    def __init__(self, status: int, location: Optional[str]) -> None:
+        super().__init__(status, location)
+        self.status = status
+        self.location = location
+
+
+def redirect_refused(exc: BaseException) -> Optional[RedirectRefused]:
+    """A :class:`RedirectRefused` for a handshake answered with a 3xx, else ``None``."""
+    if not _is_ws_exception(exc, "InvalidStatus"):
+        return None
+    response = getattr(exc, "response", None)
+    status = int(getattr(response, "status_code", 0) or 0)
+    if not 300 <= status < 400:
+        return None
+    headers = getattr(response, "headers", None)
+    location = headers.get("Location") if headers is not None else None
+    return RedirectRefused(status, location if isinstance(location, str) else None)
+
+
+def forget_frames(exc: BaseException) -> None:
+    """Drop the local variables of the finished frames in ``exc``'s tracebacks.
+
+    ``websockets`` frames hold the handshake headers and the message sent (an agentic
+    task's carries the key); a traceback rendered with locals (Sentry, rich,
+    ``pytest --showlocals``) would print them. Running frames (ours) are left alone.
+    """
+    seen: set[int] = set()
+    current: Optional[BaseException] = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        traceback.clear_frames(current.__traceback__)
+        current = current.__cause__ or current.__context__
+
+
 def _is_ws_exception(exc: BaseException, name: str) -> bool:
     return any(
         cls.__name__ == name and cls.__module__.startswith("websockets")
@@ -504,6 +647,19 @@ def _is_ws_exception(exc: BaseException, name: str) -> bool:
 def connect_failure(exc: BaseException, ws_url: str) -> tuple[ClaudeAPIError, bool]:
     """(our exception, worth retrying) for an exception raised while opening the socket."""
     where = urllib.parse.urlsplit(ws_url)._replace(query="", fragment="").geturl()
+    if isinstance(exc, RedirectRefused):
+        location = exc.location if exc.location is not None else "(none)"
+        if len(location) > 300:
+            location = location[:300] + "..."
+        return (
+            APIConnectionError(
+                f"the service answered the WebSocket upgrade of {where} with a redirect "
+                f"(HTTP {exc.status}, Location: {location!r}); redirects are not followed: "
+                "the socket connects only to the client's base_url",
+                status_code=exc.status,
+            ),
+            False,
+        )
     if _is_ws_exception(exc, "InvalidStatus"):
         response = getattr(exc, "response", None)
         status = int(getattr(response, "status_code", 0) or 0)
@@ -552,6 +708,17 @@ def close_details(exc: BaseException) -> tuple[Optional[int], str]:
     if frame is None:
         return None, ""
     return getattr(frame, "code", None), str(getattr(frame, "reason", "") or "")
+
+
+def close_wait(close_timeout: float, end: Optional[float]) -> float:
+    """How long closing may wait for the service's close frame.
+
+    ``close_timeout``, but never past ``end`` (the call's deadline, ``time.monotonic``
+    based; ``None`` without one) by more than :data:`CLOSE_GRACE`.
+    """
+    if end is None:
+        return close_timeout
+    return min(close_timeout, max(end - time.monotonic(), CLOSE_GRACE))
 
 
 def remaining_or_none(deadline: Deadline) -> Optional[float]:

@@ -1,14 +1,25 @@
-"""Blocking streams over ``websockets.sync`` (one thread per open socket, owned by it)."""
+"""Blocking streams over ``websockets.sync`` (one thread per open socket, owned by it).
+
+Who holds what: the stream object holds its generator only while ``next()`` drives
+it; a ``for`` loop gets the generator itself and the stream keeps a weak reference,
+so leaving the loop early (``break``, an exception) frees the generator at once, and
+its ``finally`` closes the socket, for a named stream too. Sockets still open when
+the interpreter exits are closed by an ``atexit`` hook, while ``websockets``' threads
+can still answer: a close during interpreter finalisation would wait for a thread
+that never runs again.
+"""
 
 from __future__ import annotations
 
+import atexit
 import builtins
 import contextlib
 import functools
-import json
 import math
+import sys
 import threading
 import time
+import weakref
 from collections.abc import Generator, Iterator, Mapping, Sequence
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Generic, Optional, Self, TypeVar
@@ -24,9 +35,11 @@ from ._core import (
     TaskAccessors,
     TaskProtocol,
     close_code_of,
-    close_details,
+    close_wait,
     connect_failure,
+    forget_frames,
     logger,
+    redirect_refused,
     remaining_or_none,
     websockets_logger,
 )
@@ -44,14 +57,29 @@ class _Socket:
 
     Held by the stream object and by its generator, and referencing neither, so
     dropping an abandoned stream frees the generator, whose ``finally`` closes this.
+    ``end`` is the call's deadline (``time.monotonic``): closing never waits for the
+    service's close frame past it by more than ``CLOSE_GRACE``.
     """
 
-    __slots__ = ("closing", "conn", "lock")
+    __slots__ = ("__weakref__", "close_timeout", "closing", "conn", "end", "lock")
 
     def __init__(self) -> None:
         self.conn: Optional[ClientConnection] = None
         self.closing = False
         self.lock = threading.Lock()
+        self.close_timeout = 2.0
+        self.end: Optional[float] = None
+
+    def open(self, conn: ClientConnection) -> bool:
+        """Adopt ``conn``; ``False`` (and ``conn`` closed) when close() came first."""
+        with self.lock:
+            closing = self.closing
+            self.conn = conn
+        if closing:
+            self.close()
+            return False
+        _track(self)
+        return True
 
     def close(self) -> None:
         with self.lock:
@@ -59,7 +87,14 @@ class _Socket:
             conn, self.conn = self.conn, None
         if conn is None:
             return
+        with _OPEN_LOCK:
+            _OPEN.discard(self)
         try:
+            if sys.is_finalizing():
+                # websockets' threads are frozen now: a close would wait for them forever.
+                conn.socket.close()
+                return
+            conn.close_timeout = close_wait(self.close_timeout, self.end)
             if _websockets_queues_one_message():
                 _close_draining(conn)
             else:
@@ -67,6 +102,56 @@ class _Socket:
         except Exception:  # pragma: no cover - close never matters more than the caller's error
             logger.debug("stream: error while closing the socket", exc_info=True)
         logger.debug("stream: socket closed (close code %s)", close_code_of(conn))
+
+    def hurry(self) -> None:
+        """The call hit a time limit: close without waiting past ``CLOSE_GRACE``."""
+        self.end = time.monotonic()
+
+
+# Open sockets, closed at interpreter exit (see the module docstring).
+_OPEN: weakref.WeakSet[_Socket] = weakref.WeakSet()
+_OPEN_LOCK = threading.Lock()
+_AT_EXIT_REGISTERED = False
+
+
+def _track(sock: _Socket) -> None:
+    global _AT_EXIT_REGISTERED
+    with _OPEN_LOCK:
+        _OPEN.add(sock)
+        if not _AT_EXIT_REGISTERED:
+            atexit.register(_close_all_at_exit)
+            _AT_EXIT_REGISTERED = True
+
+
+def _close_all_at_exit() -> None:
+    """Close every stream the program left open, each within ``CLOSE_GRACE``."""
+    with _OPEN_LOCK:
+        socks = list(_OPEN)
+    for sock in socks:
+        sock.hurry()
+        sock.close()
+
+
+@functools.cache
+def _connection_class() -> type[ClientConnection]:
+    """websockets' ``ClientConnection``, refusing a redirected upgrade.
+
+    Recent ``websockets`` follow a 3xx to wherever ``Location`` points; an
+    exception that is not its ``InvalidStatus`` makes it give up instead.
+    """
+    from websockets.sync.client import ClientConnection
+
+    class NoRedirectClientConnection(ClientConnection):
+        def handshake(self, *args: Any, **kwargs: Any) -> None:
+            try:
+                super().handshake(*args, **kwargs)
+            except Exception as exc:
+                refused = redirect_refused(exc)
+                if refused is None:
+                    raise
+                raise refused from exc
+
+    return NoRedirectClientConnection
 
 
 @functools.cache
@@ -119,10 +204,13 @@ def _connect(settings: StreamSettings, deadline: Deadline, protocol: Protocol[An
                 additional_headers=extra_headers,
                 open_timeout=min(settings.connect_timeout, remaining),
                 close_timeout=settings.close_timeout,
+                max_size=settings.max_response_bytes,
                 logger=websockets_logger(),
+                create_connection=_connection_class(),
                 **options,
             ).__enter__()
         except Exception as exc:
+            forget_frames(exc)
             error, retryable = connect_failure(exc, settings.ws_url)
             delay = backoff_delay(attempt, retry_after=error.retry_after)
             if not retryable or attempt >= settings.max_retries or not deadline.can_fit(delay):
@@ -148,25 +236,25 @@ def _run(
 
     timeout = protocol.overall_timeout(settings)
     deadline = Deadline(timeout)
+    remaining = deadline.remaining()
+    sock.close_timeout = settings.close_timeout
+    sock.end = None if math.isinf(remaining) else time.monotonic() + remaining
     try:
         if before_connect is not None:
             before_connect(deadline)
-        conn = _connect(settings, deadline, protocol)
-        with sock.lock:
-            closing = sock.closing
-            sock.conn = conn
-        if closing:  # close() ran while we were connecting
-            sock.close()
-            return
-        request = protocol.request(settings.api_key)
+        if not sock.open(_connect(settings, deadline, protocol)):
+            return  # close() ran while we were connecting
+        conn = sock.conn
+        assert conn is not None
         logger.debug("stream: sending a %s request", protocol.kind)
         try:
-            conn.send(json.dumps(request))
+            # No local holds the request: an agentic task's carries the key.
+            conn.send(protocol.payload(settings.keys))
         except ConnectionClosed as exc:
+            forget_frames(exc)
             if sock.closing:
                 return
-            raise protocol.interrupted(*close_details(exc)) from None
-        del request  # it may hold the key; keep it out of any later traceback
+            raise protocol.closed(exc) from None
         idle = protocol.idle_timeout(settings)
         # Per frame: one clock read for the wait, no Deadline/min/isinf calls.
         clock = time.monotonic
@@ -179,19 +267,21 @@ def _run(
             if end is not None:
                 left = end - clock()
                 if left <= 0:
+                    sock.hurry()
                     raise protocol.deadline_passed(deadline.timeout)
                 idle_bound = idle is not None and idle <= left
                 wait = idle if idle_bound else left
             try:
                 raw = recv(timeout=wait)
             except builtins.TimeoutError:
+                sock.hurry()
                 if idle_bound and idle is not None:
                     raise protocol.idle_timed_out(idle) from None
                 raise protocol.deadline_passed(deadline.timeout) from None
             except ConnectionClosed as exc:
                 if sock.closing:
                     return
-                raise protocol.interrupted(*close_details(exc)) from None
+                raise protocol.closed(exc) from None
             items = handle(raw)  # a tuple: the frame is fully read before anything is yielded
             if protocol.finished:
                 sock.close()
@@ -202,39 +292,63 @@ def _run(
 
 
 class _Stream(Generic[T]):
-    """An iterator over one request's stream; the socket opens on the first ``next()``."""
+    """An iterator over one request's stream; the socket opens on the first ``next()``.
+
+    Leaving a ``for`` loop over it early closes it (see the module docstring).
+    """
 
     _protocol: Protocol[T]
 
     def __init__(self, settings: StreamSettings, protocol: Protocol[T]) -> None:
         self._settings = settings
         self._protocol = protocol
+        protocol.content_limit = settings.max_response_bytes
         self._sock = _Socket()
-        self._gen: Optional[Generator[T, None, None]] = None
+        self._gen: Optional[Generator[T, None, None]] = None  # driven by next()
+        # handed to a for loop, which owns it
+        self._loop_gen: Optional[weakref.ref[Generator[T, None, None]]] = None
 
     def _before_connect(self) -> Optional[Callable[[Deadline], None]]:
         return None
 
+    def _start(self) -> Generator[T, None, None]:
+        return _run(self._settings, self._protocol, self._sock, self._before_connect())
+
     def __iter__(self) -> Iterator[T]:
-        # The generator itself once started: a ``for`` loop then skips the Python
-        # level ``__next__`` below on every chunk. ``next(stream)`` still works.
-        if self._gen is None:
-            if self._sock.closing:
-                return self  # closed before the first item: ``__next__`` stops
-            self._gen = _run(self._settings, self._protocol, self._sock, self._before_connect())
-        return self._gen
+        # The generator itself: a ``for`` loop then skips the Python level
+        # ``__next__`` below on every chunk. The loop owns it and the stream keeps
+        # a weak reference, so leaving the loop frees it and closes the socket.
+        gen = self._gen
+        if gen is None:
+            gen = self._loop_gen() if self._loop_gen is not None else None
+            if gen is not None:
+                return gen  # a loop is running it (``iter(stream)`` again)
+            if self._loop_gen is not None or self._sock.closing:
+                return self  # left early or closed: ``__next__`` stops
+            gen = self._start()
+        self._gen = None
+        self._loop_gen = weakref.ref(gen)
+        return gen
 
     def __next__(self) -> T:
-        if self._gen is None:
-            if self._sock.closing:
+        gen = self._gen
+        if gen is None:
+            if self._loop_gen is not None:
+                gen = self._loop_gen()
+                if gen is None:
+                    raise StopIteration  # the loop that ran it was left: closed
+            elif self._sock.closing:
                 raise StopIteration
-            self._gen = _run(self._settings, self._protocol, self._sock, self._before_connect())
-        return next(self._gen)
+            else:
+                gen = self._gen = self._start()
+        return next(gen)
 
     def close(self) -> None:
         """Close the socket (idempotent; safe from another thread while iterating)."""
         self._sock.close()
         gen = self._gen
+        if gen is None and self._loop_gen is not None:
+            gen = self._loop_gen()
         if gen is not None:
             # running in another thread: it stops on the closed socket
             with contextlib.suppress(ValueError):

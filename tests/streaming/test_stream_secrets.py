@@ -123,7 +123,10 @@ def test_refused_upgrade_error_has_no_key(
 
 def test_reprs_hide_the_key(settings: StreamSettings, server: ScriptedServer) -> None:
     assert settings.api_key == API_KEY
-    assert settings.headers["Authorization"] == f"Bearer {API_KEY}"
+    extra, _ = settings.handshake_headers()
+    assert extra["Authorization"] == f"Bearer {API_KEY}"
+    assert "Authorization" not in settings.headers  # the key lives in settings.keys only
+    assert API_KEY not in repr(extra) and API_KEY not in repr(dict(extra))
     for obj in (
         settings,
         ChatStream(settings, messages=[{"role": "user", "content": "x"}]),

@@ -45,7 +45,8 @@ def test_from_client_builds_headers() -> None:
         timeout=30,
     )
     assert s.ws_url == "wss://api.example.com/v1/stream"
-    assert dict(s.headers) == {"X-Team": "a", "Authorization": "Bearer cc_k"}
+    assert dict(s.headers) == {"X-Team": "a"}
+    assert dict(s.handshake_headers()[0]) == {"X-Team": "a", "Authorization": "Bearer cc_k"}
     assert s.api_key == "cc_k"
     assert s.timeout == 30
     assert s.with_timeout(5).timeout == 5
@@ -60,7 +61,8 @@ def test_from_client_without_key() -> None:
 
 def test_user_agent_goes_to_its_own_header() -> None:
     s = StreamSettings(ws_url="ws://h/v1/stream", headers={"User-Agent": "ua/1", "X-A": "b"})
-    assert s.handshake_headers() == ([("X-A", "b")], "ua/1")
+    extra, user_agent = s.handshake_headers()
+    assert (list(extra.items()), user_agent) == ([("X-A", "b")], "ua/1")
 
 
 @pytest.mark.parametrize(
@@ -128,7 +130,8 @@ def test_for_client_reads_what_the_facade_exposes(client_name: str) -> None:
     )
     s = StreamSettings.for_client(client, idle_timeout=5)
     assert s.ws_url == "wss://svc.example.com/claude/v1/stream"
-    assert s.headers["Authorization"] == "Bearer cc_for_client_key"
+    assert "Authorization" not in s.headers
+    assert s.handshake_headers()[0]["Authorization"] == "Bearer cc_for_client_key"
     assert s.headers["X-Team"] == "blue"
     assert "User-Agent" in s.headers
     assert s.api_key == "cc_for_client_key"
