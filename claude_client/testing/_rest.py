@@ -317,7 +317,7 @@ def add_rest_routes(app: FastAPI, controls: FakeControls) -> None:
             return error(429, f"Budget exceeded for project {project}")
         await sleep_run(controls)
         if not _has_dialogue(messages):
-            controls._record_error("sdk", "internal_error")
+            # No category (§7 "none"), so not counted in /health's error_rates.
             return error(500, NO_MESSAGES)
         last = _model.last_user_text(messages)
         category = marker_category(last)
@@ -469,7 +469,9 @@ def add_rest_routes(app: FastAPI, controls: FakeControls) -> None:
             "reasoning": reasoning,
             "budget_status": {
                 "total_tokens": used,
-                "total_cost": round(sum(r.cost for r in records), 8),
+                # A float like the service's (``0.0``): budget_status is a plain dict,
+                # no response model coerces it.
+                "total_cost": round(float(sum(r.cost for r in records)), 8),
                 "limit": limit,
                 "remaining": remaining,
             },
