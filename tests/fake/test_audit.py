@@ -557,3 +557,84 @@ def test_process_timeout_prints_as_python_computes_it(
     claude_fake.reset()  # kills the run: the wait ends as a timeout
     thread.join(10)
     assert out["r"].json() == {"detail": "Task timed out after 30 seconds"}
+
+
+# --------------------------------------------------------------------------- order of checks (§3)
+
+
+@pytest.mark.parametrize(
+    ("body", "model", "reasoning"),
+    [
+        (
+            {"prompt": "review and list"},
+            "haiku",  # rule 3 decides; the text lists every rule that applied
+            "Simple prompt with basic keywords → Haiku"
+            " | Complex reasoning keywords with sufficient budget → Sonnet",
+        ),
+        (
+            {"prompt": "show it", "context_size": 10_001},
+            "opus",
+            "Context constraint: Large context requires Opus | Simple prompt with basic keywords → Haiku",
+        ),
+    ],
+)
+def test_route_reasoning_lists_every_rule_that_applied(
+    http: httpx.Client, body: dict[str, Any], model: str, reasoning: str
+) -> None:
+    r = http.post("/v1/route", json=body).json()
+    assert (r["recommended_model"], r["reasoning"]) == (model, reasoning)
+
+
+def test_chat_low_budget_forces_haiku_but_tasks_route_with_a_million(
+    claude_fake: FakeService, http: httpx.Client
+) -> None:
+    claude_fake.set_budget("default", 10_000)
+    claude_fake.add_usage("default", "sonnet", 9_100)  # R = 900
+    assert http.post(CHAT, json=chat_body("Write a poem")).json()["model"] == "haiku"
+    task = http.post(TASK, json={"description": "Write a poem"}).json()
+    assert (task["status"], task["usage"]["model_used"]) == ("completed", "sonnet")
+
+
+def test_tools_with_passthrough_on_but_empty_take_the_cli_path(
+    claude_fake: FakeService, http: httpx.Client
+) -> None:
+    claude_fake.set_tool_passthrough(True)
+    body = http.post(CHAT, json=chat_body("hi", model="haiku", tools=[])).json()
+    assert list(body) == ["id", "model", "content", "usage", "cost", "project_id"]
+
+
+def test_tool_path_missing_sdk_comes_before_the_budget(
+    claude_fake: FakeService, http: httpx.Client
+) -> None:
+    claude_fake.set_tool_passthrough(True)
+    claude_fake.set_anthropic_key(False)
+    claude_fake.set_budget("default", 0)
+    r = http.post(CHAT, json=chat_body("hi", tools=TOOLS))
+    assert (r.status_code, r.json()) == (500, {"detail": "SDK client not initialized"})
+    assert "x-error-category" not in r.headers
+
+
+def test_process_budget_comes_before_the_breaker(
+    claude_fake: FakeService, http: httpx.Client
+) -> None:
+    for _ in range(5):
+        http.post(PROCESS, json=process_body(user_message="x [fail:overloaded]"))
+    assert http.post(PROCESS, json=process_body()).status_code == 503  # breaker open
+    claude_fake.set_budget("default", 0)
+    r = http.post(PROCESS, json=process_body())
+    assert (r.status_code, r.json()) == (403, {"detail": "Budget exceeded for project default"})
+
+
+def test_task_with_a_negative_timeout_is_a_failed_run(http: httpx.Client) -> None:
+    r = http.post(TASK, json={"description": "x", "timeout": -5})
+    assert (r.status_code, r.json()) == (
+        500,
+        {"detail": "Task execution failed: object of type 'NoneType' has no len()"},
+    )
+
+
+def test_capabilities_key_order(http: httpx.Client) -> None:
+    body = http.get("/v1/capabilities").json()
+    assert list(body) == ["agents", "skills", "agents_count", "skills_count"]
+    assert list(body["agents"][0]) == ["name", "description", "tools", "model"]
+    assert list(body["skills"][0]) == ["name", "description", "command"]
