@@ -574,7 +574,8 @@ def test_process_timeout_prints_as_python_computes_it(
         (
             {"prompt": "show it", "context_size": 10_001},
             "opus",
-            "Context constraint: Large context requires Opus | Simple prompt with basic keywords → Haiku",
+            "Context constraint: Large context requires Opus"
+            " | Simple prompt with basic keywords → Haiku",
         ),
     ],
 )
