@@ -9,6 +9,7 @@ decision rules. Section numbers refer to BEHAVIOUR.md.
 from __future__ import annotations
 
 import json
+import threading
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -541,8 +542,6 @@ def test_process_timeout_prints_as_python_computes_it(
     """``max(30, max_tokens / 10)``: ``30`` (an int) when 30 wins, else a float."""
     claude_fake.latency(200)
     claude_fake.set_max_workers(1)
-    import threading
-
     out: dict[str, httpx.Response] = {}
 
     def call() -> None:
