@@ -97,6 +97,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from ._app import create_app
     from ._model import PRICES, expected_answer, route, stream_chunks
+    from ._pool import PoolStats
     from ._server import FakeService, serve, unused_url
     from ._state import (
         DEFAULT_RPM,
@@ -117,6 +118,7 @@ _EXPORTS = {
     "expected_answer": "._model",
     "route": "._model",
     "stream_chunks": "._model",
+    "PoolStats": "._pool",
     "FakeService": "._server",
     "serve": "._server",
     "unused_url": "._server",
@@ -163,6 +165,7 @@ __all__ = [
     "Fault",
     "Injection",
     "KeyInfo",
+    "PoolStats",
     "RecordedRequest",
     "create_app",
     "expected_answer",

@@ -7,6 +7,7 @@ import signal
 import threading
 from typing import Any, Optional
 
+from ._pool import DEFAULT_MAX_WORKERS
 from ._server import serve
 from ._state import DEFAULT_RPM
 
@@ -24,6 +25,12 @@ def main(argv: Optional[list[str]] = None) -> int:
         help="requests per minute of the built-in keys (default 100)",
     )
     parser.add_argument("--api-key", default=None, help="use this value for the pro key")
+    parser.add_argument(
+        "--max-workers",
+        type=int,
+        default=DEFAULT_MAX_WORKERS,
+        help="worker pool size: model runs at once, queue 10x (default 5, as the service)",
+    )
     args = parser.parse_args(argv)
 
     stop = threading.Event()
@@ -33,11 +40,16 @@ def main(argv: Optional[list[str]] = None) -> int:
 
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)
-    with serve(port=args.port, rpm=args.rpm, api_key=args.api_key) as fake:
+    if args.max_workers < 1:
+        parser.error("--max-workers must be >= 1")
+    with serve(
+        port=args.port, rpm=args.rpm, api_key=args.api_key, max_workers=args.max_workers
+    ) as fake:
         print(f"Fake Claude Code API Service on {fake.base_url} (WebSocket {fake.ws_url})")
         print(f"  pro key:        {fake.api_key}   (project 'default')")
         print(f"  free key:       {fake.free_key}   (project 'free-project')")
         print(f"  enterprise key: {fake.enterprise_key}   (project 'enterprise-project')")
+        print(f"  worker pool:    {args.max_workers} workers, queue {10 * args.max_workers}")
         print(f"export CLAUDE_API_URL={fake.base_url} CLAUDE_API_KEY={fake.api_key}")
         print("Ctrl-C to stop.", flush=True)
         stop.wait()

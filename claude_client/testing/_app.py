@@ -3,59 +3,47 @@
 ``create_app(controls)`` builds a FastAPI app whose behaviour follows
 ``shared/contract/BEHAVIOUR.md`` and ``STREAMING.md``; ``controls`` (a
 :class:`~claude_client.testing._state.FakeControls`) holds its state and the injected
-faults. The app is wrapped in :class:`_FaultMiddleware`, a plain ASGI middleware that
-records requests, adds ``X-Request-ID``, applies latency and injected REST faults.
+faults. The REST routes are in ``_rest``, the task runner in ``_tasks``, the worker pool
+in ``_pool``; this module assembles the app and holds the WebSocket session.
+
+Layers, outermost first (as the service's Starlette stack): :class:`_FaultMiddleware`
+(the fake's own: records requests, applies injected REST faults, closes the connection
+after a crash 500), Starlette's ``ServerErrorMiddleware`` (crash -> plain-text 500 without
+``X-Request-ID`` or CORS headers), :class:`_CorsMiddleware` (answers preflights before
+auth and routing), :class:`_RequestIdMiddleware` (``X-Request-ID`` and
+``X-Forgg-CCA-Request-Id`` on every response the app produces), the routes.
 """
 
 import asyncio
 import contextlib
-import datetime as dt
 import json
 import logging
-import re
 import socket
 import struct
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Mapping, MutableMapping, Sequence
-from typing import Annotated, Any, Optional
+from typing import Any, Optional
 
-from fastapi import Depends, FastAPI, HTTPException, Query, WebSocket
+from fastapi import FastAPI, WebSocket
 from fastapi.responses import JSONResponse, Response
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.websockets import WebSocketDisconnect
 
 from . import _model
-from ._schemas import (
-    AgenticTaskRequest,
-    AgenticTaskResponse,
-    AIServiceResponse,
-    BatchRequest,
-    BatchResponse,
-    CapabilitiesResponse,
-    ChatCompletionRequest,
-    HealthResponse,
-    ProcessRequest,
-    ReadyResponse,
-    RouteRequest,
-    RouteResponse,
-    UsageResponse,
-)
+from ._rest import SERVICE_NAME, VERSION, ServiceCrash, add_rest_routes
 from ._state import (
-    AGENTS,
     CATEGORY_FOR_STATUS,
     KEY_RE,
     NGINX_502,
-    PROFILES,
-    SKILLS,
+    REQUEST_ID_ALIAS,
     FakeControls,
     Fault,
     Injection,
-    KeyInfo,
     RecordedRequest,
     json_dumps,
     redact,
 )
+from ._tasks import TaskExecutionError, check_permission, run_task
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -63,14 +51,9 @@ Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
-VERSION = "0.1.0"
-SERVICE_NAME = "Claude Code API Service"
-# Paths of the fake's own tooling, never subject to faults or latency.
+# Paths of the fake's own tooling, never subject to faults.
 TOOLING_PATHS = frozenset({"/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"})
-# Routes that apply ``latency`` themselves (as the model run, against their timeout).
-SELF_TIMED_PATHS = frozenset({"/v1/chat/completions", "/v1/process", "/v1/task", "/v1/batch"})
-PROVIDERS = ("anthropic", "claudecode")
-PROVIDER_ALIASES = ("anthropic", "claudecode", "claude")
+CORS_METHODS = "DELETE, GET, HEAD, OPTIONS, PATCH, POST, PUT"
 MARKER_FAIL = "[fail]"
 # The service's CLI limit for one streamed chat (STREAMING.md: "... after 30 seconds").
 STREAM_RUN_TIMEOUT = 30.0
@@ -79,11 +62,6 @@ STREAM_RUN_TIMEOUT = 30.0
 class DropConnection(Exception):
     """Raised inside the app to make uvicorn close the TCP connection without a
     response (HTTP) or without a close frame (WebSocket: the client sees 1006)."""
-
-
-class ServiceCrash(DropConnection):
-    """An unhandled error in a route, as the service has: plain-text 500, then the
-    connection is closed."""
 
 
 class ShuttingDown(DropConnection):
@@ -95,15 +73,11 @@ class _QuietDrops(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         exc = record.exc_info[1] if record.exc_info else None
-        return not isinstance(exc, DropConnection)
+        return not isinstance(exc, (DropConnection, ServiceCrash))
 
 
 _quiet = _QuietDrops()
 logging.getLogger("uvicorn.error").addFilter(_quiet)
-
-
-def _now_iso() -> str:
-    return dt.datetime.now(dt.UTC).isoformat()
 
 
 def _fmt_seconds(t: float) -> str:
@@ -127,209 +101,6 @@ def backend_error(
     if upstream_status is not None:
         headers["X-Upstream-Status"] = str(upstream_status)
     return JSONResponse({"detail": detail}, status_code=status, headers=headers)
-
-
-# --------------------------------------------------------------------------- tasks
-
-
-class TaskPermissionError(Exception):
-    pass
-
-
-class TaskExecutionError(Exception):
-    pass
-
-
-def check_permission(
-    info: Optional[KeyInfo],
-    tools: Sequence[str],
-    agents: Sequence[str],
-    skills: Sequence[str],
-    timeout: float,
-    max_cost: float,
-) -> Optional[str]:
-    """The reason a key's permission profile forbids the task, or None."""
-    if info is None or info.revoked or info.profile is None:
-        return "No permission profile found for API key"
-    p = PROFILES[info.profile]
-    for t in tools:
-        if t in p.blocked_tools:
-            return f"Tool '{t}' is explicitly blocked"
-        if p.tools is not None and t not in p.tools:
-            return f"Tool '{t}' is not in allowed list"
-    for a in agents:
-        if p.agents is not None and a not in p.agents:
-            return f"Agent '{a}' is not in allowed list"
-    for s in skills:
-        if p.skills is not None and s not in p.skills:
-            return f"Skill '{s}' is not in allowed list"
-    if timeout > p.max_timeout:
-        return f"Requested timeout ({timeout}s) exceeds limit ({p.max_timeout}s)"
-    if max_cost > p.max_cost:
-        return f"Requested max cost (${max_cost}) exceeds limit (${p.max_cost})"
-    return None
-
-
-def _slug(text: str) -> str:
-    slug = re.sub(r"[^a-z0-9]+", "-", " ".join(text.lower().split()[:6])).strip("-")
-    return slug or "task"
-
-
-async def run_task(
-    controls: FakeControls,
-    *,
-    description: str,
-    tools: Sequence[str],
-    agents: Sequence[str],
-    skills: Sequence[str],
-    timeout: float,
-    max_cost: float,
-    model: Optional[str],
-    project_id: str,
-    working_directory: str,
-    shutdown: asyncio.Event,
-) -> dict[str, Any]:
-    """Run an agentic task (after the permission check); the body without ``task_id``.
-
-    Raises :class:`TaskExecutionError` for the executor's own failures."""
-    if not description.strip():
-        raise TaskExecutionError("Description is required")
-    known_agents = {a["name"] for a in AGENTS}
-    known_skills = {s["name"] for s in SKILLS}
-    unknown = [a for a in agents if a not in known_agents]
-    if unknown:
-        raise TaskExecutionError(f"Unknown agents requested: {', '.join(unknown)}")
-    unknown = [s for s in skills if s not in known_skills]
-    if unknown:
-        raise TaskExecutionError(f"Unknown skills requested: {', '.join(unknown)}")
-
-    status = controls._take_task_status()
-    if status is None:
-        for marker in ("crash", "failed", "timeout", "cost_exceeded"):
-            if f"[{marker}]" in description:
-                status = marker
-                break
-    if status == "crash":
-        raise TaskExecutionError("simulated crash of the run")
-
-    started = time.monotonic()
-    used_model = _model.resolve_model(model, description)
-    summary = "Completed: " + " ".join(description.split())
-    log: list[dict[str, Any]] = [
-        {
-            "step": 1,
-            "timestamp": _now_iso(),
-            "action": "task_started",
-            "details": {"description": description, "model": used_model},
-        }
-    ]
-    for kind, names in (("tool_use", tools), ("agent_spawned", agents), ("skill_invoked", skills)):
-        for name in names:
-            log.append(
-                {
-                    "step": len(log) + 1,
-                    "timestamp": _now_iso(),
-                    "action": kind,
-                    "details": {"name": name},
-                }
-            )
-    full_output = summary + "".join(f"\n- used {entry['details']['name']}" for entry in log[1:])
-    input_tokens = max(1, _model.count_tokens(description)) * 10 + 50 * len(log)
-    output_tokens = _model.count_tokens(full_output) * 5
-    total = input_tokens + output_tokens
-    total_cost = _model.cost(used_model, input_tokens, output_tokens)
-
-    if status is None and controls.budget_exceeded(project_id, extra_tokens=total):
-        return {
-            "status": "failed",
-            "result": {"error": "Insufficient budget"},
-            "execution_log": log,
-            "artifacts": [],
-            "usage": {"estimated_tokens": total},
-        }
-
-    latency = controls._settings()[0]
-    if latency >= timeout or status == "timeout":
-        if latency >= timeout:
-            await _sleep(timeout, shutdown)
-        return {
-            "status": "timeout",
-            "result": {"error": f"Task exceeded timeout of {_fmt_seconds(timeout)}s"},
-            "execution_log": log,
-            "artifacts": [],
-            "usage": {},
-        }
-    await _sleep(latency, shutdown)
-
-    if status == "failed":
-        log.append(
-            {
-                "step": len(log) + 1,
-                "timestamp": _now_iso(),
-                "action": "task_failed",
-                "details": {"error": "simulated failure"},
-            }
-        )
-        return {
-            "status": "failed",
-            "result": {"error": "Task failed: simulated failure"},
-            "execution_log": log,
-            "artifacts": [],
-            "usage": {},
-        }
-    if status == "cost_exceeded":
-        spent = round(max_cost * 1.5 + 0.01, 4)
-        controls._bill(project_id, used_model, total, spent)
-        return {
-            "status": "cost_exceeded",
-            "result": {
-                "error": f"Cost ${spent} exceeded limit ${max_cost}",
-                "output": summary[: max(1, len(summary) // 2)],
-            },
-            "execution_log": log,
-            "artifacts": [],
-            "usage": {
-                "input_tokens": input_tokens,
-                "output_tokens": output_tokens,
-                "total_cost": spent,
-                "model_used": used_model,
-            },
-        }
-
-    controls._bill(project_id, used_model, total, total_cost)
-    log.append(
-        {
-            "step": len(log) + 1,
-            "timestamp": _now_iso(),
-            "action": "task_completed",
-            "details": {"status": "completed"},
-        }
-    )
-    path = f"{working_directory.rstrip('/') or ''}/output/{_slug(description)}.md"
-    artifact = {
-        "type": "file",
-        "path": path,
-        "size_bytes": len(full_output.encode()),
-        "created_at": _now_iso(),
-    }
-    return {
-        "status": "completed",
-        "result": {
-            "summary": summary,
-            "full_output": full_output,
-            "workspace_directory": working_directory,
-        },
-        "execution_log": log,
-        "artifacts": [artifact],
-        "usage": {
-            "input_tokens": input_tokens,
-            "output_tokens": output_tokens,
-            "total_tokens": total,
-            "total_cost": total_cost,
-            "model_used": used_model,
-            "duration_seconds": round(time.monotonic() - started, 4),
-        },
-    }
 
 
 async def _sleep(seconds: float, shutdown: asyncio.Event) -> None:
@@ -367,380 +138,9 @@ def create_app(controls: FakeControls, shutdown: Optional[asyncio.Event] = None)
             holder["event"] = asyncio.Event()
         return holder["event"]
 
-    bearer = HTTPBearer(auto_error=False)
-
-    async def authenticate(
-        credentials: Annotated[Optional[HTTPAuthorizationCredentials], Depends(bearer)],
-    ) -> KeyInfo:
-        if credentials is None:
-            raise HTTPException(401, "Not authenticated", headers={"WWW-Authenticate": "Bearer"})
-        info = controls.key_info(credentials.credentials)
-        if info is None or info.revoked:
-            raise HTTPException(401, "Invalid or revoked API key")
-        if not controls._check_rate(info):
-            raise HTTPException(429, "Rate limit exceeded. Please try again later.")
-        return info
-
-    Authed = Annotated[KeyInfo, Depends(authenticate)]
-
-    async def model_run(timeout: float) -> Optional[JSONResponse]:
-        """The latency of a model run; the service's 504 when it exceeds ``timeout``."""
-        latency = controls._settings()[0]
-        if latency >= timeout:
-            await _sleep(timeout, shutdown_event())
-            return JSONResponse(
-                {"detail": f"Task timed out after {_fmt_seconds(timeout)} seconds"},
-                status_code=504,
-            )
-        await _sleep(latency, shutdown_event())
-        return None
-
-    def invalid_model(model: str) -> JSONResponse:
-        return backend_error(
-            502, f"Claude CLI error: invalid model '{model}'", category="cli_error"
-        )
-
-    # ------------------------------------------------------------------ REST routes
-
-    @app.post("/v1/chat/completions", tags=["API"])
-    async def chat_completion(request: ChatCompletionRequest, key: Authed) -> Response:
-        """Single chat completion.
-
-        Returns the ChatCompletionResponse shape (id, model, content, usage, cost,
-        project_id). Errors: 401/429 auth, 429 "Budget exceeded for project <id>",
-        502/503/504/429/500 upstream failures (with Retry-After / X-Error-Category /
-        X-Upstream-Status headers where applicable), 504 worker timeout.
-        """
-        messages = [
-            m.model_dump() if hasattr(m, "model_dump") else dict(m) for m in request.messages
-        ]
-        if not messages:
-            raise HTTPException(400, "No messages provided")
-        prompt = _model.last_user_text(messages)
-        model = _model.resolve_model(request.model, prompt, request.max_tokens or 0)
-        if model not in _model.MODELS:
-            return invalid_model(model)
-        if controls.budget_exceeded(key.project_id):
-            raise HTTPException(429, f"Budget exceeded for project {key.project_id}")
-        if MARKER_FAIL in prompt:
-            return backend_error(502, "Claude CLI error: simulated failure", category="cli_error")
-        timed_out = await model_run(request.timeout)
-        if timed_out is not None:
-            return timed_out
-        answer_words, passthrough = controls._settings()[3], controls._settings()[4]
-        answer = _model.expected_answer(prompt, answer_words)
-        usage = _model.usage_for(messages, answer)
-        cost = _model.cost(model, usage["input_tokens"], usage["output_tokens"])
-        controls._bill(key.project_id, model, usage["total_tokens"], cost)
-        completion_id = "chatcmpl-" + uuid.uuid4().hex[:24]
-        if request.tools and passthrough:
-            return JSONResponse(
-                _openai_body(
-                    completion_id,
-                    model,
-                    answer,
-                    usage,
-                    cost,
-                    key.project_id,
-                    request.tools,
-                    request.tool_choice,
-                    prompt,
-                )
-            )
-        return JSONResponse(
-            {
-                "id": completion_id,
-                "model": model,
-                "content": answer,
-                "usage": usage,
-                "cost": cost,
-                "project_id": key.project_id,
-            }
-        )
-
-    @app.post("/v1/batch", response_model=BatchResponse, tags=["API"])
-    async def batch_processing(request: BatchRequest, key: Authed) -> Any:
-        """Run several prompts with one model; per-item failures are reported in
-        the body (status "failed" + error), not as HTTP errors. No budget check.
-        """
-        if not request.prompts and request.model is None:
-            # The service crashes on this input: Starlette answers its plain-text 500,
-            # then uvicorn closes the connection (no "Connection: close" announced).
-            raise ServiceCrash("batch without prompts and model")
-        latency, _, concurrency, answer_words, _ = controls._settings()
-        gate = asyncio.Semaphore(concurrency)
-        shutdown = shutdown_event()
-
-        async def one(item_prompt: str, item_id: Optional[str]) -> dict[str, Any]:
-            async with gate:
-                base = {"id": item_id, "prompt": item_prompt}
-                model = _model.resolve_model(request.model, item_prompt)
-                if latency >= request.timeout:
-                    await _sleep(request.timeout, shutdown)
-                    return {
-                        **base,
-                        "status": "failed",
-                        "error": f"Task timed out after {_fmt_seconds(request.timeout)} seconds",
-                    }
-                await _sleep(latency, shutdown)
-                if model not in _model.MODELS:
-                    return {
-                        **base,
-                        "status": "failed",
-                        "error": f"Claude CLI error: invalid model '{model}'",
-                    }
-                if MARKER_FAIL in item_prompt:
-                    return {
-                        **base,
-                        "status": "failed",
-                        "error": "Claude CLI error: simulated failure",
-                    }
-                answer = _model.expected_answer(item_prompt, answer_words)
-                usage = _model.usage_for([{"role": "user", "content": item_prompt}], answer)
-                cost = _model.cost(model, usage["input_tokens"], usage["output_tokens"])
-                controls._bill(key.project_id, model, usage["total_tokens"], cost)
-                return {
-                    **base,
-                    "status": "completed",
-                    "content": answer,
-                    "usage": usage,
-                    "cost": cost,
-                }
-
-        results = await asyncio.gather(*(one(p.prompt, p.id) for p in request.prompts))
-        done = [r for r in results if r["status"] == "completed"]
-        return {
-            "total": len(results),
-            "completed": len(done),
-            "failed": len(results) - len(done),
-            "results": results,
-            "total_cost": round(sum(r["cost"] for r in done), 8),
-            "total_tokens": sum(r["usage"]["total_tokens"] for r in done),
-        }
-
-    @app.get("/v1/usage", response_model=UsageResponse, tags=["API"])
-    async def get_usage(
-        key: Authed,
-        period: str = Query("month", description="Time period: month, week, or day"),
-    ) -> Any:
-        """Usage of the key's project for a period (month|week|day; anything else -> 400)."""
-        if period not in ("month", "week", "day"):
-            raise HTTPException(400, f"Invalid period: {period}. Use 'month', 'week', or 'day'")
-        records = controls.usage_records(key.project_id, period)
-        by_model: dict[str, dict[str, Any]] = {}
-        for r in records:
-            entry = by_model.setdefault(r.model, {"tokens": 0, "cost": 0.0})
-            entry["tokens"] += r.tokens
-            entry["cost"] = round(entry["cost"] + r.cost, 8)
-        total = sum(r.tokens for r in records)
-        limit = controls.budget(key.project_id)
-        return {
-            "project_id": key.project_id,
-            "period": period,
-            "total_tokens": total,
-            "total_cost": round(sum(r.cost for r in records), 8),
-            "by_model": by_model,
-            "limit": limit,
-            "remaining": None if limit is None else limit - total,
-        }
-
-    @app.post("/v1/route", response_model=RouteResponse, tags=["API"])
-    async def route_recommendation(request: RouteRequest, key: Authed) -> Any:
-        """Which model the auto-router would pick for a prompt, why, and the
-        project's monthly budget status.
-        """
-        model, reasoning = _model.route(request.prompt, request.context_size)
-        limit = controls.budget(key.project_id)
-        used = controls.tokens_used(key.project_id)
-        return {
-            "recommended_model": model,
-            "reasoning": reasoning,
-            "budget_status": {
-                "project_id": key.project_id,
-                "limit": limit,
-                "used": used,
-                "remaining": None if limit is None else limit - used,
-                "exceeded": limit is not None and used >= limit,
-            },
-        }
-
-    @app.post("/v1/process", response_model=AIServiceResponse, tags=["API"])
-    async def process_ai_services_compatible(request: ProcessRequest, key: Authed) -> Any:
-        """ai-services compatible completion: provider/model_name are mapped to
-        haiku/sonnet/opus; budget is checked against the body's project_id (403 when
-        exceeded); streaming and async modes answer 501.
-        """
-        if request.additional_params and request.additional_params.get("stream"):
-            raise HTTPException(501, "Streaming is not supported on /v1/process; use /v1/stream")
-        if request.async_processing:
-            raise HTTPException(501, "Async processing is not implemented")
-        messages: list[dict[str, Any]] = []
-        if request.system_message:
-            messages.append({"role": "system", "content": request.system_message})
-        for m in request.messages or []:
-            messages.append({"role": str(m.role), "content": m.content})
-        if request.user_message:
-            messages.append({"role": "user", "content": request.user_message})
-        elif isinstance(request.content, str) and request.content:
-            messages.append({"role": "user", "content": request.content})
-        if not any(m["role"] != "system" for m in messages):
-            raise HTTPException(400, "No messages provided")
-        if request.provider.lower() not in PROVIDER_ALIASES:
-            raise HTTPException(
-                400,
-                f"Provider {request.provider} not supported. "
-                "Only 'anthropic' and 'claudecode' available.",
-            )
-        project_id = request.project_id or "default"
-        if controls.budget_exceeded(project_id):
-            raise HTTPException(403, f"Budget exceeded for project {project_id}")
-        prompt = _model.last_user_text(messages)
-        name = request.model_name.lower()
-        model = next((m for m in _model.MODELS if m in name), None)
-        if model is None:
-            model = _model.resolve_model(None, prompt) if name == "auto" else "sonnet"
-        if MARKER_FAIL in prompt:
-            return backend_error(502, "Claude CLI error: simulated failure", category="cli_error")
-        timed_out = await model_run(300.0)
-        if timed_out is not None:
-            return timed_out
-        answer = _model.expected_answer(prompt, controls._settings()[3])
-        usage = _model.usage_for(messages, answer)
-        cost = _model.cost(model, usage["input_tokens"], usage["output_tokens"])
-        controls._bill(project_id, model, usage["total_tokens"], cost)
-        return JSONResponse(
-            {
-                "content": answer,
-                "content_blocks": [{"type": "text", "text": answer}],
-                "model": model,
-                "provider": "claudecode",
-                "metadata": {
-                    "usage": usage,
-                    "cost": cost,
-                    "project_id": project_id,
-                    "requested_model": request.model_name,
-                },
-            }
-        )
-
-    @app.get("/v1/providers", tags=["API"])
-    async def list_providers() -> Response:
-        """Providers known to the compatibility layer (no auth)."""
-        return JSONResponse(
-            {
-                "providers": [
-                    {
-                        "name": "anthropic",
-                        "description": "Anthropic models through Claude Code",
-                        "models": list(_model.MODELS),
-                    },
-                    {
-                        "name": "claudecode",
-                        "description": "Claude Code CLI",
-                        "models": list(_model.MODELS),
-                    },
-                ]
-            }
-        )
-
-    @app.get("/v1/providers/{provider}/models", tags=["API"])
-    async def get_provider_models(provider: str) -> Response:
-        """Model catalogue for anthropic / claudecode / claude (no auth); 404 otherwise."""
-        if provider.lower() not in PROVIDER_ALIASES:
-            raise HTTPException(
-                404,
-                f"Provider {provider} not supported. Only 'anthropic' and 'claudecode' available.",
-            )
-        return JSONResponse(
-            {
-                "provider": provider,
-                "models": [
-                    {
-                        "id": m,
-                        "name": f"claude-{m}",
-                        "input_price_per_mtok": _model.PRICES[m][0],
-                        "output_price_per_mtok": _model.PRICES[m][1],
-                    }
-                    for m in _model.MODELS
-                ],
-            }
-        )
-
-    @app.post("/v1/task", response_model=AgenticTaskResponse, tags=["API"])
-    async def execute_agentic_task(request: AgenticTaskRequest, key: Authed) -> Any:
-        """Agentic task. 403 "Permission denied: <reason>" when the key's profile
-        forbids a tool/agent/skill, timeout or max_cost; outcome statuses in a 200
-        body: completed | failed | timeout | cost_exceeded; 500 "Task execution
-        failed: <reason>" for executor errors.
-        """
-        reason = check_permission(
-            key,
-            request.allow_tools,
-            request.allow_agents,
-            request.allow_skills,
-            request.timeout,
-            request.max_cost,
-        )
-        if reason:
-            raise HTTPException(403, f"Permission denied: {reason}")
-        try:
-            body = await run_task(
-                controls,
-                description=request.description,
-                tools=request.allow_tools,
-                agents=request.allow_agents,
-                skills=request.allow_skills,
-                timeout=request.timeout,
-                max_cost=request.max_cost,
-                model=request.model,
-                project_id=request.project_id,
-                working_directory=request.working_directory,
-                shutdown=shutdown_event(),
-            )
-        except TaskExecutionError as exc:
-            raise HTTPException(500, f"Task execution failed: {exc}") from exc
-        return {"task_id": str(uuid.uuid4()), **body}
-
-    @app.get("/v1/capabilities", response_model=CapabilitiesResponse, tags=["API"])
-    async def get_capabilities(key: Authed) -> Any:
-        """Agents and skills the fake ~/.claude directory provides."""
-        return {
-            "agents": AGENTS,
-            "skills": SKILLS,
-            "agents_count": len(AGENTS),
-            "skills_count": len(SKILLS),
-        }
-
-    @app.get("/health", response_model=HealthResponse)
-    async def health() -> Any:
-        """Subsystem health; always 200, overall "ok" or "degraded"."""
-        services, _, started = controls._health_snapshot()
-        overall = "ok" if all(s == "ok" for s in services.values()) else "degraded"
-        return {
-            "status": overall,
-            "version": VERSION,
-            "uptime_seconds": round(time.time() - started, 3),
-            "services": {name: {"status": s, "detail": None} for name, s in services.items()},
-        }
-
-    @app.get("/ready", response_model=ReadyResponse)
-    async def ready() -> Any:
-        """Readiness; 200 with ready=false while starting (not 503)."""
-        _, (is_ready, reason), _ = controls._health_snapshot()
-        return {"ready": is_ready, "reason": reason}
-
-    @app.get("/")
-    async def root() -> Response:
-        """Service name, version and entry points."""
-        return JSONResponse(
-            {
-                "service": SERVICE_NAME,
-                "version": VERSION,
-                "docs": "/docs",
-                "health": "/health",
-                "websocket": "/v1/stream",
-            }
-        )
+    add_rest_routes(app, controls)
+    app.add_middleware(_RequestIdMiddleware, controls=controls)
+    app.add_middleware(_CorsMiddleware)
 
     # ------------------------------------------------------------------ WebSocket
 
@@ -766,56 +166,6 @@ def create_app(controls: FakeControls, shutdown: Optional[asyncio.Event] = None)
         await session.run()
 
     return _FaultMiddleware(app, controls, shutdown_event)
-
-
-def _openai_body(
-    completion_id: str,
-    model: str,
-    answer: str,
-    usage: Mapping[str, int],
-    cost: float,
-    project_id: str,
-    tools: Sequence[Mapping[str, Any]],
-    tool_choice: Any,
-    prompt: str,
-) -> dict[str, Any]:
-    """The OpenAI-shaped chat body the service answers with tool passthrough."""
-    names = [str((t.get("function") or {}).get("name") or t.get("name") or "tool") for t in tools]
-    chosen: Optional[str] = None
-    if isinstance(tool_choice, Mapping):
-        chosen = str((tool_choice.get("function") or {}).get("name") or names[0])
-    elif tool_choice == "required":
-        chosen = names[0]
-    elif tool_choice != "none":
-        chosen = next((n for n in names if n.lower() in prompt.lower()), None)
-    message: dict[str, Any] = {"role": "assistant", "content": answer}
-    finish = "stop"
-    if chosen is not None:
-        message = {
-            "role": "assistant",
-            "content": None,
-            "tool_calls": [
-                {
-                    "id": "call_" + uuid.uuid5(uuid.NAMESPACE_URL, prompt).hex[:24],
-                    "type": "function",
-                    "function": {"name": chosen, "arguments": json.dumps({"input": prompt})},
-                }
-            ],
-        }
-        finish = "tool_calls"
-    return {
-        "id": completion_id,
-        "object": "chat.completion",
-        "model": model,
-        "choices": [{"index": 0, "message": message, "finish_reason": finish}],
-        "usage": {
-            "prompt_tokens": usage["input_tokens"],
-            "completion_tokens": usage["output_tokens"],
-            "total_tokens": usage["total_tokens"],
-        },
-        "cost": cost,
-        "project_id": project_id,
-    }
 
 
 def _headers(scope: Scope) -> dict[str, str]:
@@ -885,8 +235,104 @@ def _default_detail(status: int, category: Optional[str]) -> str:
     return f"HTTP {status}: injected by the fake service"
 
 
+def _with_request_id(
+    headers: Sequence[tuple[bytes, bytes]], request_id: str, alias: bool
+) -> list[tuple[bytes, bytes]]:
+    names = {b"x-request-id", REQUEST_ID_ALIAS.encode()}
+    out = [(k, v) for k, v in headers if k.lower() not in names]
+    out.append((b"x-request-id", request_id.encode("latin-1")))
+    if alias:
+        out.append((REQUEST_ID_ALIAS.encode(), request_id.encode("latin-1")))
+    return out
+
+
+def _request_id(scope: Scope) -> str:
+    """The request's ``X-Request-ID`` verbatim, else a fresh uuid4 (kept in the scope, so
+    the record and the response carry the same value)."""
+    if "fake.request_id" not in scope:
+        value = None
+        for raw_name, raw_value in scope.get("headers", []):
+            if raw_name.lower() == b"x-request-id":
+                value = raw_value.decode("latin-1")
+        scope["fake.request_id"] = value if value is not None else str(uuid.uuid4())
+    return str(scope["fake.request_id"])
+
+
+class _RequestIdMiddleware:
+    """``X-Request-ID`` (and ``X-Forgg-CCA-Request-Id`` unless turned off) on every
+    response the app produces; inside the CORS and crash layers, as in the service."""
+
+    def __init__(self, app: ASGIApp, controls: FakeControls) -> None:
+        self.app = app
+        self.controls = controls
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request_id = _request_id(scope)
+        alias = bool(self.controls._flags()["request_id_alias"])
+
+        async def send_with_id(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = _with_request_id(message.get("headers", []), request_id, alias)
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, send_with_id)
+
+
+class _CorsMiddleware:
+    """CORS as the service configures it (any origin, credentials allowed; §1): a
+    preflight is answered here, before auth and routing; other responses to a request
+    with ``Origin`` get the origin echoed and ``Access-Control-Allow-Credentials``."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = {k.lower(): v for k, v in scope.get("headers", [])}
+        origin = headers.get(b"origin")
+        if origin is None:
+            await self.app(scope, receive, send)
+            return
+        if scope["method"] == "OPTIONS" and b"access-control-request-method" in headers:
+            out = [
+                (b"access-control-allow-origin", origin),
+                (b"access-control-allow-credentials", b"true"),
+                (b"access-control-allow-methods", CORS_METHODS.encode()),
+                (b"access-control-max-age", b"600"),
+                (b"vary", b"Origin"),
+            ]
+            requested = headers.get(b"access-control-request-headers")
+            if requested is not None:
+                out.append((b"access-control-allow-headers", requested))
+            response = Response(b"OK", status_code=200, media_type="text/plain")
+            response.raw_headers = [*response.raw_headers, *out]
+            await response(scope, receive, send)
+            return
+
+        async def send_with_cors(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                kept = [
+                    (k, v)
+                    for k, v in message.get("headers", [])
+                    if not k.lower().startswith(b"access-control-allow-")
+                ]
+                kept.append((b"access-control-allow-origin", origin))
+                kept.append((b"access-control-allow-credentials", b"true"))
+                message = {**message, "headers": kept}
+            await send(message)
+
+        await self.app(scope, receive, send_with_cors)
+
+
 class _FaultMiddleware:
-    """Records each request, adds ``X-Request-ID``, applies latency and REST faults."""
+    """Records each request, applies injected REST faults, and closes the connection
+    after a crash 500 (the service's uvicorn does)."""
 
     def __init__(
         self, app: FastAPI, controls: FakeControls, shutdown: Callable[[], asyncio.Event]
@@ -910,11 +356,7 @@ class _FaultMiddleware:
             if not message.get("more_body", False):
                 break
         body = b"".join(chunks)
-        request_id = None
-        for raw_name, raw_value in scope.get("headers", []):
-            if raw_name.lower() == b"x-request-id":
-                request_id = raw_value.decode("latin-1")
-        request_id = request_id or str(uuid.uuid4())
+        request_id = _request_id(scope)
         key = _auth_key(scope)
         info = self.controls.key_info(key) if key else None
         try:
@@ -945,26 +387,31 @@ class _FaultMiddleware:
                 return {"type": "http.request", "body": body, "more_body": False}
             return await receive()
 
-        async def send_with_id(message: Message) -> None:
+        async def send_recorded(message: Message) -> None:
             if message["type"] == "http.response.start":
                 record.status = message["status"]
-                headers = [
-                    (k, v) for k, v in message.get("headers", []) if k.lower() != b"x-request-id"
-                ]
-                headers.append((b"x-request-id", request_id.encode("latin-1")))
-                message = {**message, "headers": headers}
             await send(message)
 
-        if path in TOOLING_PATHS:
-            await self.app(scope, replay, send_with_id)
+        alias = bool(self.controls._flags()["request_id_alias"])
+
+        async def send_with_id(message: Message) -> None:
+            # Injected responses carry the request id like the app's own answers.
+            if message["type"] == "http.response.start":
+                headers = _with_request_id(message.get("headers", []), request_id, alias)
+                message = {**message, "headers": headers}
+            await send_recorded(message)
+
+        inj = None if path in TOOLING_PATHS else self.controls._take_fault(False, method, path)
+        if inj is not None:
+            await self._apply(inj, scope, replay, receive, send_with_id)
             return
-        inj = self.controls._take_fault(False, method, path)
-        if inj is None:
-            if path not in SELF_TIMED_PATHS:
-                await _sleep(self.controls._settings()[0], self.shutdown())
-            await self.app(scope, replay, send_with_id)
-            return
-        await self._apply(inj, scope, replay, receive, send_with_id)
+        try:
+            await self.app(scope, replay, send_recorded)
+        except ServiceCrash:
+            # ServerErrorMiddleware has sent the plain-text 500; then the connection goes.
+            transport = getattr(getattr(receive, "__self__", None), "transport", None)
+            if transport is not None:
+                transport.close()
 
     async def _apply(
         self, inj: Injection, scope: Scope, replay: Receive, receive: Receive, send: Send
@@ -1029,9 +476,13 @@ class _FaultMiddleware:
         elif fault is Fault.NOT_AUTHENTICATED_403:
             response = JSONResponse({"detail": "Not authenticated"}, status_code=403)
         elif fault is Fault.POOL_OVERLOADED:
+            # As a full pool answers: every worker busy, the queue full.
+            stats = self.controls.pool_stats()
             response = backend_error(
                 503,
-                inj.detail or "Worker pool overloaded: all workers busy, queue full",
+                inj.detail
+                or f"Worker pool overloaded: {stats.max_workers} active workers, "
+                f"{stats.max_queue} queued tasks. Try again later.",
                 retry_after=inj.retry_after,
             )
         elif fault in (Fault.CLI_BREAKER_OPEN, Fault.UPSTREAM_BREAKER_OPEN):
@@ -1358,7 +809,6 @@ class _StreamSession:
                 model=None,
                 project_id="default",
                 working_directory="/project",
-                shutdown=self.shutdown,
             )
         except TaskExecutionError as exc:
             await self._send({"type": "error", "error": f"Task execution error: {exc}"})

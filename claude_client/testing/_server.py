@@ -13,6 +13,7 @@ from typing import Any, Optional
 import uvicorn
 
 from ._app import create_app
+from ._pool import DEFAULT_MAX_WORKERS
 from ._state import DEFAULT_RPM, FakeControls
 
 STARTUP_TIMEOUT = 10.0
@@ -29,6 +30,7 @@ class FakeService(FakeControls):
         free_key: a ``free`` key of project ``"free-project"``.
         enterprise_key: an ``enterprise`` key of project ``"enterprise-project"``.
         port: the TCP port.
+        pool: the worker pool (``set_max_workers``, ``pool_stats()``, ``prompt_runs()``).
     """
 
     def __init__(
@@ -38,8 +40,9 @@ class FakeService(FakeControls):
         port: int = 0,
         rpm: int = DEFAULT_RPM,
         api_key: Optional[str] = None,
+        max_workers: int = DEFAULT_MAX_WORKERS,
     ) -> None:
-        super().__init__(rpm=rpm)
+        super().__init__(rpm=rpm, max_workers=max_workers)
         if api_key is not None:
             with self._lock:
                 info = self._keys.pop(self.api_key)
@@ -129,6 +132,7 @@ class FakeService(FakeControls):
             async def begin_shutdown() -> None:
                 if shutdown is not None:
                     shutdown.set()
+                self.pool.shutdown()
                 # Let sessions send their 1001 close frames before uvicorn's own.
                 await asyncio.sleep(0.05)
                 server.should_exit = True
@@ -161,13 +165,20 @@ class FakeService(FakeControls):
 
 @contextlib.contextmanager
 def serve(
-    *, port: int = 0, rpm: int = DEFAULT_RPM, api_key: Optional[str] = None, host: str = "127.0.0.1"
+    *,
+    port: int = 0,
+    rpm: int = DEFAULT_RPM,
+    api_key: Optional[str] = None,
+    host: str = "127.0.0.1",
+    max_workers: int = DEFAULT_MAX_WORKERS,
 ) -> Iterator[FakeService]:
     """Run the fake service on ``host:port`` (port 0 = a free port) while the block runs.
 
     ``rpm`` is the requests-per-minute limit of the built-in keys (the service's default
-    is 100; raise it for load tests). ``api_key`` fixes the pro key's value."""
-    fake = FakeService(host=host, port=port, rpm=rpm, api_key=api_key)
+    is 100; raise it for load tests). ``api_key`` fixes the pro key's value.
+    ``max_workers``: the worker pool's size (the service's default 5; queue 10 x that);
+    ``reset()`` returns to it, ``set_max_workers`` changes it while running."""
+    fake = FakeService(host=host, port=port, rpm=rpm, api_key=api_key, max_workers=max_workers)
     fake.start()
     try:
         yield fake

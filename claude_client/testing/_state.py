@@ -15,20 +15,40 @@ import re
 import secrets
 import threading
 import time
-from collections import deque
-from collections.abc import Mapping
+from collections import Counter, deque
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Optional, Union
 
 from . import _model
+from ._pool import DEFAULT_MAX_WORKERS, PoolStats, WorkerPool
 
 DEFAULT_RPM = 100
-DEFAULT_BATCH_CONCURRENCY = 5
 KEY_RE = re.compile(r"cc_[0-9a-f]{40}")
 REDACTED = "<redacted>"
 
-TASK_STATUSES = ("completed", "failed", "timeout", "cost_exceeded")
+#: Outcomes ``next_task_status`` can force (all of them the service can produce).
+TASK_STATUSES = ("completed", "failed", "cost_exceeded", "crash")
+#: ``X-Forgg-CCA-Request-Id``: newer builds send it with the ``X-Request-ID`` value.
+REQUEST_ID_ALIAS = "x-forgg-cca-request-id"
+#: ``/health`` entries, in the service's order (BEHAVIOUR.md §4).
+HEALTH_ENTRIES = (
+    "worker_pool",
+    "redis",
+    "audit_db",
+    "budget_manager",
+    "auth_manager",
+    "error_rates",
+    "sdk_circuit_breaker",
+    "cli_circuit_breaker",
+)
+ERROR_WINDOW_SECONDS = 300.0
+ERROR_RATE_THRESHOLD = 50
+#: Categories that count towards ``/v1/process``'s circuit breakers (and no category).
+BREAKER_CATEGORIES = frozenset(
+    {"rate_limited", "overloaded", "upstream_error", "timeout", "connection_error", None}
+)
 
 
 def new_key() -> str:
@@ -256,25 +276,21 @@ PROFILES: dict[str, Profile] = {
         "pro",
         frozenset({"Read", "Grep", "Glob", "Bash"}),
         frozenset({"Write", "Edit"}),
-        frozenset({"code-reviewer", "test-writer"}),
-        frozenset({"summarize", "lint"}),
+        frozenset({"security-auditor", "code-reviewer"}),
+        frozenset({"vulnerability-scanner", "code-analyzer"}),
         300,
         1.00,
     ),
     "enterprise": Profile("enterprise", None, frozenset(), None, None, 600, 10.00),
 }
 
-AGENTS: list[dict[str, Any]] = [
+#: The default agents/skills catalogue (deployment-dependent, BEHAVIOUR.md §8). It holds
+#: the pro profile's agents and skills, so the pro key's allowed names run.
+DEFAULT_AGENTS: tuple[dict[str, Any], ...] = (
     {
         "name": "code-reviewer",
         "description": "Reviews code for bugs and style",
         "tools": ["Read", "Grep", "Glob"],
-        "model": "sonnet",
-    },
-    {
-        "name": "test-writer",
-        "description": "Writes unit tests for a module",
-        "tools": ["Read", "Write", "Bash"],
         "model": "sonnet",
     },
     {
@@ -289,20 +305,69 @@ AGENTS: list[dict[str, Any]] = [
         "tools": ["Read", "Grep", "Bash"],
         "model": "opus",
     },
-]
-SKILLS: list[dict[str, Any]] = [
-    {"name": "summarize", "description": "Summarise files or text", "command": "/summarize"},
-    {"name": "lint", "description": "Run the project's linters", "command": "/lint"},
+    {
+        "name": "test-writer",
+        "description": "Writes unit tests for a module",
+        "tools": ["Read", "Write", "Bash"],
+        "model": "sonnet",
+    },
+)
+DEFAULT_SKILLS: tuple[dict[str, Any], ...] = (
     {"name": "changelog", "description": "Draft a changelog entry", "command": "/changelog"},
-]
+    {"name": "code-analyzer", "description": "Static analysis of a module", "command": "/analyze"},
+    {"name": "summarize", "description": "Summarise files or text", "command": "/summarize"},
+    {
+        "name": "vulnerability-scanner",
+        "description": "Scan dependencies for known vulnerabilities",
+        "command": "/scan",
+    },
+)
+
+
+def _agent_entry(agent: Union[str, Mapping[str, Any]]) -> dict[str, Any]:
+    if isinstance(agent, str):
+        agent = {"name": agent}
+    return {
+        "name": str(agent["name"]),
+        "description": str(agent.get("description") or "No description"),
+        "tools": [str(t) for t in agent.get("tools") or []],
+        "model": str(agent.get("model") or "sonnet"),
+    }
+
+
+def _skill_entry(skill: Union[str, Mapping[str, Any]]) -> dict[str, Any]:
+    if isinstance(skill, str):
+        skill = {"name": skill}
+    name = str(skill["name"])
+    return {
+        "name": name,
+        "description": str(skill.get("description") or "No description"),
+        "command": str(skill.get("command") or name),
+    }
+
+
+@dataclass
+class Breaker:
+    """One ``/v1/process`` circuit breaker (BEHAVIOUR.md §7)."""
+
+    name: str
+    consecutive_failures: int = 0
+    opened_at: Optional[float] = None
+
+    def state(self, recovery: float) -> str:
+        if self.opened_at is None:
+            return "closed"
+        return "open" if time.monotonic() - self.opened_at < recovery else "half_open"
 
 
 class FakeControls:
     """The fake's state and every control tests use. See the package docstring."""
 
-    def __init__(self, *, rpm: int = DEFAULT_RPM) -> None:
+    def __init__(self, *, rpm: int = DEFAULT_RPM, max_workers: int = DEFAULT_MAX_WORKERS) -> None:
         self._lock = threading.RLock()
         self._default_rpm = rpm
+        self._default_max_workers = max_workers
+        self.pool = WorkerPool(max_workers)
         self.api_key = new_key()
         self.free_key = new_key()
         self.enterprise_key = new_key()
@@ -322,40 +387,52 @@ class FakeControls:
         self._budgets: dict[str, int] = {}
         self._usage: list[UsageRecord] = []
         self._injections: list[Injection] = []
-        self._latency = 0.0
         self._token_delay = 0.0
-        self._batch_concurrency = DEFAULT_BATCH_CONCURRENCY
         self._answer_words: Optional[int] = None
         self._task_statuses: deque[str] = deque()
         self._requests: list[RecordedRequest] = []
         self._rate: dict[str, tuple[int, int]] = {}
-        self._tool_passthrough = True
-        self._health: dict[str, str] = {"cli": "ok", "worker_pool": "ok", "database": "ok"}
+        self._tool_passthrough = False
+        self._anthropic_key = True
+        self._process_default_cli = True
+        self._request_id_alias = True
+        self._agents = [_agent_entry(a) for a in DEFAULT_AGENTS]
+        self._skills = [_skill_entry(s) for s in DEFAULT_SKILLS]
+        self._wrapped_skills: frozenset[str] = frozenset()
+        self._health: dict[str, str] = {"redis": "ok", "audit_db": "ok"}
         self._ready: tuple[bool, Optional[str]] = (True, None)
         self._recording = True
+        self._errors: deque[tuple[float, str, str]] = deque()
+        self._breaker_threshold = 5
+        self._breaker_recovery = 30.0
+        self._breakers = {"cli": Breaker("cli"), "sdk": Breaker("sdk")}
 
     def reset(self) -> None:
         """Back to the state right after start: faults, latency, delays, recorded
-        requests, usage, budgets, rate-limit counters, added keys and task statuses
-        are cleared; ``api_key`` / ``free_key`` / ``enterprise_key`` stay valid."""
+        requests, usage, budgets, rate-limit counters, added keys, task statuses, flags,
+        catalogue, breakers and the worker pool (runs killed, counters zeroed,
+        ``max_workers`` back to the ``serve()`` value) are reset; ``api_key`` /
+        ``free_key`` / ``enterprise_key`` stay valid."""
         with self._lock:
             self._init_state()
+        self.pool.reset(self._default_max_workers)
 
     # ------------------------------------------------------------------ keys
 
     def add_key(
         self,
-        profile: Optional[str] = "pro",
+        profile: Optional[str] = "enterprise",
         project_id: str = "default",
         rpm: int = DEFAULT_RPM,
         key: Optional[str] = None,
     ) -> str:
         """Register a key (``cc_`` + 40 hex unless ``key`` is given) and return it.
 
-        ``profile``: ``"free"``, ``"pro"``, ``"enterprise"``, or ``None`` (no permission
-        profile: agentic tasks then answer 403 ``No permission profile found for API key``).
-        ``project_id``: the project chat/batch/usage are billed to. ``rpm``: requests per
-        wall-clock minute before 429 ``Rate limit exceeded. Please try again later.``.
+        ``profile``: ``"enterprise"`` (default, as the service provisions keys),
+        ``"pro"``, ``"free"``, or ``None`` (no permission profile: agentic tasks then
+        answer 403 ``No permission profile found for API key``). ``project_id``: the
+        project chat/batch/usage are billed to. ``rpm``: requests per wall-clock minute
+        before 429 ``Rate limit exceeded. Please try again later.``.
         """
         if profile is not None and profile not in PROFILES:
             raise ValueError(f"unknown profile {profile!r}; use one of {sorted(PROFILES)}")
@@ -365,7 +442,8 @@ class FakeControls:
         return key
 
     def revoke_key(self, key: str) -> None:
-        """From now on ``key`` answers 401 ``Invalid or revoked API key``."""
+        """From now on ``key`` answers 401 ``Invalid or revoked API key`` (its profile
+        stays: the socket's agentic task only looks the profile up)."""
         with self._lock:
             if key in self._keys:
                 self._keys[key].revoked = True
@@ -383,9 +461,10 @@ class FakeControls:
     # ------------------------------------------------------------------ budgets / usage
 
     def set_budget(self, project_id: str, tokens: Optional[int]) -> None:
-        """Monthly token budget of a project (``None`` = no budget). When the month's
-        usage reaches it, chat answers 429 / process 403 ``Budget exceeded for project
-        <id>``, tasks ``failed`` with ``Insufficient budget``, the socket an error frame."""
+        """Monthly token budget of a project (``None`` = no budget). A request is refused
+        when the month's usage + its estimate would pass it (BEHAVIOUR.md §5.5): chat
+        429 / process 403 ``Budget exceeded for project <id>``, tasks ``failed`` with
+        ``Insufficient budget``, the socket an error frame."""
         with self._lock:
             if tokens is None:
                 self._budgets.pop(project_id, None)
@@ -411,51 +490,65 @@ class FakeControls:
             return self._budgets.get(project_id)
 
     def usage_records(self, project_id: str, period: str = "month") -> list[UsageRecord]:
-        now = dt.datetime.now(dt.UTC)
+        """Usage of a period, in the server's local time: ``month`` since 00:00 on the 1st,
+        ``week`` the last 7 x 24 h, ``day`` the last 24 h (rolling)."""
+        now = time.time()
         if period == "day":
-            start = now.replace(hour=0, minute=0, second=0, microsecond=0)
+            since = now - 86_400
         elif period == "week":
-            start = now - dt.timedelta(days=7)
+            since = now - 7 * 86_400
         else:
-            start = now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
-        since = start.timestamp()
+            local = dt.datetime.fromtimestamp(now)
+            since = local.replace(day=1, hour=0, minute=0, second=0, microsecond=0).timestamp()
         with self._lock:
             return [r for r in self._usage if r.project_id == project_id and r.when >= since]
 
     def tokens_used(self, project_id: str, period: str = "month") -> int:
         return sum(r.tokens for r in self.usage_records(project_id, period))
 
-    def budget_exceeded(self, project_id: str, extra_tokens: int = 0) -> bool:
+    def remaining(self, project_id: str) -> Optional[int]:
+        """The month's remaining tokens of a project (None = no budget; may be negative)."""
+        limit = self.budget(project_id)
+        return None if limit is None else limit - self.tokens_used(project_id)
+
+    def budget_exceeded(self, project_id: str, estimate: int = 0) -> bool:
+        """The service's pre-check: month usage + ``estimate`` > limit (equal passes)."""
         limit = self.budget(project_id)
         if limit is None:
             return False
-        used = self.tokens_used(project_id)
-        return used >= limit if extra_tokens == 0 else used + extra_tokens > limit
+        return self.tokens_used(project_id) + estimate > limit
 
-    # ------------------------------------------------------------------ timing
+    # ------------------------------------------------------------------ capacity / timing
 
-    def latency(self, seconds: float) -> None:
-        """Delay every request by ``seconds`` before it is answered (0 = off).
+    def latency(self, seconds: float, *, jitter: float = 0.0) -> None:
+        """How long ONE model run takes: ``seconds + uniform(0, jitter)`` (seeded).
 
-        Chat / process / task: the delay is the model run, so a delay at or above the
-        request's own ``timeout`` gives the service's 504 ``Task timed out after <t>
-        seconds`` (task: status ``timeout``) after ``timeout`` seconds. ``/v1/batch``:
-        applied per item instead (items run ``set_batch_concurrency`` at a time).
-        WebSocket: before the first frame of each request."""
-        with self._lock:
-            self._latency = max(0.0, float(seconds))
+        Runs of the worker pool (chat, batch items, process CLI path, tasks) hold a worker
+        that long; the chat tool path, the process SDK path and the socket chat sleep that
+        long outside the pool. Routes that run no model (``/health``, ``/v1/usage``,
+        ``/v1/route``, ``/``, providers, capabilities, ``/ready``) stay instant. A run
+        reaching its ``timeout`` is killed (chat/process 504, batch failed item, task 500)."""
+        if seconds < 0 or jitter < 0:
+            raise ValueError("latency: seconds and jitter must be >= 0")
+        self.pool.set_latency(seconds, jitter)
+
+    def set_max_workers(self, n: int) -> None:
+        """Workers of the pool while the server runs (queue = 10 x n; service default 5)."""
+        self.pool.set_max_workers(n)
+
+    def pool_stats(self) -> PoolStats:
+        """A snapshot of the worker pool: live numbers and counters since ``reset()``."""
+        return self.pool.stats()
+
+    def prompt_runs(self) -> Counter[str]:
+        """How many model runs STARTED per prompt text (chat: the flattened prompt; batch:
+        the item prompt; task: the description; process: its flattened prompt)."""
+        return self.pool.prompt_runs()
 
     def set_token_delay(self, seconds: float) -> None:
         """Pause between two ``token`` frames of a stream (0 = off)."""
         with self._lock:
             self._token_delay = max(0.0, float(seconds))
-
-    def set_batch_concurrency(self, n: int) -> None:
-        """How many items of one ``/v1/batch`` run at once (the service: about 5)."""
-        if n < 1:
-            raise ValueError("batch concurrency must be >= 1")
-        with self._lock:
-            self._batch_concurrency = n
 
     def set_answer_words(self, n: Optional[int]) -> None:
         """Make every answer exactly ``n`` words (the normal answer repeated), i.e. ``n``
@@ -473,29 +566,53 @@ class FakeControls:
         return _model.expected_answer(prompt, n)
 
     def expected_usage(self, prompt: str) -> dict[str, int]:
-        """Usage of a one-message conversation ``[{"role": "user", "content": prompt}]``."""
-        return _model.usage_for([{"role": "user", "content": prompt}], self.expected_answer(prompt))
+        """Usage of a one-message chat ``[{"role": "user", "content": prompt}]`` (or a
+        batch item): input = words of ``"user: " + prompt``, output = words of the answer."""
+        return _model.usage_of("user: " + prompt, self.expected_answer(prompt))
 
-    def expected_cost(self, prompt: str, model: str = "auto") -> float:
-        m = _model.resolve_model(model, prompt)
+    def expected_cost(self, prompt: str, model: Optional[str] = None) -> float:
+        """Cost of that one-message chat with ``model`` (None = the auto-selected one);
+        0.0 for names other than the three aliases (BEHAVIOUR.md §5.2)."""
+        used = model if model is not None else self.expected_model(prompt, chat=True)
         u = self.expected_usage(prompt)
-        return _model.cost(m, u["input_tokens"], u["output_tokens"])
+        return _model.cost(used, u["input_tokens"], u["output_tokens"])
 
-    @staticmethod
-    def expected_model(prompt: str, context_size: int = 0) -> str:
-        """The model ``auto`` / no model resolves to (same as ``POST /v1/route``)."""
-        return _model.route(prompt, context_size)[0]
+    def expected_model(
+        self,
+        prompt: str,
+        context_size: Optional[int] = None,
+        *,
+        chat: bool = False,
+        project_id: Optional[str] = None,
+    ) -> str:
+        """The auto-selected model (BEHAVIOUR.md §5.1).
+
+        Default: what ``POST /v1/route`` recommends for ``prompt`` and ``context_size``
+        (default 0). ``chat=True``: what a one-message chat without ``model`` runs (the
+        prompt is ``"user: " + prompt``, the context ``context_size`` as ``max_tokens`` or
+        else its words). ``project_id``: whose remaining budget counts (None: no limit)."""
+        remaining = self.remaining(project_id) if project_id is not None else None
+        if chat:
+            text = "user: " + prompt
+            return _model.select_model(text, _model.chat_context(context_size, text), remaining)
+        return _model.select_model(prompt, context_size or 0, remaining)
 
     # ------------------------------------------------------------------ tasks
 
     def next_task_status(self, status: str, times: int = 1) -> None:
-        """Make the next ``times`` agentic tasks (REST or socket) end with ``status``:
-        ``completed``, ``failed``, ``timeout`` or ``cost_exceeded``; or ``"crash"`` for
-        500 ``Task execution failed: ...`` / ``Task execution error: ...`` on the socket.
-        (A description containing ``[failed]``, ``[timeout]``, ``[cost_exceeded]`` or
-        ``[crash]`` does the same without a control.)"""
-        if status not in (*TASK_STATUSES, "crash"):
-            raise ValueError(f"unknown task status {status!r}")
+        """Force the outcome of the next ``times`` agentic tasks (REST or socket):
+        ``completed``; ``failed`` (the budget refusal: ``Insufficient budget``);
+        ``cost_exceeded``; ``crash`` (the failed run: REST 500 ``Task execution failed:
+        object of type 'NoneType' has no len()``, socket ``Task execution error: ...``).
+        A description containing ``[failed]``, ``[cost_exceeded]`` or ``[crash]`` does the
+        same. ``timeout`` is refused: the service declares it but never produces it."""
+        if status == "timeout":
+            raise ValueError(
+                "task status 'timeout' is declared by the service but never produced "
+                "(an overrun is a 500 'Task execution failed: ...'); use 'crash'"
+            )
+        if status not in TASK_STATUSES:
+            raise ValueError(f"unknown task status {status!r}; use one of {TASK_STATUSES}")
         with self._lock:
             self._task_statuses.extend([status] * times)
 
@@ -503,17 +620,82 @@ class FakeControls:
         with self._lock:
             return self._task_statuses.popleft() if self._task_statuses else None
 
-    # ------------------------------------------------------------------ misc service state
+    def set_catalogue(
+        self,
+        agents: Optional[Sequence[Union[str, Mapping[str, Any]]]] = None,
+        skills: Optional[Sequence[Union[str, Mapping[str, Any]]]] = None,
+        *,
+        wrapped_skills: Sequence[str] = (),
+    ) -> None:
+        """The agents/skills catalogue of the service host (deployment-dependent).
+
+        Items are names or dicts (agents: ``name``, ``description`` (default ``No
+        description``), ``tools``, ``model`` (default ``sonnet``); skills: ``name``,
+        ``description``, ``command`` (default = name)). ``None`` keeps the default list.
+        ``wrapped_skills``: agent-wrapped skills, valid in ``allow_skills`` but not listed
+        by ``/v1/capabilities``. Unknown names in a task -> 500 ``Unknown agents
+        requested: ...``."""
+        with self._lock:
+            self._agents = [_agent_entry(a) for a in (DEFAULT_AGENTS if agents is None else agents)]
+            self._skills = [_skill_entry(s) for s in (DEFAULT_SKILLS if skills is None else skills)]
+            self._wrapped_skills = frozenset(wrapped_skills)
+
+    def catalogue(self) -> tuple[list[dict[str, Any]], list[dict[str, Any]], frozenset[str]]:
+        """(agents, skills, wrapped skills), lists sorted by name as ``/v1/capabilities``."""
+        with self._lock:
+            return (
+                sorted(copy.deepcopy(self._agents), key=lambda a: a["name"]),
+                sorted(copy.deepcopy(self._skills), key=lambda s: s["name"]),
+                self._wrapped_skills,
+            )
+
+    # ------------------------------------------------------------------ deployment flags
 
     def set_tool_passthrough(self, enabled: bool) -> None:
-        """With ``tools`` in a chat request, answer OpenAI-shaped (``choices``...) when
-        enabled (default) or ignore the tools when disabled."""
+        """``CLAUDE_API_TOOL_PASSTHROUGH_ENABLED`` (default off, as the service). On: a
+        chat with non-empty ``tools`` goes to the (fake) Anthropic API and answers
+        OpenAI-shaped (``choices``...); off: the tools are ignored."""
         with self._lock:
-            self._tool_passthrough = enabled
+            self._tool_passthrough = bool(enabled)
+
+    def set_anthropic_key(self, present: bool) -> None:
+        """Whether the deployment has an Anthropic API key (default yes). Without one the
+        SDK paths are unavailable: the chat tool path answers 500 ``SDK client not
+        initialized`` and ``/v1/process`` always takes the CLI path."""
+        with self._lock:
+            self._anthropic_key = bool(present)
+
+    def set_process_default_path(self, path: str) -> None:
+        """``CLAUDE_API_DEFAULT_USE_CLI``: the ``/v1/process`` path when ``use_cli`` is
+        omitted, ``"cli"`` (default) or ``"sdk"``."""
+        if path not in ("cli", "sdk"):
+            raise ValueError("path must be 'cli' or 'sdk'")
+        with self._lock:
+            self._process_default_cli = path == "cli"
+
+    def set_request_id_alias(self, enabled: bool) -> None:
+        """Send ``X-Forgg-CCA-Request-Id`` next to ``X-Request-ID`` (newer builds; default
+        on). Off: an older build."""
+        with self._lock:
+            self._request_id_alias = bool(enabled)
+
+    def set_breaker(self, threshold: int = 5, recovery_seconds: float = 30.0) -> None:
+        """``/v1/process`` circuit breakers: consecutive failures that open one, and how
+        long it stays open (service defaults 5 / 30 s; ``Retry-After`` stays 30)."""
+        if threshold < 1 or recovery_seconds < 0:
+            raise ValueError("threshold must be >= 1 and recovery_seconds >= 0")
+        with self._lock:
+            self._breaker_threshold = threshold
+            self._breaker_recovery = float(recovery_seconds)
 
     def set_health(self, service: str, status: str) -> None:
-        """Status of one subsystem in ``/health`` (``cli``, ``worker_pool``, ``database``;
-        anything but ``ok`` makes the overall status ``degraded``)."""
+        """Status of ``redis`` or ``audit_db`` in ``/health`` (e.g. ``unavailable``: a
+        deployment without Redis reports the whole service ``degraded`` permanently)."""
+        if service not in ("redis", "audit_db"):
+            raise ValueError(
+                "set_health: only 'redis' and 'audit_db' are settable; the worker pool, "
+                "error rates and breakers report their live state"
+            )
         with self._lock:
             self._health[service] = status
 
@@ -684,28 +866,97 @@ class FakeControls:
     # ------------------------------------------------------------------ server-side helpers
 
     def _check_rate(self, info: KeyInfo) -> bool:
-        """Count one request of ``info.key`` in the current wall-clock minute; False when over."""
+        """Count one request of ``info.key`` in the current wall-clock minute; False when
+        over (a refused request is not counted; a window's first request always passes)."""
         minute = int(time.time() // 60)
         with self._lock:
             window, count = self._rate.get(info.key, (minute, 0))
             if window != minute:
                 window, count = minute, 0
-            count += 1
-            self._rate[info.key] = (window, count)
-            return count <= info.rpm
+            if count > 0 and count >= info.rpm:
+                self._rate[info.key] = (window, count)
+                return False
+            self._rate[info.key] = (window, count + 1)
+            return True
 
     def _bill(self, project_id: str, model: str, tokens: int, cost: float) -> None:
         self.add_usage(project_id, model, tokens, cost)
 
     def _settings(self) -> tuple[float, float, int, Optional[int], bool]:
+        """(one model run's duration, token delay, max_workers, answer words, tool
+        passthrough). The duration is drawn anew on every call (jitter)."""
+        duration = self.pool.draw_duration()
         with self._lock:
             return (
-                self._latency,
+                duration,
                 self._token_delay,
-                self._batch_concurrency,
+                self.pool.max_workers,
                 self._answer_words,
                 self._tool_passthrough,
             )
+
+    def _flags(self) -> dict[str, Any]:
+        with self._lock:
+            return {
+                "tool_passthrough": self._tool_passthrough,
+                "anthropic_key": self._anthropic_key,
+                "process_default_cli": self._process_default_cli,
+                "request_id_alias": self._request_id_alias,
+                "answer_words": self._answer_words,
+            }
+
+    def _record_error(self, path: str, category: str) -> None:
+        """Count a chat/process failure that carries a category (``/health`` error_rates)."""
+        with self._lock:
+            self._errors.append((time.monotonic(), path, category))
+
+    def _error_rates(self) -> dict[str, Any]:
+        cutoff = time.monotonic() - ERROR_WINDOW_SECONDS
+        with self._lock:
+            while self._errors and self._errors[0][0] < cutoff:
+                self._errors.popleft()
+            by_path: dict[str, dict[str, int]] = {}
+            for _, path, category in self._errors:
+                counts = by_path.setdefault(path, {})
+                counts[category] = counts.get(category, 0) + 1
+            return {
+                "window_seconds": ERROR_WINDOW_SECONDS,
+                "total_errors": len(self._errors),
+                "by_path": by_path,
+            }
+
+    def _breaker_open(self, path: str) -> bool:
+        """True when the ``/v1/process`` breaker of ``path`` ("cli"/"sdk") refuses."""
+        with self._lock:
+            return self._breakers[path].state(self._breaker_recovery) == "open"
+
+    def _breaker_result(self, path: str, ok: bool, category: Optional[str] = None) -> None:
+        """A ``/v1/process`` outcome on ``path``: a success closes the breaker; a failure
+        with a retryable or no category counts (and opens it at the threshold, or reopens
+        a half-open one); other categories neither count nor reset."""
+        with self._lock:
+            b = self._breakers[path]
+            if ok:
+                b.consecutive_failures = 0
+                b.opened_at = None
+                return
+            if category not in BREAKER_CATEGORIES:
+                return
+            half_open = b.state(self._breaker_recovery) == "half_open"
+            b.consecutive_failures += 1
+            if half_open or b.consecutive_failures >= self._breaker_threshold:
+                b.opened_at = time.monotonic()
+
+    def _breaker_detail(self, path: str) -> dict[str, Any]:
+        with self._lock:
+            b = self._breakers[path]
+            return {
+                "name": path,
+                "state": b.state(self._breaker_recovery),
+                "consecutive_failures": b.consecutive_failures,
+                "failure_threshold": self._breaker_threshold,
+                "recovery_timeout_seconds": self._breaker_recovery,
+            }
 
     def _health_snapshot(self) -> tuple[dict[str, str], tuple[bool, Optional[str]], float]:
         with self._lock:

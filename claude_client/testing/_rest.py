@@ -1,0 +1,751 @@
+"""The fake service's REST routes (BEHAVIOUR.md §2-§7), added to the app by ``create_app``.
+
+Every model run of a CLI path goes through the worker pool (``_pool``); the SDK paths
+(chat tool path, ``/v1/process`` with ``use_cli: false``) sleep one run's duration outside
+it. Failure markers in the last user message / item prompt / process prompt make a run
+fail as the service's backend fails: ``[fail]`` (CLI ``cli_error``) or
+``[fail:<category>]`` with ``rate_limited``, ``overloaded``, ``timeout``,
+``upstream_error``, ``auth_error``, ``connection_error``, ``bad_request`` or
+``internal_error`` (status, ``detail`` and headers of §7 for the path taken).
+"""
+
+import asyncio
+import json
+import re
+import time
+import uuid
+from collections.abc import Mapping, Sequence
+from typing import Annotated, Any, Optional
+
+from fastapi import Depends, FastAPI, HTTPException, Query
+from fastapi.responses import JSONResponse, Response
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from . import _model
+from ._pool import PoolOverloaded, Run, RunKilled, WaitExpired
+from ._schemas import (
+    AgenticTaskRequest,
+    AgenticTaskResponse,
+    AIServiceResponse,
+    BatchRequest,
+    BatchResponse,
+    CapabilitiesResponse,
+    ChatCompletionRequest,
+    HealthResponse,
+    ProcessRequest,
+    ReadyResponse,
+    RouteRequest,
+    RouteResponse,
+    UsageResponse,
+)
+from ._state import HEALTH_ENTRIES, FakeControls, KeyInfo
+from ._tasks import TaskExecutionError, check_permission, run_task
+
+VERSION = "0.1.0"
+SERVICE_NAME = "Claude Code API Service"
+PROVIDER_ALIASES = ("anthropic", "claudecode", "claude")
+MARKER_RE = re.compile(r"\[fail(?::([a-z_]+))?\]")
+EMPTY_PROMPT_STDERR = (
+    "Error: Input must be provided either through stdin or as a prompt argument when using --print"
+)
+STREAM_NOT_IMPLEMENTED = (
+    "Streaming via /v1/process not yet implemented. Use /v1/stream WebSocket instead."
+)
+NO_MESSAGES = "No user or assistant messages provided"
+CLI_BREAKER_OPEN = "CLI circuit breaker open — too many recent failures"
+SDK_BREAKER_OPEN = "Upstream API circuit breaker open — too many recent failures"
+
+#: Status of each ``X-Error-Category`` (§7).
+STATUS_FOR_CATEGORY: dict[str, int] = {
+    "rate_limited": 429,
+    "overloaded": 503,
+    "upstream_error": 502,
+    "auth_error": 502,
+    "connection_error": 502,
+    "cli_error": 502,
+    "timeout": 504,
+    "bad_request": 400,
+    "internal_error": 500,
+}
+#: Stderr of a failing CLI run per marker category; the category header is derived from
+#: it by the service's rules (``_model.cli_category``), so markers the CLI cannot produce
+#: (``connection_error``, ``bad_request``, ``internal_error``) come out as ``cli_error``.
+CLI_STDERR: dict[str, str] = {
+    "rate_limited": "Error: rate limit reached (429)",
+    "overloaded": "Error: API overloaded (529)",
+    "timeout": "Error: request timed out",
+    "upstream_error": "API Error: internal server error",
+    "auth_error": "Error: authentication failed (401)",
+    "connection_error": "Error: connection refused",
+    "bad_request": "Error: invalid request",
+    "internal_error": "Error: simulated failure",
+    "cli_error": "Error: simulated failure",
+}
+ROOT_BODY = {
+    "name": SERVICE_NAME,
+    "version": VERSION,
+    "docs": "/docs",
+    "health": "/health",
+    "ready": "/ready",
+    "endpoints": {
+        "chat": "/v1/chat/completions",
+        "batch": "/v1/batch",
+        "usage": "/v1/usage",
+        "route": "/v1/route",
+        "stream": "ws://localhost:8006/v1/stream",
+    },
+}
+PROVIDERS_BODY = [
+    {"name": "claudecode", "available": True, "models": ["haiku", "sonnet", "opus"]},
+    {
+        "name": "anthropic",
+        "available": True,
+        "models": ["haiku", "sonnet", "opus", "claude-3-haiku", "claude-3-sonnet", "claude-3-opus"],
+    },
+]
+
+
+def _provider_models() -> dict[str, dict[str, Any]]:
+    base = {"context_window": 200000, "supports_functions": False, "supports_vision": True}
+    return {
+        "haiku": {"max_tokens": 4096, **base},
+        "sonnet": {"max_tokens": 8192, **base},
+        "opus": {"max_tokens": 4096, **base},
+    }
+
+
+class ServiceCrash(Exception):
+    """An unhandled error in a route, as the service has one: plain-text 500 without
+    ``X-Request-ID``, then the TCP connection is closed (see ``create_app``)."""
+
+
+def error(status: int, detail: str, headers: Optional[Mapping[str, str]] = None) -> JSONResponse:
+    return JSONResponse({"detail": detail}, status_code=status, headers=dict(headers or {}))
+
+
+def marker_category(text: str) -> Optional[str]:
+    """The failure a prompt asks for (``[fail]`` -> ``cli_error``), or None."""
+    m = MARKER_RE.search(text)
+    if m is None:
+        return None
+    category = m.group(1) or "cli_error"
+    return category if category in STATUS_FOR_CATEGORY else "cli_error"
+
+
+def cli_failure(stderr: str) -> tuple[int, str, str]:
+    """(status, detail, category) of a CLI run that exited with code 1 (§7)."""
+    category = _model.cli_category(stderr)
+    return (
+        STATUS_FOR_CATEGORY[category],
+        f"Process exited with code 1\nStderr: {stderr}",
+        category,
+    )
+
+
+def sdk_failure(category: str) -> tuple[int, str, Optional[str], dict[str, str]]:
+    """(status, detail, category, extra headers) of an Anthropic API failure (§7)."""
+    if category == "rate_limited":
+        return (
+            429,
+            "Rate limited by Anthropic API: simulated",
+            category,
+            {"X-Upstream-Status": "429"},
+        )
+    if category == "overloaded":
+        return (
+            503,
+            "Anthropic server error (529): Overloaded",
+            category,
+            {"X-Upstream-Status": "529"},
+        )
+    if category == "upstream_error":
+        return (
+            502,
+            "Anthropic server error (500): Internal server error",
+            category,
+            {"X-Upstream-Status": "500"},
+        )
+    if category == "timeout":
+        return 504, "Anthropic API timeout: Request timed out.", category, {}
+    if category == "connection_error":
+        return 502, "Anthropic API connection error: Connection error.", category, {}
+    if category == "auth_error":
+        return (
+            502,
+            "Anthropic auth error: invalid x-api-key",
+            category,
+            {"X-Upstream-Status": "401"},
+        )
+    if category == "bad_request":
+        return (
+            400,
+            "Bad request to Anthropic API: simulated",
+            category,
+            {"X-Upstream-Status": "400"},
+        )
+    if category == "internal_error":
+        return 500, "Direct completion error: simulated", category, {}
+    return 502, "Anthropic API error: simulated", "upstream_error", {}
+
+
+def categorized(status: int, detail: str, category: Optional[str], **headers: str) -> JSONResponse:
+    h = dict(headers)
+    if category:
+        h["X-Error-Category"] = category
+    return error(status, detail, h)
+
+
+def pool_timeout(timeout: Any) -> JSONResponse:
+    """504 of an expired wait: ``timeout`` printed as Python prints it (chat: ``30.0``)."""
+    return error(504, f"Task timed out after {timeout} seconds")
+
+
+async def await_run(controls: FakeControls, run: Run, seconds: float) -> bool:
+    """Wait for a pool run; False when the wait expired or the run was killed."""
+    try:
+        await controls.pool.wait(run, seconds)
+    except (WaitExpired, RunKilled):
+        return False
+    return True
+
+
+async def sleep_run(controls: FakeControls) -> None:
+    """A model run outside the pool (SDK paths): one run's duration."""
+    duration = controls.pool.draw_duration()
+    if duration > 0:
+        await asyncio.sleep(duration)
+
+
+def _dump(messages: Sequence[Any]) -> list[dict[str, Any]]:
+    return [m.model_dump() if hasattr(m, "model_dump") else dict(m) for m in messages]
+
+
+def _has_dialogue(messages: Sequence[Mapping[str, Any]]) -> bool:
+    return any(str(m.get("role")) in ("user", "assistant") for m in messages)
+
+
+def add_rest_routes(app: FastAPI, controls: FakeControls) -> None:
+    """Register every REST route of the service on ``app``."""
+    bearer = HTTPBearer(auto_error=False)
+
+    async def authenticate(
+        credentials: Annotated[Optional[HTTPAuthorizationCredentials], Depends(bearer)],
+    ) -> KeyInfo:
+        if credentials is None or not credentials.credentials:
+            raise HTTPException(401, "Not authenticated", headers={"WWW-Authenticate": "Bearer"})
+        info = controls.key_info(credentials.credentials)
+        if info is None or info.revoked:
+            raise HTTPException(401, "Invalid or revoked API key")
+        if not controls._check_rate(info):
+            raise HTTPException(429, "Rate limit exceeded. Please try again later.")
+        return info
+
+    Authed = Annotated[KeyInfo, Depends(authenticate)]
+
+    # ------------------------------------------------------------------ chat
+
+    @app.post("/v1/chat/completions", tags=["API"])
+    async def chat_completion(request: ChatCompletionRequest, key: Authed) -> Response:
+        """Single chat completion.
+
+        Returns the ChatCompletionResponse shape (id, model, content, usage, cost,
+        project_id). Errors: 401/429 auth, 429 "Budget exceeded for project <id>",
+        502/503/504/429/500 upstream failures (with Retry-After / X-Error-Category /
+        X-Upstream-Status headers where applicable), 504 worker timeout.
+        """
+        messages = _dump(request.messages)
+        flags = controls._flags()
+        if flags["tool_passthrough"] and request.tools:
+            return await _tool_path(request, messages, key, flags)
+        project = key.project_id
+        prompt = _model.chat_prompt(messages)
+        model = request.model
+        if model is None:
+            context = _model.chat_context(request.max_tokens, prompt)
+            model = _model.select_model(prompt, context, controls.remaining(project))
+        if controls.budget_exceeded(project, 2 * _model.count_tokens(prompt)):
+            return error(429, f"Budget exceeded for project {project}")
+        try:
+            run = controls.pool.submit(prompt, request.timeout)
+        except PoolOverloaded as exc:
+            return error(503, exc.detail)
+        if not await await_run(controls, run, request.timeout):
+            return pool_timeout(request.timeout)
+        text = _model.last_user_text(messages)
+        stderr = _cli_stderr(model, prompt, text)
+        if stderr is not None:
+            status, detail, category = cli_failure(stderr)
+            controls._record_error("cli", category)
+            return categorized(status, detail, category)
+        answer = _model.expected_answer(text, flags["answer_words"])
+        usage = _model.usage_of(prompt, answer)
+        cost = _model.cost(model, usage["input_tokens"], usage["output_tokens"])
+        controls._bill(project, model, usage["total_tokens"], cost)
+        return JSONResponse(
+            {
+                "id": str(uuid.uuid4()),
+                "model": model,
+                "content": answer,
+                "usage": usage,
+                "cost": cost,
+                "project_id": project,
+            }
+        )
+
+    async def _tool_path(
+        request: ChatCompletionRequest,
+        messages: list[dict[str, Any]],
+        key: KeyInfo,
+        flags: Mapping[str, Any],
+    ) -> Response:
+        if not flags["anthropic_key"]:
+            return error(500, "SDK client not initialized")
+        project = key.project_id
+        model = request.model
+        if model is None:
+            text = repr(messages)
+            context = request.max_tokens or _model.count_tokens(text)
+            model = _model.select_model(text, context, controls.remaining(project))
+        if controls.budget_exceeded(project, 2 * _model.tool_path_budget_words(messages)):
+            return error(429, f"Budget exceeded for project {project}")
+        await sleep_run(controls)
+        if not _has_dialogue(messages):
+            controls._record_error("sdk", "internal_error")
+            return error(500, NO_MESSAGES)
+        last = _model.last_user_text(messages)
+        category = marker_category(last)
+        if category is None and not _model.cli_accepts(model):
+            category = "unknown_model"
+        if category is not None:
+            status, detail, cat, headers = sdk_failure(category)
+            if category == "unknown_model":
+                detail = f"Anthropic API error: model: {model} not found"
+            controls._record_error("sdk", cat or "internal_error")
+            return categorized(status, detail, cat, **headers)
+        answer = _model.expected_answer(last, flags["answer_words"])
+        usage = _model.usage_of(_model.chat_prompt(messages), answer)
+        cost = _model.sdk_cost(model, usage["input_tokens"], usage["output_tokens"])
+        controls._bill(project, model, usage["total_tokens"], cost)
+        call = _tool_call(request.tools or [], request.tool_choice, messages)
+        message: dict[str, Any] = {"role": "assistant", "content": answer}
+        finish = "stop"
+        if call is not None:
+            name, arguments = call
+            message = {
+                "role": "assistant",
+                "content": None,
+                "tool_calls": [
+                    {
+                        "id": "toolu_" + uuid.uuid4().hex[:24],
+                        "type": "function",
+                        "function": {"name": name, "arguments": json.dumps(arguments)},
+                    }
+                ],
+            }
+            finish = "tool_calls"
+        return JSONResponse(
+            {
+                "id": "sdk-direct",
+                "object": "chat.completion",
+                "model": _model.API_MODEL_IDS.get(model, model),
+                "choices": [{"index": 0, "message": message, "finish_reason": finish}],
+                "usage": {
+                    "prompt_tokens": usage["input_tokens"],
+                    "completion_tokens": usage["output_tokens"],
+                    "total_tokens": usage["total_tokens"],
+                },
+                "cost": cost,
+                "project_id": project,
+            }
+        )
+
+    # ------------------------------------------------------------------ batch
+
+    @app.post("/v1/batch", response_model=BatchResponse, tags=["API"])
+    async def batch_processing(request: BatchRequest, key: Authed) -> Any:
+        """Run several prompts with one model; per-item failures are reported in
+        the body (status "failed" + error), not as HTTP errors. No budget check.
+        """
+        project = key.project_id
+        model = request.model
+        if model is None:
+            if not request.prompts:
+                raise ServiceCrash("batch without prompts and model")
+            first = request.prompts[0].prompt
+            model = _model.select_model(
+                first, _model.count_tokens(first), controls.remaining(project)
+            )
+        runs: list[Run] = []
+        for item in request.prompts:
+            try:
+                runs.append(controls.pool.submit(item.prompt, request.timeout))
+            except PoolOverloaded as exc:
+                # The prompts already admitted keep running; their results are dropped.
+                return error(503, exc.detail)
+        answer_words = controls._flags()["answer_words"]
+        results: list[dict[str, Any]] = []
+        for item, run in zip(request.prompts, runs, strict=True):
+            base: dict[str, Any] = {
+                "id": item.id,
+                "prompt": item.prompt,
+                "status": "failed",
+                "content": None,
+                "usage": None,
+                "cost": None,
+                "error": None,
+            }
+            if not await await_run(controls, run, request.timeout):
+                results.append({**base, "error": f"Task timed out after {request.timeout} seconds"})
+                continue
+            stderr = _cli_stderr(model, item.prompt, item.prompt)
+            if stderr is not None:
+                results.append({**base, "error": cli_failure(stderr)[1]})
+                continue
+            answer = _model.expected_answer(item.prompt, answer_words)
+            usage = _model.usage_of("user: " + item.prompt, answer)
+            cost = _model.cost(model, usage["input_tokens"], usage["output_tokens"])
+            controls._bill(project, model, usage["total_tokens"], cost)
+            results.append(
+                {**base, "status": "completed", "content": answer, "usage": usage, "cost": cost}
+            )
+        done = [r for r in results if r["status"] == "completed"]
+        return {
+            "total": len(results),
+            "completed": len(done),
+            "failed": len(results) - len(done),
+            "results": results,
+            "total_cost": round(sum(r["cost"] for r in done), 8),
+            "total_tokens": sum(r["usage"]["total_tokens"] for r in done),
+        }
+
+    # ------------------------------------------------------------------ usage / route
+
+    @app.get("/v1/usage", response_model=UsageResponse, tags=["API"])
+    async def get_usage(
+        key: Authed,
+        period: str = Query("month", description="Time period: month, week, or day"),
+    ) -> Any:
+        """Usage of the key's project for a period (month|week|day; anything else -> 400)."""
+        if period not in ("month", "week", "day"):
+            return error(400, f"Invalid period: {period}. Use 'month', 'week', or 'day'")
+        records = controls.usage_records(key.project_id, period)
+        by_model: dict[str, dict[str, Any]] = {}
+        for r in records:
+            entry = by_model.setdefault(r.model, {"tokens": 0, "cost": 0.0})
+            entry["tokens"] += r.tokens
+            entry["cost"] = round(entry["cost"] + r.cost, 8)
+        total = sum(r.tokens for r in records)
+        limit = controls.budget(key.project_id)
+        return {
+            "project_id": key.project_id,
+            "period": period,
+            "total_tokens": total,
+            "total_cost": round(sum(r.cost for r in records), 8),
+            "by_model": by_model,
+            "limit": limit,
+            "remaining": None if limit is None else limit - total,
+        }
+
+    @app.post("/v1/route", response_model=RouteResponse, tags=["API"])
+    async def route_recommendation(request: RouteRequest, key: Authed) -> Any:
+        """Which model the auto-router would pick for a prompt, why, and the
+        project's monthly budget status.
+        """
+        project = key.project_id
+        records = controls.usage_records(project, "month")
+        limit = controls.budget(project)
+        used = sum(r.tokens for r in records)
+        remaining = None if limit is None else limit - used
+        model, reasoning = _model.route(request.prompt, request.context_size, remaining)
+        return {
+            "recommended_model": model,
+            "reasoning": reasoning,
+            "budget_status": {
+                "total_tokens": used,
+                "total_cost": round(sum(r.cost for r in records), 8),
+                "limit": limit,
+                "remaining": remaining,
+            },
+        }
+
+    # ------------------------------------------------------------------ process
+
+    @app.post("/v1/process", response_model=AIServiceResponse, tags=["API"])
+    async def process_ai_services_compatible(request: ProcessRequest, key: Authed) -> Any:
+        """ai-services compatible completion: provider/model_name are mapped to
+        haiku/sonnet/opus; budget is checked against the body's project_id (403 when
+        exceeded); streaming and async modes answer 501.
+        """
+        alias = _model.map_process_model(request.model_name)
+        messages = _process_messages(request)
+        if not messages:
+            return error(400, "No messages provided")
+        if request.additional_params and request.additional_params.get("stream"):
+            return error(
+                501,
+                "Streaming via /v1/process not yet implemented. Use /v1/stream WebSocket instead.",
+            )
+        if request.async_processing:
+            return error(501, "Async processing not yet implemented")
+        project = request.project_id
+        prompt = _model.process_prompt(messages)
+        if project is not None and controls.budget_exceeded(
+            project, 2 * _model.count_tokens(prompt)
+        ):
+            return error(403, f"Budget exceeded for project {project}")
+        flags = controls._flags()
+        use_cli = request.use_cli if request.use_cli is not None else flags["process_default_cli"]
+        path = "cli" if use_cli or not flags["anthropic_key"] else "sdk"
+        if controls._breaker_open(path):
+            return error(
+                503, CLI_BREAKER_OPEN if path == "cli" else SDK_BREAKER_OPEN, {"Retry-After": "30"}
+            )
+        text = _model.last_user_text(messages)
+        content_blocks: Optional[list[dict[str, Any]]] = None
+        if path == "cli":
+            timeout = max(30, (request.max_tokens or 1000) / 10)
+            try:
+                run = controls.pool.submit(prompt, float(timeout))
+            except PoolOverloaded as exc:
+                return error(503, exc.detail)
+            if not await await_run(controls, run, timeout):
+                controls._breaker_result("cli", False, None)
+                return pool_timeout(timeout)
+            category = marker_category(prompt)
+            if category is not None:
+                status, detail, cat = cli_failure(CLI_STDERR[category])
+                controls._breaker_result("cli", False, cat)
+                controls._record_error("cli", cat)
+                return categorized(status, detail, cat)
+            answer = _model.expected_answer(text, flags["answer_words"])
+            usage = _model.usage_of(prompt, answer)
+            finish = "stop"
+        else:
+            await sleep_run(controls)
+            sdk_fail: Optional[tuple[int, str, Optional[str], dict[str, str]]] = None
+            if not _has_dialogue(messages):
+                sdk_fail = (500, NO_MESSAGES, None, {})
+            elif (sdk_category := marker_category(prompt)) is not None:
+                sdk_fail = sdk_failure(sdk_category)
+            if sdk_fail is not None:
+                status, detail, sdk_cat, headers = sdk_fail
+                controls._breaker_result("sdk", False, sdk_cat)
+                if sdk_cat:
+                    controls._record_error("sdk", sdk_cat)
+                return categorized(status, detail, sdk_cat, **headers)
+            answer = _model.expected_answer(text, flags["answer_words"])
+            usage = _model.usage_of(prompt, answer)
+            finish = "end_turn"
+            call = _tool_call(request.tools or [], request.tool_choice, messages)
+            if call is not None:
+                name, arguments = call
+                content_blocks = [
+                    {
+                        "type": "tool_use",
+                        "id": "toolu_" + uuid.uuid4().hex[:24],
+                        "name": name,
+                        "input": arguments,
+                    }
+                ]
+                answer = ""
+                finish = "tool_use"
+        controls._breaker_result(path, True)
+        if project is None:
+            raise ServiceCrash("process with project_id null")
+        cost = _model.cost(alias, usage["input_tokens"], usage["output_tokens"])
+        controls._bill(project, alias, usage["total_tokens"], cost)
+        return JSONResponse(
+            {
+                "content": answer,
+                "content_blocks": content_blocks,
+                "model": request.model_name,
+                "provider": request.provider,
+                "metadata": {
+                    "actual_model": alias,
+                    "usage": usage,
+                    "cost_usd": cost,
+                    "processing_time": 0,
+                    "finish_reason": finish,
+                    "mapped_from": f"{request.provider}:{request.model_name} → claudecode:{alias}",
+                },
+            }
+        )
+
+    # ------------------------------------------------------------------ providers
+
+    @app.get("/v1/providers", tags=["API"])
+    async def list_providers() -> Response:
+        """Providers known to the compatibility layer (no auth)."""
+        return JSONResponse(PROVIDERS_BODY)
+
+    @app.get("/v1/providers/{provider}/models", tags=["API"])
+    async def get_provider_models(provider: str) -> Response:
+        """Model catalogue for anthropic / claudecode / claude (no auth); 404 otherwise."""
+        if provider.lower() not in PROVIDER_ALIASES:
+            return error(
+                404,
+                f"Provider {provider} not supported. Only 'anthropic' and 'claudecode' available.",
+            )
+        return JSONResponse({"provider": provider, "models": _provider_models()})
+
+    # ------------------------------------------------------------------ tasks
+
+    @app.post("/v1/task", response_model=AgenticTaskResponse, tags=["API"])
+    async def execute_agentic_task(request: AgenticTaskRequest, key: Authed) -> Any:
+        """Agentic task. 403 "Permission denied: <reason>" when the key's profile
+        forbids a tool/agent/skill, timeout or max_cost; outcome statuses in a 200
+        body: completed | failed | timeout | cost_exceeded; 500 "Task execution
+        failed: <reason>" for executor errors.
+        """
+        # (The docstring is the contract's description; ``timeout`` is declared there
+        # but never produced: failed or overrunning runs are the 500.)
+        reason = check_permission(
+            key,
+            request.allow_tools,
+            request.allow_agents,
+            request.allow_skills,
+            request.timeout,
+            request.max_cost,
+        )
+        if reason:
+            return error(403, f"Permission denied: {reason}")
+        task_id = str(uuid.uuid4())
+        try:
+            body = await run_task(
+                controls,
+                description=request.description,
+                tools=request.allow_tools,
+                agents=request.allow_agents,
+                skills=request.allow_skills,
+                timeout=request.timeout,
+                max_cost=request.max_cost,
+                model=request.model,
+                project_id=request.project_id,
+                working_directory=request.working_directory,
+                task_id=task_id,
+            )
+        except TaskExecutionError as exc:
+            return error(500, f"Task execution failed: {exc}")
+        return {"task_id": task_id, **body}
+
+    @app.get("/v1/capabilities", response_model=CapabilitiesResponse, tags=["API"])
+    async def get_capabilities(key: Authed) -> Any:
+        """Agents and skills the fake ~/.claude directory provides."""
+        agents, skills, _ = controls.catalogue()
+        return {
+            "agents": agents,
+            "skills": skills,
+            "agents_count": len(agents),
+            "skills_count": len(skills),
+        }
+
+    # ------------------------------------------------------------------ health
+
+    @app.get("/health", response_model=HealthResponse)
+    async def health() -> Any:
+        """Subsystem health; always 200, overall "ok" or "degraded"."""
+        settable, _, started = controls._health_snapshot()
+        pool = controls.pool.health_detail()
+        rates = controls._error_rates()
+        services: dict[str, dict[str, Any]] = {
+            "worker_pool": {"status": pool["status"], "detail": pool},
+            "redis": {"status": settable["redis"], "detail": None},
+            "audit_db": {
+                "status": settable["audit_db"],
+                "detail": None
+                if settable["audit_db"] == "ok"
+                else {"error": "database is unavailable"},
+            },
+            "budget_manager": {"status": "ok", "detail": None},
+            "auth_manager": {"status": "ok", "detail": None},
+            "error_rates": {
+                "status": "ok" if rates["total_errors"] < 50 else "degraded",
+                "detail": rates,
+            },
+        }
+        for path in ("sdk", "cli"):
+            detail = controls._breaker_detail(path)
+            services[f"{path}_circuit_breaker"] = {
+                "status": "ok" if detail["state"] == "closed" else "degraded",
+                "detail": detail,
+            }
+        services = {name: services[name] for name in HEALTH_ENTRIES}
+        overall = "ok" if all(s["status"] == "ok" for s in services.values()) else "degraded"
+        return {
+            "status": overall,
+            "version": VERSION,
+            "uptime_seconds": round(time.time() - started, 1),
+            "services": services,
+        }
+
+    @app.get("/ready", response_model=ReadyResponse)
+    async def ready() -> Any:
+        """Readiness; 200 with ready=false while starting (not 503)."""
+        _, (is_ready, reason), _ = controls._health_snapshot()
+        return {"ready": is_ready, "reason": reason}
+
+    @app.get("/")
+    async def root() -> Response:
+        """Service name, version and entry points."""
+        return JSONResponse(ROOT_BODY)
+
+
+def _cli_stderr(model: str, prompt: str, text: str) -> Optional[str]:
+    """The stderr of a CLI run that fails, or None when it succeeds: an empty prompt, a
+    model name the CLI rejects, or a failure marker in ``text``."""
+    if not prompt.strip():
+        return EMPTY_PROMPT_STDERR
+    if not _model.cli_accepts(model):
+        return f"Error: Invalid model name '{model}'"
+    category = marker_category(text)
+    return None if category is None else CLI_STDERR[category]
+
+
+def _process_messages(request: ProcessRequest) -> list[dict[str, Any]]:
+    """``/v1/process`` sources, in order (§5.3): non-empty ``messages``; else
+    ``system_message`` then ``user_message`` or else ``content``."""
+    if request.messages:
+        return [{"role": str(m.role), "content": m.content} for m in request.messages]
+    out: list[dict[str, Any]] = []
+    if request.system_message:
+        out.append({"role": "system", "content": request.system_message})
+    if request.user_message:
+        out.append({"role": "user", "content": request.user_message})
+    elif isinstance(request.content, str) and request.content:
+        out.append({"role": "user", "content": request.content})
+    elif isinstance(request.content, list):
+        texts = []
+        for item in request.content:
+            if isinstance(item, Mapping) and item.get("type") == "text":
+                value = item.get("text", item.get("content"))
+                if value is not None:
+                    texts.append(str(value))
+        if texts:
+            out.append({"role": "user", "content": " ".join(texts)})
+    return out
+
+
+def _tool_call(
+    tools: Sequence[Mapping[str, Any]], tool_choice: Any, messages: Sequence[Mapping[str, Any]]
+) -> Optional[tuple[str, dict[str, Any]]]:
+    """The fake model's decision on the SDK path: ``(tool name, input)`` or None (text).
+
+    A forced choice (``"required"`` -> the first tool, ``{"type": "function", "function":
+    {"name": X}}`` -> X) calls a tool on every turn, as the service re-applies it. Otherwise
+    the model calls the first tool whose name appears in the last user message, unless the
+    conversation ends with a tool result (then it answers text)."""
+    if not tools:
+        return None
+    names = [str((t.get("function") or {}).get("name") or t.get("name") or "tool") for t in tools]
+    last = _model.last_user_text(messages)
+    if isinstance(tool_choice, Mapping):
+        fn = tool_choice.get("function")
+        name = fn.get("name") if isinstance(fn, Mapping) else None
+        if tool_choice.get("type") == "function" and name:
+            return str(name), {"input": last}
+    elif tool_choice == "required":
+        return names[0], {"input": last}
+    if messages and str(messages[-1].get("role")) == "tool":
+        return None
+    chosen = next((n for n in names if n.lower() in last.lower()), None)
+    return None if chosen is None else (chosen, {"input": last})
