@@ -66,6 +66,8 @@ CAPACITY_TTL = 1.0
 """Seconds a ``/health`` reading stays fresh; an older one is read again before a send."""
 WAIT_POLL = 0.02
 """Seconds between looks at the shared window while another batch holds it."""
+FULL_POOL_WAIT_MAX = 1.0
+"""At most this many seconds between looks at a pool other clients keep full."""
 RUN_EWMA = 0.3
 
 
@@ -143,10 +145,15 @@ class PoolGovernor:
     # -------------------------------------------------------------- reading /health
 
     def needs_reading(self) -> bool:
+        """Whether to read ``/health`` before the next send (never during a pause:
+        the reading that counts is the one taken after it)."""
         with self._lock:
+            now = self._clock()
+            if now < self.resume_at:
+                return False
             if self.stale or self.read_at is None:
                 return True
-            return self._clock() - self.read_at > CAPACITY_TTL
+            return now - self.read_at > CAPACITY_TTL
 
     def update(self, capacity: PoolCapacity) -> None:
         """A fresh ``/health`` reading (or the default when it failed)."""
@@ -176,22 +183,31 @@ class PoolGovernor:
             rounds = QUEUE_WAIT_SHARE * item_timeout / max(self.run_seconds, 1e-3)
             ceiling = min(ceiling, max(workers, int(workers * rounds)) - self.others)
         free = cap.size - self.others
-        return max(1, min(ceiling, free, self.window))
+        return min(ceiling, free, self.window)
 
     def acquire(self, want: int, least: int, item_timeout: float) -> int:
         """Admit a chunk of up to ``want`` prompts (at least ``least``); 0: not now."""
         with self._lock:
-            if self._clock() < self.resume_at:
+            now = self._clock()
+            if now < self.resume_at:
                 return 0
             room = self.limit(item_timeout) - self.in_flight
-            if self.in_flight == 0:
-                size = min(want, max(room, 1))  # always make progress
-            else:
-                size = min(want, room)
-                if size < max(1, min(least, want)):
-                    return 0  # wait for room for a worthwhile chunk
+            if room < 1:
+                if self.in_flight == 0:
+                    # Other clients fill the pool (or its queue is too long to wait in):
+                    # look again after about one run.
+                    self.stale = True
+                    self.resume_at = now + self._full_pool_wait()
+                return 0
+            if self.in_flight > 0 and room < min(least, want):
+                return 0  # wait for room for a worthwhile chunk
+            size = min(want, room)
             self.in_flight += size
             return size
+
+    def _full_pool_wait(self) -> float:
+        run = self.run_seconds if self.run_seconds is not None else FULL_POOL_WAIT_MAX
+        return min(max(run, WAIT_POLL), FULL_POOL_WAIT_MAX)
 
     def wait_hint(self) -> float:
         """Seconds until admission may change without an answer arriving."""
@@ -336,10 +352,21 @@ class BatchRun:
         self.total_cost = 0.0
         self.total_tokens = 0
         self.done = 0
+        self.has_read = False
 
     @property
     def finished(self) -> bool:
         return not self.pending and not self.out
+
+    def needs_reading(self) -> bool:
+        """Read ``/health`` now? Always before this call's first chunk (the pool may
+        have filled since another batch looked), then as the governor says."""
+        if not self.pending:
+            return False
+        if not self.has_read:
+            self.has_read = True
+            return True
+        return self.governor.needs_reading()
 
     def chunk_limit(self) -> int:
         capacity = self.governor.capacity

@@ -1415,7 +1415,7 @@ class ClaudeClient(_ClientBase):
             answers.put((chunk, outcome))
 
         while not run.finished:
-            if run.pending and run.governor.needs_reading():
+            if run.needs_reading():
                 self._read_pool(run.governor)
             while (chunk := run.next_chunk()) is not None:
                 threading.Thread(
@@ -1896,7 +1896,7 @@ class AsyncClaudeClient(_ClientBase):
         tasks: dict[asyncio.Future[ChunkOutcome], Chunk] = {}
         try:
             while not run.finished:
-                if run.pending and run.governor.needs_reading():
+                if run.needs_reading():
                     await self._read_pool(run.governor)
                 while (chunk := run.next_chunk()) is not None:
                     tasks[asyncio.ensure_future(send(chunk))] = chunk

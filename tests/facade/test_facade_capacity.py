@@ -173,9 +173,7 @@ async def test_refused_chunks_fail_their_items_when_retries_are_off(
 async def test_model_auto_is_never_sent(runner: Runner, mock: respx.MockRouter) -> None:
     """The service routes only a null/absent model; the name "auto" fails there."""
     mock.get("/health").mock(return_value=health())
-    chat = mock.post("/v1/chat/completions").mock(
-        return_value=httpx.Response(200, json=CHAT_BODY)
-    )
+    chat = mock.post("/v1/chat/completions").mock(return_value=httpx.Response(200, json=CHAT_BODY))
     batch = mock.post("/v1/batch").mock(side_effect=batch_answer)
     task = mock.post("/v1/task").mock(return_value=httpx.Response(200, json=TASK_BODY))
     client = runner.client()
