@@ -1378,11 +1378,13 @@ class ClaudeClient(_ClientBase):
         retries marks its items ``failed`` with the error text (authentication and
         permission errors are raised instead: they would fail every chunk); so does
         a chunk refused again and again for longer than the client's ``timeout``.
-        Prompts run once, except when the pool refuses a chunk midway (another
-        client took the room between ``/health`` and the request): the prompts of
-        that chunk that were already queued run (their results are discarded by the
-        service) and run again when the chunk is resent. ``max_retries=0`` turns
-        resending off (those items fail). ``on_progress(done, total)`` is called in
+        Prompts run once, except in two cases. When the pool refuses a chunk
+        midway (another client took the room between ``/health`` and the request),
+        the prompts of that chunk already queued run (the service discards their
+        results) and run again when the chunk is resent. When a chunk's request
+        fails after it was sent (connection lost, a 5xx from a proxy), it is retried
+        like any call (``max_retries``), and what had run runs again.
+        ``max_retries=0`` turns both off (those items fail). ``on_progress(done, total)`` is called in
         this thread as chunks finish. Ctrl-C (``KeyboardInterrupt``) ends the call
         at once: nothing more is sent; chunks already sent finish on the service.
         """
