@@ -2,9 +2,10 @@
 
     python examples/generate_docs.py
 
-The task's artifacts (files the agent wrote in its workspace) come back with the
-result; a task that ran over its time or cost limit raises a typed error that still
-carries the partial result.
+The task's artifacts are the files the service really finds in the task's workspace
+(``/tmp/agentic_tasks/<task_id>`` on the service host): usually none, since the agent
+writes where its prompt tells it. A task that ran over its cost limit raises a typed
+error that still carries the partial result.
 """
 
 from __future__ import annotations
@@ -33,9 +34,12 @@ def main() -> int:
             return 1
         print(f"status: {task.status}")
         print(task.result["full_output"])
-        print("\nfiles written:")
+        print(f"\nworkspace: {task.result['workspace_directory']}")
+        print("files written:")
         for artifact in task.artifacts:
             print(f"  {artifact.path}  {artifact.size_bytes} bytes  ({artifact.created_at})")
+        if not task.artifacts:
+            print("  (none found in the workspace)")
         usage = task["usage"]
         print(
             f"\n{usage['total_tokens']} tokens, ${usage['total_cost']:.6f},"

@@ -68,6 +68,7 @@ def main() -> int:
         )
         print(f"status:  {task['status']}")
         print(f"summary: {task['result']['summary']}")
+        print(f"workspace: {task['result']['workspace_directory']}")
         for artifact in task.get("artifacts", []):
             print(f"artifact: {artifact['path']} ({artifact['size_bytes']} bytes)")
         print(f"cost:    ${task['usage']['total_cost']:.6f} with {task['usage']['model_used']}")

@@ -5,9 +5,9 @@ needs FastAPI and uvicorn. ``import claude_client`` never imports this package.
 
 The fake speaks the service's contract: every route of ``openapi.json`` (same paths,
 methods, request validation -> FastAPI's 422), the WebSocket ``/v1/stream``
-(``STREAMING.md``), and the statuses, ``detail`` strings and headers of
-``BEHAVIOUR.md`` (401/403/404/400/422, 429 rate limit vs budget, 5xx with
-``X-Error-Category`` / ``Retry-After`` / ``X-Upstream-Status``, 501, ``X-Request-ID``).
+(``STREAMING.md``), and the statuses, ``detail`` strings, headers, body shapes, decision
+rules and capacity of ``BEHAVIOUR.md``. Only the wording of answers and the token counts
+are the fake's own (below).
 
 Running it::
 
@@ -25,28 +25,57 @@ or in pytest (the plugin is registered by the package's ``pytest11`` entry point
     def test_client(claude_fake_client):       # a ClaudeClient on that server
         ...
 
-or standalone: ``python -m claude_client.testing --port 8006`` (prints a key).
+or standalone: ``python -m claude_client.testing --port 8006 --max-workers 5`` (prints a key).
 
 The deterministic model
 -----------------------
 The answer to a conversation is derived from its last user message ``p``:
 ``fake.expected_answer(p) == "Answer: " + " ".join(p.split())``, so every answer echoes
-its own prompt. ``input_tokens`` = words of the flattened conversation (``"role:
-content"`` joined by blank lines; ``"user: " + p`` for one message), ``output_tokens`` =
-words of the answer, ``cost`` from the service's price table (haiku 0.25/1.25, sonnet
-3/15, opus 15/75 USD per million tokens); ``fake.expected_usage(p)``,
-``fake.expected_cost(p, model)``. ``model`` ``None``/``"auto"`` is routed by prompt
-length like ``POST /v1/route`` (<= 20 words haiku, <= 200 sonnet, else opus;
-``fake.expected_model(p)``). On the socket the answer arrives one word per ``token``
-frame (``stream_chunks``). A prompt containing ``[fail]`` fails as a backend error
-(chat 502 ``cli_error``, a failed batch item, a ``Streaming error`` frame).
+its own prompt. ``input_tokens`` = words of the prompt as the service sends it to the
+CLI (chat: ``"<role>: <text>"`` joined by blank lines, so ``"user: " + p`` for one
+message; ``/v1/process``: ``System:/User:/Assistant:``; batch items count like a
+one-message chat), ``output_tokens`` = words of the answer; ``cost`` from the service's
+price table for the three exact aliases (haiku 0.25/1.25, sonnet 3/15, opus 15/75 USD per
+million tokens), 0.0 for any other name the CLI accepts; ``fake.expected_usage(p)``,
+``fake.expected_cost(p, model)``.
+
+Rules as the service (BEHAVIOUR.md §5): a null/absent ``model`` is routed by keywords,
+context size and the project's remaining budget (``fake.expected_model(p, chat=True)``,
+``route()``); ``"auto"`` is not special. The fake's CLI accepts the aliases and full
+``claude-...`` ids (echoed, cost 0.0); any other name fails as 502 ``cli_error``
+(``Process exited with code 1\nStderr: ...``; a failed batch item; a task 500). The
+budget pre-check refuses when month usage + the request's estimate would pass the limit.
+Failure markers in a prompt: ``[fail]`` (the CLI fails: 502 ``cli_error``) or
+``[fail:<category>]`` (``rate_limited``, ``overloaded``, ``timeout``, ``upstream_error``,
+``auth_error``, ... with the status, detail and headers of the path taken, §7); they
+also drive ``/v1/process``'s circuit breakers and ``/health``'s ``error_rates``.
+
+Capacity (BEHAVIOUR.md §6)
+--------------------------
+One worker pool per server: ``max_workers`` model runs at once (``serve(max_workers=5)``,
+``set_max_workers(n)`` while running, ``--max-workers``), a FIFO queue of 10 x that, and
+503 ``Worker pool overloaded: <n> active workers, <m> queued tasks. Try again later.``
+beyond it. Its users: chat (CLI path), each batch prompt (a batch that overflows fails as
+a whole; its admitted prompts keep running, results dropped), ``/v1/process`` (CLI path),
+agentic tasks (overflow: a 200 ``failed``). Not its users: the chat tool path, the
+process SDK path, the socket chat. ``latency(seconds, jitter=0.0)`` is how long ONE model
+run holds its worker (``seconds + uniform(0, jitter)``, seeded); routes that run no model
+stay instant. Waits as the service: chat waits its ``timeout`` from submission (queue
+time counts: 504 ``Task timed out after 30.0 seconds``), process ``max(30, max_tokens /
+10)``, a batch item ``timeout`` from when collection reaches it, a task ``timeout + 10``
+(an overrun is 500 ``Task execution failed: object of type 'NoneType' has no len()``); a
+running prompt is killed ``timeout`` s after its start; a prompt whose wait expired while
+queued still runs later. ``fake.pool_stats()`` -> :class:`PoolStats`,
+``fake.prompt_runs()`` -> runs started per prompt. Not modelled: the service's 0.5 s
+monitor tick (results arrive at once here), the ≤ 2 s kill grace, its shared threads.
 
 Keys (``cc_`` + 40 hex): ``fake.api_key`` (profile pro, project ``default``),
 ``fake.free_key`` (free, ``free-project``), ``fake.enterprise_key`` (enterprise,
-``enterprise-project``), more with ``fake.add_key(profile=, project_id=, rpm=)``. Every
-key allows 100 requests per wall-clock minute like the service (429 ``Rate limit
-exceeded. Please try again later.``, no ``Retry-After``): raise it for load tests with
-``serve(rpm=...)`` or ``fake.set_rate_limit(key, rpm)``.
+``enterprise-project``), more with ``fake.add_key(profile="enterprise", project_id=,
+rpm=)`` (enterprise by default, as the service provisions keys). Every key allows 100
+requests per wall-clock minute like the service (429 ``Rate limit exceeded. Please try
+again later.``, no ``Retry-After``; refused requests are not counted): raise it for load
+tests with ``serve(rpm=...)`` or ``fake.set_rate_limit(key, rpm)``.
 
 Controls (thread-safe; call them from the test while the server runs)
 ---------------------------------------------------------------------
@@ -68,22 +97,31 @@ Controls (thread-safe; call them from the test while the server runs)
   ``hits`` counts the requests it struck. Faults are applied before authentication
   and never to ``/openapi.json`` or ``/docs``.
 * ``drop_stream_after(chunks)``: shorthand for ``inject(Fault.WS_DROP, after=chunks)``.
-* ``latency(seconds)``: per request (chat/process/task: against their ``timeout`` ->
-  504 / task ``timeout``); per item on ``/v1/batch``; before the first frame on the socket.
+* ``latency(seconds, *, jitter=0.0)``, ``set_max_workers(n)``, ``pool_stats()``,
+  ``prompt_runs()``: the capacity model above.
 * ``set_token_delay(seconds)``: pause between token frames.
-* ``set_batch_concurrency(n)``: batch items run ``n`` at a time (service: about 5).
 * ``set_answer_words(n)``: every answer exactly ``n`` words = ``n`` token frames.
-* ``next_task_status(status, times=1)``: ``completed`` / ``failed`` / ``timeout`` /
-  ``cost_exceeded`` / ``crash`` for the next agentic tasks (or put ``[failed]``,
-  ``[timeout]``, ``[cost_exceeded]``, ``[crash]`` in the description).
+* ``next_task_status(status, times=1)``: ``completed`` / ``failed`` (budget refusal) /
+  ``overloaded`` (``failed`` by a pool refusal) / ``cost_exceeded`` / ``crash`` (the
+  500 of a failed run) for the next agentic tasks (or put ``[failed]``,
+  ``[cost_exceeded]``, ``[crash]`` in the description). ``timeout`` raises ValueError:
+  the service never produces it.
 * ``requests`` / ``requests_to(path, method=None)`` / ``clear_requests()``: what arrived
   (:class:`RecordedRequest`: method, path, query, headers with ``Authorization``
   redacted, JSON body with keys redacted, status, request_id, key_suffix, project_id,
   and ``key_found_in``: where else a key-looking string was sent, so redaction never
   hides a leak). ``set_recording(False)`` for long benchmark runs.
 * ``add_key``, ``revoke_key``, ``set_rate_limit``, ``set_budget(project_id, tokens)``,
-  ``add_usage``, ``set_tool_passthrough``, ``set_health``, ``set_ready``, ``clear_faults``.
-* ``reset()``: everything back to the start (the three built-in keys stay valid).
+  ``add_usage``, ``clear_faults``, ``set_ready``.
+* Deployment-dependent parts (BEHAVIOUR.md §8), each with the documented default:
+  ``set_tool_passthrough(enabled)`` (off), ``set_anthropic_key(present)`` (present),
+  ``set_process_default_path("cli"|"sdk")`` (cli), ``set_catalogue(agents, skills,
+  wrapped_skills=)`` (holds the pro profile's names), ``set_request_id_alias(enabled)``
+  (``X-Forgg-CCA-Request-Id`` sent), ``set_legacy_auth(enabled)`` (off: 401 for a
+  missing key; on: FastAPI 0.109's 403), ``set_breaker(threshold, recovery_seconds)``
+  (5 / 30 s), ``set_health("redis"|"audit_db", status)`` (ok).
+* ``reset()``: everything back to the start (the three built-in keys stay valid; the
+  pool's runs are killed, its counters zeroed, ``max_workers`` back to ``serve()``'s).
 
 Helpers: ``unused_url()`` (a port that refuses connections), ``create_app(controls)``
 (the ASGI app, e.g. for ``httpx.ASGITransport``).

@@ -726,7 +726,8 @@ class _StreamSession:
             )
             return
         project_id = str(data.get("project_id") or "default")
-        if self.controls.budget_exceeded(project_id):
+        estimate = 2 * _model.count_tokens(_model.flatten(messages))
+        if self.controls.budget_exceeded(project_id, estimate):
             await self._send(
                 {"type": "error", "error": f"Budget exceeded for project {project_id}"}
             )

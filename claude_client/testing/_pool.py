@@ -77,7 +77,12 @@ class PoolOverloaded(Exception):
 
 
 class RunKilled(Exception):
-    """The run did not produce a result: killed at its timeout, or the pool was reset/stopped."""
+    """The run did not produce a result: killed at its timeout (``at_timeout``), or
+    because its waiter gave up or the pool was reset/stopped."""
+
+    def __init__(self, at_timeout: bool = False) -> None:
+        super().__init__("killed at its timeout" if at_timeout else "killed")
+        self.at_timeout = at_timeout
 
 
 class WaitExpired(Exception):
@@ -241,6 +246,11 @@ class WorkerPool:
         if it is running, left queued otherwise) or :class:`RunKilled`."""
         try:
             await asyncio.wait_for(asyncio.shield(run.future), max(0.0, seconds))
+        except RunKilled as exc:
+            if exc.at_timeout:  # the run hit its own timeout first: a timed-out wait too
+                with self._lock:
+                    self._timed_out += 1
+            raise
         except TimeoutError:
             with self._lock:
                 self._timed_out += 1
@@ -262,16 +272,16 @@ class WorkerPool:
         run.task = self._loop.create_task(self._execute(run, duration))
 
     async def _execute(self, run: Run, duration: float) -> None:
-        killed = duration >= run.timeout
+        at_timeout = killed = duration >= run.timeout
         try:
             await asyncio.sleep(min(duration, run.timeout))
         except asyncio.CancelledError:
-            killed = True
+            killed, at_timeout = True, False
         finally:
             run.state = "done"
             if not run.future.done():
                 if killed:
-                    run.future.set_exception(RunKilled())
+                    run.future.set_exception(RunKilled(at_timeout))
                     # Mark it retrieved: nobody may wait for a dropped run.
                     run.future.exception()
                 else:

@@ -17,7 +17,7 @@ import uuid
 from collections.abc import Mapping, Sequence
 from typing import Annotated, Any, Optional
 
-from fastapi import Depends, FastAPI, HTTPException, Query
+from fastapi import Depends, FastAPI, HTTPException, Query, Request
 from fastapi.responses import JSONResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
@@ -229,9 +229,16 @@ def add_rest_routes(app: FastAPI, controls: FakeControls) -> None:
     bearer = HTTPBearer(auto_error=False)
 
     async def authenticate(
+        request: Request,
         credentials: Annotated[Optional[HTTPAuthorizationCredentials], Depends(bearer)],
     ) -> KeyInfo:
         if credentials is None or not credentials.credentials:
+            if controls._flags()["legacy_auth"]:
+                header = request.headers.get("authorization", "")
+                scheme = header.split(" ", 1)[0].lower() if header.strip() else ""
+                if scheme and scheme != "bearer":
+                    raise HTTPException(403, "Invalid authentication credentials")
+                raise HTTPException(403, "Not authenticated")
             raise HTTPException(401, "Not authenticated", headers={"WWW-Authenticate": "Bearer"})
         info = controls.key_info(credentials.credentials)
         if info is None or info.revoked:
@@ -511,9 +518,9 @@ def add_rest_routes(app: FastAPI, controls: FakeControls) -> None:
             if not await await_run(controls, run, timeout):
                 controls._breaker_result("cli", False, None)
                 return pool_timeout(timeout)
-            category = marker_category(prompt)
-            if category is not None:
-                status, detail, cat = cli_failure(CLI_STDERR[category])
+            stderr = _cli_stderr(alias, prompt, prompt)
+            if stderr is not None:
+                status, detail, cat = cli_failure(stderr)
                 controls._breaker_result("cli", False, cat)
                 controls._record_error("cli", cat)
                 return categorized(status, detail, cat)

@@ -29,7 +29,7 @@ KEY_RE = re.compile(r"cc_[0-9a-f]{40}")
 REDACTED = "<redacted>"
 
 #: Outcomes ``next_task_status`` can force (all of them the service can produce).
-TASK_STATUSES = ("completed", "failed", "cost_exceeded", "crash")
+TASK_STATUSES = ("completed", "failed", "overloaded", "cost_exceeded", "crash")
 #: ``X-Forgg-CCA-Request-Id``: newer builds send it with the ``X-Request-ID`` value.
 REQUEST_ID_ALIAS = "x-forgg-cca-request-id"
 #: ``/health`` entries, in the service's order (BEHAVIOUR.md §4).
@@ -396,6 +396,7 @@ class FakeControls:
         self._anthropic_key = True
         self._process_default_cli = True
         self._request_id_alias = True
+        self._legacy_auth = False
         self._agents = [_agent_entry(a) for a in DEFAULT_AGENTS]
         self._skills = [_skill_entry(s) for s in DEFAULT_SKILLS]
         self._wrapped_skills: frozenset[str] = frozenset()
@@ -602,8 +603,10 @@ class FakeControls:
     def next_task_status(self, status: str, times: int = 1) -> None:
         """Force the outcome of the next ``times`` agentic tasks (REST or socket):
         ``completed``; ``failed`` (the budget refusal: ``Insufficient budget``);
-        ``cost_exceeded``; ``crash`` (the failed run: REST 500 ``Task execution failed:
-        object of type 'NoneType' has no len()``, socket ``Task execution error: ...``).
+        ``overloaded`` (status ``failed`` with ``Worker pool overloaded: ...``, as a full
+        pool refuses it, without filling the pool); ``cost_exceeded``; ``crash`` (the
+        failed run: REST 500 ``Task execution failed: object of type 'NoneType' has no
+        len()``, socket ``Task execution error: ...``).
         A description containing ``[failed]``, ``[cost_exceeded]`` or ``[crash]`` does the
         same. ``timeout`` is refused: the service declares it but never produces it."""
         if status == "timeout":
@@ -672,6 +675,14 @@ class FakeControls:
             raise ValueError("path must be 'cli' or 'sdk'")
         with self._lock:
             self._process_default_cli = path == "cli"
+
+    def set_legacy_auth(self, enabled: bool) -> None:
+        """Answer a missing/non-Bearer ``Authorization`` as the pinned FastAPI 0.109 does:
+        403 ``Not authenticated`` (``Invalid authentication credentials`` for another
+        scheme), no ``WWW-Authenticate``. Default off: 401 + ``WWW-Authenticate: Bearer``
+        (FastAPI >= 0.122)."""
+        with self._lock:
+            self._legacy_auth = bool(enabled)
 
     def set_request_id_alias(self, enabled: bool) -> None:
         """Send ``X-Forgg-CCA-Request-Id`` next to ``X-Request-ID`` (newer builds; default
@@ -902,6 +913,7 @@ class FakeControls:
                 "anthropic_key": self._anthropic_key,
                 "process_default_cli": self._process_default_cli,
                 "request_id_alias": self._request_id_alias,
+                "legacy_auth": self._legacy_auth,
                 "answer_words": self._answer_words,
             }
 

@@ -152,6 +152,9 @@ async def run_task(
     # 5. one CLI run through the worker pool
     started = time.monotonic()
     try:
+        if forced == "overloaded":
+            stats = controls.pool_stats()
+            raise PoolOverloaded(stats.max_workers, stats.max_queue)
         run = controls.pool.submit(description, float(timeout) if timeout > 0 else 0.0)
     except PoolOverloaded as exc:
         return {

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 import claude_client as cc
-from claude_client.testing import FakeService
+from claude_client.testing import FakeService, Fault
 
 from .conftest import Runner
 
@@ -72,17 +72,19 @@ async def test_free_key_permission_error_is_handled(
 
 
 @pytest.mark.parametrize(
-    ("status", "expected"),
+    ("forced", "status", "expected"),
     [
-        ("cost_exceeded", cc.BudgetExceededError),
-        ("timeout", cc.TimeoutError),
-        ("failed", cc.TaskFailedError),
+        ("cost_exceeded", "cost_exceeded", cc.BudgetExceededError),
+        ("failed", "failed", cc.BudgetExceededError),  # "Insufficient budget"
+        ("overloaded", "failed", cc.TaskFailedError),  # "Worker pool overloaded: ..."
     ],
 )
 async def test_task_statuses_raise(
-    runner: Runner, claude_fake: FakeService, status: str, expected: type
+    runner: Runner, claude_fake: FakeService, forced: str, status: str, expected: type
 ) -> None:
-    claude_fake.next_task_status(status)
+    # The service never produces status "timeout" (an overrun is a 500); enough forced
+    # outcomes that a client retrying a refused task still sees one.
+    claude_fake.next_task_status(forced, times=10)
     with pytest.raises(expected) as info:
         await runner.call(make(runner, claude_fake), "agentic_task", "Do something")
     assert info.value.task_result["status"] == status
@@ -178,7 +180,10 @@ async def test_non_iana_and_html_errors(runner: Runner, claude_fake: FakeService
 
 
 async def test_budget_exceeded_on_chat(runner: Runner, claude_fake: FakeService) -> None:
-    claude_fake.set_budget("default", 1)
+    # The pre-check refuses when month usage + 2 x prompt words would pass the limit:
+    # the first call ("user: use up ..." = 7 words, estimate 14) bills 14 tokens; then
+    # "user: one more" (estimate 6) would make 20 > 19.
+    claude_fake.set_budget("default", 19)
     client = make(runner, claude_fake)
     await runner.call(client, "complete", "use up the budget now please")
     with pytest.raises(cc.BudgetExceededError):
@@ -238,7 +243,8 @@ def test_threads_share_one_sync_client(claude_fake: FakeService) -> None:
 async def test_slow_service_hits_the_call_deadline(
     runner: Runner, claude_fake: FakeService
 ) -> None:
-    claude_fake.latency(5)
+    # /v1/usage runs no model (instant on the service): make the service hang instead.
+    claude_fake.inject(Fault.HANG, path="/v1/usage", times=None)
     client = make(runner, claude_fake)
     start = time.monotonic()
     with pytest.raises(cc.TimeoutError, match="timeout of 1 s"):

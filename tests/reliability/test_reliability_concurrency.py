@@ -80,6 +80,9 @@ def baseline(fake: FakeService) -> Iterator[tuple[int, int]]:
 
 
 def test_200_concurrent_async_completes_each_get_their_own_answer(fake: FakeService) -> None:
+    # A deployment whose pool holds all 200 at once (20 workers + 200 queued): this test is
+    # about cross-talk, not capacity (tests/reliability/test_capacity.py is).
+    fake.set_max_workers(20)
     prompts = [_prompt(i) for i in range(200)]
 
     async def main() -> list[Any]:
@@ -303,14 +306,14 @@ def test_async_close_twice_and_use_after_close(fake: FakeService) -> None:
 
 def test_closing_while_other_threads_call_gives_clean_errors(fake: FakeService) -> None:
     """Calls racing a close() end as a result or ClientClosedError/another SDK error."""
-    fake.latency(0.05)
+    fake.latency(0.05)  # one model run: chat is slow, /v1/usage would be instant
     client = ClaudeClient(base_url=fake.base_url, api_key=fake.api_key, max_retries=0)
     outcomes: list[Any] = []
 
     def worker(i: int) -> None:
         for _ in range(5):
             try:
-                outcomes.append(client.get_usage())
+                outcomes.append(client.complete(f"racing call {i}", model="haiku"))
             except BaseException as exc:
                 outcomes.append(exc)
 
@@ -478,7 +481,7 @@ def test_cancelled_async_calls_leave_the_client_usable_and_leak_nothing(
         async with AsyncClaudeClient(base_url=fake.base_url, api_key=fake.api_key) as client:
             for i in range(10):
                 with pytest.raises(asyncio.TimeoutError):  # the caller's own limit
-                    await asyncio.wait_for(client.get_usage(), 0.05)
+                    await asyncio.wait_for(client.complete(_prompt(i), model="haiku"), 0.05)
                 task = asyncio.create_task(client.complete(_prompt(i), model="haiku"))
                 await asyncio.sleep(0.02)
                 task.cancel()

@@ -165,7 +165,7 @@ def test_task_stream_thinking_then_task_result(drive: Driver, claude_fake: Any) 
 
 
 def test_task_stream_failures(drive: Driver, claude_fake: Any) -> None:
-    claude_fake.next_task_status("failed")
+    claude_fake.next_task_status("overloaded")  # failed: "Worker pool overloaded: ..."
     out = drive.task(
         _settings(claude_fake, key=claude_fake.enterprise_key), description="x", timeout=60
     )
