@@ -1384,9 +1384,10 @@ class ClaudeClient(_ClientBase):
         results) and run again when the chunk is resent. When a chunk's request
         fails after it was sent (connection lost, a 5xx from a proxy), it is retried
         like any call (``max_retries``), and what had run runs again.
-        ``max_retries=0`` turns both off (those items fail). ``on_progress(done, total)`` is called in
-        this thread as chunks finish. Ctrl-C (``KeyboardInterrupt``) ends the call
-        at once: nothing more is sent; chunks already sent finish on the service.
+        ``max_retries=0`` turns both off (those items fail). ``on_progress(done,
+        total)`` is called in this thread as chunks finish. Ctrl-C
+        (``KeyboardInterrupt``) ends the call at once: nothing more is sent; chunks
+        already sent finish on the service.
         """
         run, make_call = self._prep_batch(
             prompts,
