@@ -18,7 +18,7 @@ import claude_client as cc
 from claude_client import _retry
 from claude_client._batch import PoolCapacity, PoolGovernor
 
-from .conftest import CHAT_BODY, TASK_BODY, Runner, batch_answer
+from .conftest import CHAT_BODY, PROCESS_BODY, TASK_BODY, Runner, batch_answer
 
 OVERLOADED = "Worker pool overloaded: 5 active workers, 50 queued tasks. Try again later."
 
@@ -203,6 +203,15 @@ async def test_complete_rides_out_a_full_pool_beyond_max_retries(
     assert len(runner.sleeps) == 4
     for n, slept in enumerate(runner.sleeps):
         assert 0.5 * min(2**n, 8) <= slept <= min(2**n, 8)
+
+
+async def test_process_rides_out_a_full_pool(runner: Runner, mock: respx.MockRouter) -> None:
+    route = mock.post("/v1/process").mock(
+        side_effect=[overloaded()] * 3 + [httpx.Response(200, json=PROCESS_BODY)]
+    )
+    result = await runner.call(runner.client(max_retries=1), "process", user_message="Hi")
+    assert result.content == "processed" and route.call_count == 4
+    assert len(runner.sleeps) == 3 and min(runner.sleeps) >= 0.5
 
 
 async def test_pool_refusals_are_bounded_and_max_retries_zero_disables_them(
