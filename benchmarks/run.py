@@ -16,16 +16,17 @@ import asyncio
 import cProfile
 import datetime as dt
 import json
-import math
 import os
 import platform
 import random
 import re
+import statistics
 import subprocess
 import sys
 import time
 import traceback
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
@@ -848,13 +849,68 @@ def bench_memory(args: argparse.Namespace) -> list[Row]:
 # ------------------------------------------------------------------------------ 4. batch
 
 BATCH_PROMPTS = 500
-BATCH_LATENCY = 0.020
-BATCH_CONCURRENCY = 8
+BATCH_WORKERS = 5  # the service's default max_workers (BEHAVIOUR.md §6)
+BATCH_RUN = 0.020  # one model run: 20 ms + uniform(0, 30 ms) on the fake
+BATCH_JITTER = 0.030
+BATCH_MEAN_RUN = BATCH_RUN + BATCH_JITTER / 2
+OLD_CHUNK, OLD_CONCURRENCY = 50, 4  # batch()'s defaults before it paced itself
+
+
+class PoolCounts:
+    """What the fake's worker pool saw during one rep: 503s, runs per prompt, failures."""
+
+    def __init__(self) -> None:
+        self.refused: list[int] = []
+        self.timed_out: list[int] = []
+        self.failed: list[int] = []
+        self.max_runs: list[int] = []
+        self.runs_per_prompt: list[float] = []
+
+    def measure(self, fake: Any, fn: Callable[[], tuple[int, list[str]]]) -> Callable[[], float]:
+        """A one-rep callable: wall time of fn(), which returns (failed, the runs' prompts)."""
+
+        def run() -> float:
+            before, runs_before = fake.pool_stats(), fake.prompt_runs()
+            t0 = time.perf_counter()
+            failed, prompts = fn()
+            elapsed = time.perf_counter() - t0
+            # Prompts a refused request had queued still run: let them end before the
+            # next side starts (and count them).
+            while (s := fake.pool_stats()).active_workers or s.queued_tasks:
+                time.sleep(0.01)
+            after, runs = fake.pool_stats(), fake.prompt_runs() - runs_before
+            self.refused.append(after.refused - before.refused)
+            self.timed_out.append(after.timed_out - before.timed_out)
+            self.failed.append(failed)
+            self.max_runs.append(max(runs[p] for p in prompts))
+            self.runs_per_prompt.append(sum(runs[p] for p in prompts) / len(prompts))
+            return elapsed
+
+        return run
+
+    def note(self) -> str:
+        def span(xs: list[int]) -> str:
+            return f"{min(xs)}" if min(xs) == max(xs) else f"{min(xs)}-{max(xs)}"
+
+        return (
+            f"failed {span(self.failed)}, 503s {span(self.refused)}, "
+            f"runs/prompt {statistics.mean(self.runs_per_prompt):.2f} "
+            f"(max {max(self.max_runs)})"
+        )
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "failed_items": self.failed,
+            "refused_503": self.refused,
+            "timed_out": self.timed_out,
+            "max_runs_per_prompt": self.max_runs,
+            "runs_per_prompt": self.runs_per_prompt,
+        }
 
 
 def bench_batch(args: argparse.Namespace) -> list[Row]:
     n = args.batch_prompts
-    ideal = n / BATCH_CONCURRENCY * BATCH_LATENCY
+    ideal = n / BATCH_WORKERS * BATCH_MEAN_RUN
     bench = "4 batch"
     try:
         try:
@@ -867,9 +923,7 @@ def bench_batch(args: argparse.Namespace) -> list[Row]:
     except NotAvailable as e:
         return [
             Row(bench, "ClaudeClient.batch()", goal="<= 1.25", note=f"not available: {e}"),
-            Row(bench, f"{n} sequential ClaudeClient.complete()", note=f"not available: {e}"),
         ]
-    prompts = [f"Batch prompt number {i}: say something short" for i in range(n)]
     stall = fake_keepalive_stall_ms(testing)
     patched = stall > 20.0
     if patched:
@@ -878,96 +932,95 @@ def bench_batch(args: argparse.Namespace) -> list[Row]:
         # follows another waits ~40 ms (Nagle vs delayed ACK). Measure the SDK, not that.
         nodelay_workaround(testing)
         stall_after = fake_keepalive_stall_ms(testing)
-    # rpm: the fake's default key allows 100 requests a minute, as the service does;
-    # 500 sequential calls per rep would be rate limited.
-    with testing.serve(rpm=10**9) as fake:
-        fake.latency(BATCH_LATENCY)
-        # The fake's worker pool (BEHAVIOUR.md §6) replaces its old per-request limit.
-        fake.set_max_workers(BATCH_CONCURRENCY)
-        client = _sdk.sync_client(fake.base_url, fake.api_key, timeout=300)
-        raw = httpx.Client(
-            base_url=fake.base_url, timeout=300, headers={"Authorization": f"Bearer {fake.api_key}"}
-        )
-        chunking: dict[str, Any] = {}
-
-        def sdk_batch(**kw: Any) -> Callable[[], None]:
-            def run() -> None:
-                res = client.batch(prompts, model=MODEL, **kw)
-                assert res.total == n and res.completed == n, (res.total, res.completed)
-                assert [r.prompt for r in res.results] == prompts
-
-            return run
-
-        def raw_batch() -> None:
-            body = {"prompts": [{"prompt": p} for p in prompts], "model": MODEL}
-            r = raw.post("/v1/batch", json=body)
-            r.raise_for_status()
-            assert r.json()["completed"] == n
-
-        def sequential() -> None:
-            for p in prompts:
-                client.complete(p, model=MODEL)
-
-        # How the SDK splits the list (for the note): count requests on the fake.
-        before = len(fake.requests)
-        sdk_batch()()
-        chunking["requests_per_batch_call"] = len(fake.requests) - before
+    reps = iter(range(10**6))
+    counts = {k: PoolCounts() for k in ("sdk", "async", "chats", "old")}
+    # rpm: the fake's default key allows 100 requests a minute, as the service does.
+    with testing.serve(rpm=10**9, max_workers=BATCH_WORKERS) as fake:
+        fake.latency(BATCH_RUN, jitter=BATCH_JITTER)
         if hasattr(fake, "set_recording"):
             fake.set_recording(False)  # the fake's own bookkeeping is not what we measure
-        # warm-up by hand: a full sequential rep would cost ~10 s for nothing
-        sdk_batch(chunk_size=n)()
-        raw_batch()
-        for p in prompts[:16]:
-            client.complete(p, model=MODEL)
+        client = _sdk.sync_client(fake.base_url, fake.api_key, timeout=300)
+        headers = {"Authorization": f"Bearer {fake.api_key}"}
+        raw = httpx.Client(base_url=fake.base_url, timeout=300, headers=headers)
+
+        def fresh(tag: str) -> list[str]:  # new prompts each rep: runs are counted per prompt
+            rep = next(reps)
+            return [f"{tag} {rep} prompt {i}: say something short" for i in range(n)]
+
+        def sdk_batch() -> tuple[int, list[str]]:
+            prompts = fresh("sync")
+            res = client.batch(prompts, model=MODEL)
+            assert [r.prompt for r in res.results] == prompts
+            return int(res.failed), prompts
+
+        def async_batch() -> tuple[int, list[str]]:
+            prompts = fresh("async")
+
+            async def go() -> Any:
+                aclient = _sdk.async_client(fake.base_url, fake.api_key, timeout=300)
+                try:
+                    return await aclient.batch(prompts, model=MODEL)
+                finally:
+                    await aclient.close()
+
+            res = asyncio.run(go())
+            return int(res.failed), prompts
+
+        def concurrent_chats() -> tuple[int, list[str]]:
+            prompts = fresh("chat")
+
+            async def go() -> int:
+                aclient = _sdk.async_client(fake.base_url, fake.api_key, timeout=300)
+                try:
+                    out = await asyncio.gather(
+                        *(aclient.complete(p, model=MODEL) for p in prompts),
+                        return_exceptions=True,
+                    )
+                finally:
+                    await aclient.close()
+                return sum(isinstance(r, BaseException) for r in out)
+
+            return asyncio.run(go()), [f"user: {p}" for p in prompts]  # how a chat runs
+
+        def old_defaults() -> tuple[int, list[str]]:
+            """Plain httpx doing what batch() did before: 4 chunks of 50 at once."""
+            prompts = fresh("old")
+            chunks = [prompts[i : i + OLD_CHUNK] for i in range(0, n, OLD_CHUNK)]
+
+            def one(chunk: list[str]) -> int:
+                body = {"prompts": [{"prompt": p} for p in chunk], "model": MODEL}
+                r = raw.post("/v1/batch", json=body)
+                return len(chunk) if r.status_code != 200 else int(r.json()["failed"])
+
+            with ThreadPoolExecutor(OLD_CONCURRENCY) as pool:
+                return sum(pool.map(one, chunks)), prompts
+
         sides = {
-            "raw": timed(raw_batch),
-            "sdk": timed(sdk_batch()),
-            "sdk-one": timed(sdk_batch(chunk_size=n)),
+            "sdk": counts["sdk"].measure(fake, sdk_batch),
+            "async": counts["async"].measure(fake, async_batch),
+            "chats": counts["chats"].measure(fake, concurrent_chats),
+            "old": counts["old"].measure(fake, old_defaults),
         }
-        if not args.quick:
-            sides["seq"] = timed(sequential)
         if args.profile == "batch":
             profile_to("batch", sides["sdk"])
+        for side in sides.values():  # warm-up by hand; its counts are dropped below
+            side()
+        for c in counts.values():
+            c.__init__()  # type: ignore[misc]
         figs = interleave(sides, reps=args.batch_reps, warmup=0)
         client.close()
         raw.close()
     ideal_fig = Figure([ideal] * len(figs["sdk"].samples))
-    k = chunking["requests_per_batch_call"]
-    chunking["fake_keepalive_chat_ms"] = stall
-    try:
-        from claude_client import _client
-
-        conc = int(_client.DEFAULT_MAX_CONCURRENCY)
-        size = int(_client.DEFAULT_CHUNK_SIZE)
-        waves = math.ceil(k / conc)
-        rounds = math.ceil(min(size, n) / BATCH_CONCURRENCY)
-        chunking["sdk_ideal_s"] = waves * rounds * BATCH_LATENCY
-        chunking["sdk_ideal_how"] = (
-            f"{k} chunks of {size}, {conc} at a time, each run {BATCH_CONCURRENCY} at a time "
-            f"by the fake: {waves} waves x {rounds} rounds x {BATCH_LATENCY * 1000:.0f} ms"
-        )
-    except (ImportError, AttributeError, ValueError):
-        pass
+    extra: dict[str, Any] = {
+        "ideal_s": ideal,
+        "ideal_how": f"{n} / {BATCH_WORKERS} workers x {BATCH_MEAN_RUN * 1000:.0f} ms mean run",
+        "fake_keepalive_chat_ms": stall,
+    }
     if patched:
-        chunking["fake_keepalive_chat_ms_with_nodelay"] = stall_after
-        chunking["fake_patched"] = "TCP_NODELAY on the fake's sockets (in this process only)"
-    rows = [
-        Row(
-            bench,
-            "raw httpx: one POST /v1/batch, all prompts",
-            figs["raw"],
-            "s",
-            ratio(figs["raw"], ideal_fig),
-            "ideal",
-        ),
-        Row(
-            bench,
-            f"ClaudeClient.batch(chunk_size={n}): one request",
-            figs["sdk-one"],
-            "s",
-            ratio(figs["sdk-one"], figs["raw"]),
-            "raw",
-        ),
+        extra["fake_keepalive_chat_ms_with_nodelay"] = stall_after
+        extra["fake_patched"] = "TCP_NODELAY on the fake's sockets (in this process only)"
+    fake_note = "; fake patched: TCP_NODELAY" if patched else ""
+    return [
         Row(
             bench,
             "ClaudeClient.batch() defaults",
@@ -976,37 +1029,41 @@ def bench_batch(args: argparse.Namespace) -> list[Row]:
             ratio(figs["sdk"], ideal_fig),
             "ideal",
             "<= 1.25",
-            note=(f"{k} requests" if k != 1 else "")
-            + (
-                f"; {figs['sdk'].median / chunking['sdk_ideal_s']:.2f}x its own ideal "
-                f"{chunking['sdk_ideal_s']:.3f} s"
-                if "sdk_ideal_s" in chunking
-                else ""
-            )
-            + ("; fake patched: TCP_NODELAY" if patched else ""),
-            extra=chunking,
+            note=counts["sdk"].note() + fake_note,
+            extra={**extra, **counts["sdk"].as_dict()},
+        ),
+        Row(
+            bench,
+            "AsyncClaudeClient.batch() defaults",
+            figs["async"],
+            "s",
+            ratio(figs["async"], ideal_fig),
+            "ideal",
+            "<= 1.25",
+            note=counts["async"].note(),
+            extra=counts["async"].as_dict(),
+        ),
+        Row(
+            bench,
+            f"{n} concurrent AsyncClaudeClient.complete()",
+            figs["chats"],
+            "s",
+            ratio(figs["chats"], figs["sdk"]),
+            "batch()",
+            note=counts["chats"].note(),
+            extra=counts["chats"].as_dict(),
+        ),
+        Row(
+            bench,
+            f"plain httpx, the old defaults ({OLD_CONCURRENCY} x {OLD_CHUNK} at once)",
+            figs["old"],
+            "s",
+            ratio(figs["old"], ideal_fig),
+            "ideal",
+            note=counts["old"].note(),
+            extra=counts["old"].as_dict(),
         ),
     ]
-    if "seq" in figs:
-        rows.append(
-            Row(
-                bench,
-                f"{n} sequential ClaudeClient.complete()",
-                figs["seq"],
-                "s",
-                ratio(figs["seq"], figs["sdk"]),
-                "batch()",
-            )
-        )
-    else:
-        rows.append(
-            Row(
-                bench,
-                f"{n} sequential ClaudeClient.complete()",
-                note="not available: skipped by --quick",
-            )
-        )
-    return rows
 
 
 def fake_keepalive_stall_ms(testing: Any) -> float:
@@ -1059,7 +1116,7 @@ def profile_to(name: str, fn: Callable[[], float]) -> None:
 
 
 def legend(args: argparse.Namespace) -> str:
-    n_b, conc, lat = args.batch_prompts, BATCH_CONCURRENCY, BATCH_LATENCY * 1000
+    n_b, conc, lat = args.batch_prompts, BATCH_WORKERS, BATCH_MEAN_RUN * 1000
     ideal = n_b / conc * lat / 1000
     return "\n".join(
         [
@@ -1073,10 +1130,11 @@ def legend(args: argparse.Namespace) -> str:
             f"3: one connection + one chat per rep, {args.tokens:,} small token frames then done, "
             "from a loopback server sending pre-encoded frames; "
             "throughput = frames / (connect .. done).",
-            f"4: {n_b} prompts, fake service with {lat:.0f} ms latency per item and {conc} items "
-            f"at a time; ideal = {n_b}/{conc} x {lat:.0f} ms = {ideal:.3f} s. The fake's limit "
-            "is per request, so batch()'s concurrent chunks beat that ideal; 'its own ideal' "
-            "= waves of concurrent chunks x rounds of 8 x 20 ms.",
+            f"4: {n_b} prompts against the fake's worker pool (the service's default: "
+            f"{conc} workers, queue {10 * conc}, 503 beyond); one run {lat:.0f} ms "
+            f"(20 + uniform 0-30 ms); ideal = {n_b}/{conc} x {lat:.0f} ms = {ideal:.3f} s. "
+            "Counts from the fake: failed items (or calls), 503 refusals, model runs per "
+            "prompt; fresh prompts every rep.",
             f"5: peak RSS added by parsing a {args.mem_items:,}-result /v1/batch body "
             "(high-water mark reset after imports and reading the bytes), fresh process per rep.",
         ]
@@ -1177,7 +1235,7 @@ def main(argv: list[str] | None = None) -> int:
     args.mem_items = 2_000 if args.quick else MEM_ITEMS
     args.batch_prompts = 96 if args.quick else BATCH_PROMPTS
     args.import_reps = 5 if args.quick else 10
-    args.batch_reps = 5  # the sequential side costs ~11 s a rep
+    args.batch_reps = 5  # a rep of the four sides costs ~15 s
     args.stream_reps = args.reps + 4  # a rep costs ~50 ms: buy some noise immunity
     only = [x for x in args.only.split(",") if x] or list(BENCHES)
 

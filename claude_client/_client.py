@@ -37,6 +37,7 @@ from typing import TYPE_CHECKING, Any, Generic, Optional, TypeVar, Union, cast
 
 import httpx
 
+from ._batch import BatchRun, Chunk, ChunkOutcome, PoolCapacity, PoolGovernor, governor_for
 from ._config import ApiKey, KeyRing, resolve_base_url, resolve_max_retries, resolve_timeout
 from ._exceptions import (
     APIConnectionError,
@@ -100,10 +101,8 @@ TASK_TIMEOUT_MAX = 600.0
 MAX_COST_LIMIT = 10.0
 TASK_HTTP_MARGIN = 10.0
 """Seconds the HTTP deadline of a task exceeds its service-side ``timeout``."""
-BATCH_SERVICE_CONCURRENCY = 5
-"""About how many items of one ``/v1/batch`` request the service runs at once."""
-DEFAULT_CHUNK_SIZE = 50
-DEFAULT_MAX_CONCURRENCY = 4
+HEALTH_READ_TIMEOUT = 5.0
+"""Seconds ``batch()`` gives ``GET /health`` to report the pool's capacity."""
 SERVICE_TIMEOUT_DEFAULT = 30.0
 _PLACEHOLDER_TOKEN = "<managed by claude_client>"
 _USER_AGENT = "claude-code-client/0.1.0"
@@ -331,101 +330,16 @@ def _parse_task(data: Any) -> TaskResult:
     return result
 
 
-class _BatchPlan:
-    """How a batch is split: items, chunk bounds and the per-chunk call factory."""
-
-    __slots__ = (
-        "bounds",
-        "done",
-        "items",
-        "limit",
-        "make_call",
-        "on_progress",
-        "outcomes",
-        "parallel",
-    )
-
-    def __init__(
-        self,
-        items: list[dict[str, Any]],
-        bounds: list[tuple[int, int]],
-        make_call: Callable[[int], _Call[BatchResponse]],
-        parallel: bool,
-        limit: int,
-        on_progress: Optional[Callable[[int, int], Any]],
-    ) -> None:
-        self.items = items
-        self.bounds = bounds
-        self.make_call = make_call
-        self.parallel = parallel
-        self.limit = limit
-        self.on_progress = on_progress
-        self.outcomes: list[Union[BatchResponse, ClaudeAPIError, None]] = [None] * len(bounds)
-        self.done = 0
-
-    @property
-    def sequential(self) -> bool:
-        return len(self.bounds) == 1 or not self.parallel or self.limit == 1
-
-    def record(self, index: int, outcome: Union[BatchResponse, ClaudeAPIError]) -> None:
-        """Keep a chunk's outcome and report progress (called in the caller's thread/task)."""
-        self.outcomes[index] = outcome
-        start, end = self.bounds[index]
-        self.done += end - start
-        if self.on_progress is not None:
-            self.on_progress(self.done, len(self.items))
-
-    def check_chunk(self, index: int, resp: BatchResponse) -> BatchResponse:
-        start, end = self.bounds[index]
-        if len(resp.to_dict()["results"]) != end - start:
-            raise ResponseValidationError(
-                f"POST /v1/batch answered {len(resp.to_dict()['results'])} results "
-                f"for {end - start} prompts",
-                body=None,
-            )
-        return resp
-
-    def merge(self) -> BatchResponse:
-        """One response for the whole batch, in input order."""
-        results: list[Any] = []
-        total_cost = 0.0
-        total_tokens = 0
-        for (start, end), outcome in zip(self.bounds, self.outcomes, strict=True):
-            if isinstance(outcome, BatchResponse):
-                raw = outcome.to_dict()
-                results.extend(raw["results"])
-                total_cost += raw["total_cost"]
-                total_tokens += raw["total_tokens"]
-            else:
-                text = f"{type(outcome).__name__}: {outcome}" if outcome else "not run"
-                for item in self.items[start:end]:
-                    results.append(
-                        {
-                            "id": item.get("id"),
-                            "prompt": item["prompt"],
-                            "status": "failed",
-                            "content": None,
-                            "usage": None,
-                            "cost": None,
-                            "error": text,
-                        }
-                    )
-        completed = sum(1 for r in results if r.get("status") == "completed")
-        return BatchResponse(
-            {
-                "total": len(results),
-                "completed": completed,
-                "failed": len(results) - completed,
-                "results": results,
-                "total_cost": total_cost,
-                "total_tokens": total_tokens,
-            }
-        )
+def _chunk_fatal(exc: BaseException) -> bool:
+    """What ends a whole batch: errors that would fail every chunk alike (raised
+    instead of marking items) and anything that is not an error of ours."""
+    if isinstance(exc, ClaudeAPIError):
+        return isinstance(exc, (AuthenticationError, PermissionError, ClientClosedError))
+    return True
 
 
-def _chunk_fatal(exc: ClaudeAPIError) -> bool:
-    """Errors that would fail every chunk alike: raise them instead of marking items."""
-    return isinstance(exc, (AuthenticationError, PermissionError, ClientClosedError))
+_BATCH_POLL = 0.25
+"""Seconds a sync batch() waits for an answer at a time (Ctrl-C lands in between)."""
 
 
 def unwrap(response: GeneratedResponse[T]) -> T:
@@ -884,13 +798,13 @@ class _ClientBase:
         model: Optional[str],
         parallel: bool,
         timeout: Optional[float],
-        chunk_size: int,
-        max_concurrency: int,
+        chunk_size: Optional[int],
+        max_concurrency: Optional[int],
         on_progress: Optional[Callable[[int, int], Any]],
         project_id: Optional[str],
         max_retries: Optional[int],
         extra_headers: Optional[Mapping[str, str]],
-    ) -> _BatchPlan:
+    ) -> tuple[BatchRun, Callable[[Chunk], _Call[BatchResponse]]]:
         if isinstance(prompts, (str, bytes, Mapping)) or not isinstance(prompts, Sequence):
             raise _bad("prompts", "must be a list of strings or {'prompt', 'id'} dicts")
         if not prompts:
@@ -913,37 +827,54 @@ class _ClientBase:
         per_prompt = (
             None if timeout is None else _seconds(timeout, "timeout", 1.0, CHAT_TIMEOUT_MAX)
         )
-        size = _positive_int(chunk_size, "chunk_size")
-        limit = _positive_int(max_concurrency, "max_concurrency")
+        size = None if chunk_size is None else _positive_int(chunk_size, "chunk_size")
+        limit = (
+            None if max_concurrency is None else _positive_int(max_concurrency, "max_concurrency")
+        )
         if on_progress is not None and not callable(on_progress):
             raise _bad("on_progress", "must be callable as on_progress(done, total)")
         project = _project(project_id)
-        retries = _retries(max_retries)
+        retries = self.max_retries if max_retries is None else resolve_max_retries(max_retries)
         headers = _headers(extra_headers)
         self._check_open()
         key = self._keys.key_for(project)  # fail before sending, not per chunk
 
-        bounds = [(i, min(i + size, len(items))) for i in range(0, len(items), size)]
+        governor = governor_for(self.base_url, self._clock)
+        item_timeout = per_prompt or SERVICE_TIMEOUT_DEFAULT
+        run = BatchRun(
+            items,
+            governor,
+            chunk_size=size,
+            max_concurrency=limit if parallel else 1,
+            item_timeout=item_timeout,
+            retry_refused=retries > 0,
+            give_up_after=self.timeout,
+            clock=self._clock,
+            on_progress=on_progress,
+        )
         from claude_code_api.models.batch_prompt import BatchPrompt
         from claude_code_api.models.batch_request import BatchRequest
         from claude_code_api.types import UNSET
 
-        def make_call(index: int) -> _Call[BatchResponse]:
-            start, end = bounds[index]
-            rounds = math.ceil((end - start) / BATCH_SERVICE_CONCURRENCY)
-            seconds = rounds * (per_prompt or SERVICE_TIMEOUT_DEFAULT) + TASK_HTTP_MARGIN
+        def make_call(chunk: Chunk) -> _Call[BatchResponse]:
+            # The service waits up to item_timeout for each item from the moment its
+            # collection reaches it (the first one counting its time in the queue),
+            # about ceil(size / max_workers) rounds when all goes well.
+            rounds = math.ceil(chunk.size / governor.capacity.max_workers) + 1
+            seconds = rounds * item_timeout + TASK_HTTP_MARGIN
             options = CallOptions(
                 deadline=Deadline(max(seconds, self.timeout), clock=self._clock)
                 if not math.isinf(self.timeout)
                 else Deadline(None, clock=self._clock),
-                max_retries=self.max_retries if retries is None else retries,
+                max_retries=retries,
                 api_key=key,
                 extra_headers=headers,
+                retry_overloaded=False,  # the BatchRun paces and resends refused chunks
             )
             body = BatchRequest(
                 prompts=[
                     BatchPrompt(prompt=it["prompt"], id=it.get("id", UNSET))
-                    for it in items[start:end]
+                    for it in items[chunk.start : chunk.end]
                 ],
                 model=model_name if model_name is not None else UNSET,
             )
@@ -957,7 +888,7 @@ class _ClientBase:
                 "POST /v1/batch",
             )
 
-        return _BatchPlan(items, bounds, make_call, bool(parallel), limit, on_progress)
+        return run, make_call
 
     def _prep_usage(
         self,
@@ -1183,6 +1114,7 @@ class ClaudeClient(_ClientBase):
 
         self._http = self._pool(http_client, transport, wrap, httpx.Client)
         self._generated = self._new_generated().set_httpx_client(self._http)
+        self._batch_sleep: Callable[[float], None] = sleep or time.sleep
 
     def __enter__(self) -> ClaudeClient:
         self._check_open()
@@ -1416,23 +1348,54 @@ class ClaudeClient(_ClientBase):
         parallel: bool = True,
         timeout: Optional[float] = None,
         *,
-        chunk_size: int = DEFAULT_CHUNK_SIZE,
-        max_concurrency: int = DEFAULT_MAX_CONCURRENCY,
+        chunk_size: Optional[int] = None,
+        max_concurrency: Optional[int] = None,
         on_progress: Optional[Callable[[int, int], Any]] = None,
         project_id: Optional[str] = None,
         max_retries: Optional[int] = None,
         extra_headers: Optional[Mapping[str, str]] = None,
     ) -> BatchResponse:
-        """Many prompts through ``POST /v1/batch``, in chunks of ``chunk_size``.
+        """Many prompts through ``POST /v1/batch``, paced to the service's worker pool.
 
-        Chunks run ``max_concurrency`` at a time (threads) when ``parallel``, else
-        one after another; results come back in input order. A chunk that still
-        fails after its retries marks its items ``failed`` with the error text
-        (authentication and permission errors are raised instead: they would fail
-        every chunk). ``timeout`` (1..300 s) is the service's per-prompt limit.
-        ``on_progress(done, total)`` is called (in this thread) as chunks finish.
+        The service runs every model call through one pool: ``max_workers`` at
+        once (default 5) plus a queue of ``10 x max_workers``; a request that
+        would overflow it is refused as a whole (503 ``Worker pool overloaded``)
+        while the prompts it already queued keep running. So ``batch()`` reads the
+        pool's size and load from ``GET /health`` (or assumes the default 5 + 50),
+        sends chunks of at most ``chunk_size`` prompts and keeps its prompts in
+        flight within what the pool can take and what can wait in its queue without
+        timing out (at most 4 x ``max_workers``, fewer when the measured run time
+        is long against ``timeout``). Every ``batch()`` of this process that talks
+        to the same service shares that allowance. When the pool refuses a chunk
+        anyway (another client filled it), ``batch()`` halves its allowance, waits
+        1-8 s (jittered), reads ``/health`` again and sends the chunk again; each
+        success grows the allowance back.
+
+        ``chunk_size`` (default ``None``: the pool's ``max_workers``, one round of
+        runs per request) is the most prompts one request carries; larger values
+        mean fewer requests but a chunk waits for its slowest item, and no request
+        exceeds what the pool holds (``11 x max_workers``). ``max_concurrency``
+        (default ``None``: as many as the allowance admits) caps the chunks in
+        flight; ``parallel=False`` sends one chunk at a time. ``timeout`` (1..300 s,
+        default 30) is the service's limit per prompt, which counts a chunk's first
+        prompt's time in the queue.
+
+        Results come back in input order. A chunk that still fails after its
+        retries marks its items ``failed`` with the error text (authentication and
+        permission errors are raised instead: they would fail every chunk); so does
+        a chunk refused again and again for longer than the client's ``timeout``.
+        Prompts run once, except in two cases. When the pool refuses a chunk
+        midway (another client took the room between ``/health`` and the request),
+        the prompts of that chunk already queued run (the service discards their
+        results) and run again when the chunk is resent. When a chunk's request
+        fails after it was sent (connection lost, a 5xx from a proxy), it is retried
+        like any call (``max_retries``), and what had run runs again.
+        ``max_retries=0`` turns both off (those items fail). ``on_progress(done,
+        total)`` is called in this thread as chunks finish. Ctrl-C
+        (``KeyboardInterrupt``) ends the call at once: nothing more is sent; chunks
+        already sent finish on the service.
         """
-        plan = self._prep_batch(
+        run, make_call = self._prep_batch(
             prompts,
             model,
             parallel,
@@ -1444,33 +1407,60 @@ class ClaudeClient(_ClientBase):
             max_retries,
             extra_headers,
         )
-        n = len(plan.bounds)
-        if plan.sequential:
-            for i in range(n):
-                plan.record(i, self._run_chunk(plan, i))
-        else:
-            from concurrent.futures import ThreadPoolExecutor, as_completed
+        import queue
+        import threading
 
-            with ThreadPoolExecutor(
-                max_workers=min(plan.limit, n), thread_name_prefix="claude-batch"
-            ) as pool:
-                futures = {pool.submit(self._run_chunk, plan, i): i for i in range(n)}
+        answers: queue.SimpleQueue[tuple[Chunk, ChunkOutcome]] = queue.SimpleQueue()
+
+        def send(chunk: Chunk) -> None:
+            # Runs on a daemon thread: an interrupted batch() leaves without
+            # waiting for it, and it never holds up the interpreter's exit.
+            outcome: ChunkOutcome
+            try:
+                outcome = self._execute(make_call(chunk))
+            except BaseException as exc:  # handed to the caller's thread
+                outcome = exc
+            run.settle(chunk, outcome, self._clock())
+            answers.put((chunk, outcome))
+
+        while not run.finished:
+            if run.needs_reading():
+                self._read_pool(run.governor)
+            while (chunk := run.next_chunk()) is not None:
+                threading.Thread(
+                    target=send, args=(chunk,), name=f"claude-batch-{chunk.start}", daemon=True
+                ).start()
+            if run.finished:
+                break
+            if not run.out:
+                self._batch_sleep(run.wait_hint())
+                continue
+            wait = min(run.wait_hint(), _BATCH_POLL) if run.pending else _BATCH_POLL
+            try:
+                answer = answers.get(timeout=wait)
+            except queue.Empty:
+                continue
+            while True:
+                chunk, outcome = answer
+                if isinstance(outcome, BaseException) and _chunk_fatal(outcome):
+                    raise outcome
+                run.record(chunk, outcome)
                 try:
-                    for future in as_completed(futures):
-                        plan.record(futures[future], future.result())
-                except BaseException:
-                    for future in futures:
-                        future.cancel()
-                    raise
-        return plan.merge()
+                    answer = answers.get_nowait()
+                except queue.Empty:
+                    break
+        return run.merge()
 
-    def _run_chunk(self, plan: _BatchPlan, index: int) -> Union[BatchResponse, ClaudeAPIError]:
+    def _read_pool(self, governor: PoolGovernor) -> None:
+        """Give ``governor`` the pool's capacity from ``/health`` (the default if it fails)."""
         try:
-            return plan.check_chunk(index, self._execute(plan.make_call(index)))
-        except ClaudeAPIError as exc:
-            if _chunk_fatal(exc):
-                raise
-            return exc
+            health = self.health(timeout=min(HEALTH_READ_TIMEOUT, self.timeout), max_retries=0)
+            capacity = PoolCapacity.from_health(health.to_dict())
+        except ClientClosedError:
+            raise
+        except Exception:  # advisory: any failure means "assume the documented default"
+            capacity = PoolCapacity()
+        governor.update(capacity)
 
     def get_usage(
         self,
@@ -1684,6 +1674,12 @@ class AsyncClaudeClient(_ClientBase):
 
         self._http = self._pool(http_client, transport, wrap, httpx.AsyncClient)
         self._generated = self._new_generated().set_async_httpx_client(self._http)
+        if sleep is None:
+            import asyncio
+
+            self._batch_sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
+        else:
+            self._batch_sleep = sleep
 
     async def __aenter__(self) -> AsyncClaudeClient:
         self._check_open()
@@ -1870,15 +1866,19 @@ class AsyncClaudeClient(_ClientBase):
         parallel: bool = True,
         timeout: Optional[float] = None,
         *,
-        chunk_size: int = DEFAULT_CHUNK_SIZE,
-        max_concurrency: int = DEFAULT_MAX_CONCURRENCY,
+        chunk_size: Optional[int] = None,
+        max_concurrency: Optional[int] = None,
         on_progress: Optional[Callable[[int, int], Any]] = None,
         project_id: Optional[str] = None,
         max_retries: Optional[int] = None,
         extra_headers: Optional[Mapping[str, str]] = None,
     ) -> BatchResponse:
-        """See :meth:`ClaudeClient.batch` (chunks run as tasks instead of threads)."""
-        plan = self._prep_batch(
+        """See :meth:`ClaudeClient.batch` (chunks run as tasks instead of threads).
+
+        Cancelling the call cancels the chunks in flight (the service still runs
+        what it had queued) and sends nothing more.
+        """
+        run, make_call = self._prep_batch(
             prompts,
             model,
             parallel,
@@ -1890,40 +1890,58 @@ class AsyncClaudeClient(_ClientBase):
             max_retries,
             extra_headers,
         )
-        n = len(plan.bounds)
-        if plan.sequential:
-            for i in range(n):
-                plan.record(i, await self._run_chunk(plan, i))
-        else:
-            import asyncio
+        import asyncio
 
-            semaphore = asyncio.Semaphore(plan.limit)
-
-            async def one(index: int) -> None:
-                async with semaphore:
-                    outcome = await self._run_chunk(plan, index)
-                plan.record(index, outcome)
-
+        async def send(chunk: Chunk) -> ChunkOutcome:
+            outcome: ChunkOutcome = asyncio.CancelledError()
             try:
-                async with asyncio.TaskGroup() as group:
-                    for i in range(n):
-                        group.create_task(one(i))
-            except BaseExceptionGroup as eg:
-                first = eg.exceptions[0]
-                while isinstance(first, BaseExceptionGroup):
-                    first = first.exceptions[0]
-                raise first from None
-        return plan.merge()
+                outcome = await self._execute(make_call(chunk))
+            except ClaudeAPIError as exc:
+                outcome = exc
+            finally:
+                run.settle(chunk, outcome, self._clock())
+            return outcome
 
-    async def _run_chunk(
-        self, plan: _BatchPlan, index: int
-    ) -> Union[BatchResponse, ClaudeAPIError]:
+        tasks: dict[asyncio.Future[ChunkOutcome], Chunk] = {}
         try:
-            return plan.check_chunk(index, await self._execute(plan.make_call(index)))
-        except ClaudeAPIError as exc:
-            if _chunk_fatal(exc):
-                raise
-            return exc
+            while not run.finished:
+                if run.needs_reading():
+                    await self._read_pool(run.governor)
+                while (chunk := run.next_chunk()) is not None:
+                    tasks[asyncio.ensure_future(send(chunk))] = chunk
+                if run.finished:
+                    break
+                if not tasks:
+                    await self._batch_sleep(run.wait_hint())
+                    continue
+                done, _ = await asyncio.wait(
+                    tasks,
+                    timeout=run.wait_hint() if run.pending else None,
+                    return_when=asyncio.FIRST_COMPLETED,
+                )
+                for task in done:
+                    chunk = tasks.pop(task)
+                    outcome = task.result()  # raises what is not an error of ours
+                    if isinstance(outcome, BaseException) and _chunk_fatal(outcome):
+                        raise outcome
+                    run.record(chunk, outcome)
+        finally:
+            for task in tasks:
+                task.cancel()  # nothing more is awaited; their governor share is released
+        return run.merge()
+
+    async def _read_pool(self, governor: PoolGovernor) -> None:
+        """See :meth:`ClaudeClient._read_pool`."""
+        try:
+            health = await self.health(
+                timeout=min(HEALTH_READ_TIMEOUT, self.timeout), max_retries=0
+            )
+            capacity = PoolCapacity.from_health(health.to_dict())
+        except ClientClosedError:
+            raise
+        except Exception:  # advisory: any failure means "assume the documented default"
+            capacity = PoolCapacity()
+        governor.update(capacity)
 
     async def get_usage(
         self,

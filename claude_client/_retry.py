@@ -7,8 +7,18 @@ What is retried (``shared/contract/BEHAVIOUR.md`` says what each status means):
   every 5xx except 501 (500, 502, 503, 504 and non-IANA 520-529 from proxies);
 * agentic tasks (``POST /v1/task`` and streamed tasks), which run tools with side
   effects: only when the answer proves the task never ran: a connection that
-  failed before the request was sent, a 429 rate limit, or a 503 carrying
-  ``Retry-After`` (worker pool full / circuit breaker open).
+  failed before the request was sent, a 429 rate limit, a 503 carrying
+  ``Retry-After`` (circuit breaker open), or the worker pool's refusal
+  ``Worker pool overloaded: ...`` (a 503, or on ``/v1/task`` a 200 with status
+  ``failed`` and that ``result.error``: :func:`is_pool_overloaded`).
+
+A worker-pool refusal (BEHAVIOUR.md §6: every model run goes through one pool of
+``max_workers`` running + ``10 x max_workers`` queued; beyond that the service
+refuses with no ``Retry-After``) proves nothing ran and frees within seconds, so it
+gets its own allowance: up to :data:`MAX_OVERLOAD_RETRIES` retries that do not
+count against ``max_retries`` (``max_retries=0`` still disables every retry), each
+after :func:`overload_delay` (1, 2, 4, 8, 8 ... s, jittered down to half), all
+within the call's deadline.
 
 How long to wait (:func:`backoff_delay`): ``min(0.5 * 2**attempt, 8)`` seconds
 (attempt 0 is the first retry) times a jitter factor in ``[0.75, 1.0)``, so a
@@ -35,12 +45,16 @@ __all__ = [
     "GIVE_UP",
     "JITTER_MIN",
     "MAX_DELAY",
+    "MAX_OVERLOAD_RETRIES",
     "MAX_RETRY_AFTER",
+    "OVERLOADED_PREFIX",
     "Deadline",
     "backoff_delay",
     "is_budget_detail",
+    "is_pool_overloaded",
     "is_retryable_connection_error",
     "is_retryable_status",
+    "overload_delay",
 ]
 
 DEFAULT_MAX_RETRIES = 2
@@ -51,6 +65,12 @@ JITTER_MIN = 0.75
 GIVE_UP = math.inf
 """What :func:`backoff_delay` returns when the server asks for a wait longer than
 :data:`MAX_RETRY_AFTER`: do not retry."""
+OVERLOADED_PREFIX = "Worker pool overloaded"
+"""How the service's worker-pool refusal starts (503 ``detail``, or a task's ``result.error``)."""
+OVERLOAD_BASE_DELAY = 1.0
+OVERLOAD_JITTER_MIN = 0.5
+MAX_OVERLOAD_RETRIES = 8
+"""Pool refusals retried per call on top of ``max_retries`` (about 45 s of waits at most)."""
 
 
 def backoff_delay(
@@ -82,6 +102,21 @@ def backoff_delay(
     # 2**attempt overflows nothing for any realistic attempt, but cap the exponent anyway.
     base = min(BASE_DELAY * (2.0 ** min(attempt, 16)), MAX_DELAY)
     jitter = JITTER_MIN + (1.0 - JITTER_MIN) * min(max(rng(), 0.0), 1.0)
+    return base * jitter
+
+
+def overload_delay(refusal: int, *, rng: Callable[[], float] = random.random) -> float:
+    """Seconds to wait after the pool's ``refusal``-th refusal in a row (counting from 0).
+
+    ``min(1 * 2**refusal, 8)`` seconds times a jitter factor in ``[0.5, 1.0)``: the
+    pool frees as runs finish (seconds each), and a crowd of refused clients must not
+    come back in lockstep.
+
+    >>> overload_delay(0, rng=lambda: 1.0), overload_delay(5, rng=lambda: 0.0)
+    (1.0, 4.0)
+    """
+    base = min(OVERLOAD_BASE_DELAY * (2.0 ** min(max(refusal, 0), 16)), MAX_DELAY)
+    jitter = OVERLOAD_JITTER_MIN + (1.0 - OVERLOAD_JITTER_MIN) * min(max(rng(), 0.0), 1.0)
     return base * jitter
 
 
@@ -125,6 +160,15 @@ def is_budget_detail(detail: object) -> bool:
     return isinstance(detail, str) and detail.startswith("Budget exceeded")
 
 
+def is_pool_overloaded(detail: object) -> bool:
+    """The worker pool's refusal (``Worker pool overloaded: ...``): nothing ran.
+
+    >>> is_pool_overloaded("Worker pool overloaded: 5 active workers, 50 queued tasks.")
+    True
+    """
+    return isinstance(detail, str) and detail.startswith(OVERLOADED_PREFIX)
+
+
 def is_retryable_status(
     status: int, detail: object, *, task: bool, retry_after: Optional[float]
 ) -> bool:
@@ -132,7 +176,8 @@ def is_retryable_status(
 
     ``detail`` is the body's ``detail`` (a 429 "Budget exceeded ..." is final);
     ``task`` selects the strict policy for agentic tasks (side effects: retry only
-    429 rate limits and 503 with ``Retry-After``, which prove the task never ran).
+    429 rate limits, 503 with ``Retry-After`` and the worker pool's 503 refusal,
+    which prove the task never ran).
 
     >>> is_retryable_status(502, None, task=False, retry_after=None)
     True
@@ -140,11 +185,13 @@ def is_retryable_status(
     False
     >>> is_retryable_status(429, "Budget exceeded for project p", task=False, retry_after=None)
     False
+    >>> is_retryable_status(503, "Worker pool overloaded: ...", task=True, retry_after=None)
+    True
     """
     if status == 429:
         return not is_budget_detail(detail)
     if task:
-        return status == 503 and retry_after is not None
+        return status == 503 and (retry_after is not None or is_pool_overloaded(detail))
     if status == 408:
         return True
     return status >= 500 and status != 501

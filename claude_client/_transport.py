@@ -52,15 +52,20 @@ from ._config import KeyRing
 from ._exceptions import (
     APIConnectionError,
     ClaudeAPIError,
+    TaskFailedError,
     TimeoutError,
     error_from_response,
 )
 from ._logging import logger
 from ._retry import (
+    MAX_OVERLOAD_RETRIES,
+    OVERLOADED_PREFIX,
     Deadline,
     backoff_delay,
+    is_pool_overloaded,
     is_retryable_connection_error,
     is_retryable_status,
+    overload_delay,
 )
 
 __all__ = [
@@ -90,7 +95,9 @@ class CallOptions:
     When ``service_timeout_margin`` is set, each attempt's JSON body ``timeout``
     is kept <= ``remaining - margin`` (bounded 1..300); ``service_timeout`` is
     what the caller asked for (``None``: the service default, 30 s).
-    ``attempts`` is filled in by the transport.
+    ``retry_overloaded=False`` hands the worker pool's 503 refusal straight back
+    (``batch()`` paces its chunks itself). ``attempts`` and ``overloads`` (pool
+    refusals met) are filled in by the transport.
     """
 
     deadline: Deadline
@@ -100,7 +107,9 @@ class CallOptions:
     task: Optional[bool] = None
     service_timeout: Optional[float] = None
     service_timeout_margin: Optional[float] = None
+    retry_overloaded: bool = True
     attempts: int = 0
+    overloads: int = 0
 
 
 _CURRENT: contextvars.ContextVar[Optional[CallOptions]] = contextvars.ContextVar(
@@ -284,11 +293,30 @@ class _Core:
         opts: CallOptions,
         err: ClaudeAPIError,
         retryable: bool,
+        overloaded: bool = False,
     ) -> Optional[float]:
-        """Seconds to sleep before the next attempt, or ``None`` to raise ``err``."""
-        if not retryable or opts.attempts > opts.max_retries:
+        """Seconds to sleep before the next attempt, or ``None`` to raise ``err``.
+
+        A worker-pool refusal (``overloaded``) has its own allowance and backoff
+        (``_retry`` module doc); other failures count against ``max_retries``.
+        """
+        if overloaded:
+            opts.overloads += 1
+            if not opts.retry_overloaded:
+                return None
+        failures = opts.attempts - opts.overloads
+        if not retryable or opts.max_retries <= 0 or failures > opts.max_retries:
             return None
-        delay = backoff_delay(opts.attempts - 1, retry_after=err.retry_after, rng=self.rng)
+        if overloaded:
+            if opts.overloads > MAX_OVERLOAD_RETRIES:
+                return None
+            delay = (
+                overload_delay(opts.overloads - 1, rng=self.rng)
+                if err.retry_after is None
+                else backoff_delay(0, retry_after=err.retry_after)
+            )
+        else:
+            delay = backoff_delay(failures - 1, retry_after=err.retry_after, rng=self.rng)
         status: Union[int, str] = (
             err.status_code if err.status_code is not None else type(err).__name__
         )
@@ -330,7 +358,8 @@ class _Core:
 
     def error_for_response(
         self, request: httpx.Request, response: httpx.Response, task: bool
-    ) -> tuple[ClaudeAPIError, bool]:
+    ) -> tuple[ClaudeAPIError, bool, bool]:
+        """(our exception, whether to retry it, whether it is the pool's refusal)."""
         err = error_from_response(
             response.status_code,
             response.headers,
@@ -338,10 +367,33 @@ class _Core:
             method=request.method,
             path=request.url.path,
         )
+        detail = _detail(err.body)
         retryable = is_retryable_status(
-            response.status_code, _detail(err.body), task=task, retry_after=err.retry_after
+            response.status_code, detail, task=task, retry_after=err.retry_after
         )
-        return err, retryable
+        return err, retryable, response.status_code == 503 and is_pool_overloaded(detail)
+
+    @staticmethod
+    def task_refused(request: httpx.Request, response: httpx.Response) -> Optional[ClaudeAPIError]:
+        """A ``/v1/task`` 200 whose task the pool refused (status ``failed``, ``result.error``
+        ``Worker pool overloaded: ...``): proof it never ran, so it may be retried."""
+        content = response.content
+        if OVERLOADED_PREFIX.encode() not in content[:4096]:
+            return None
+        try:
+            body = json.loads(content)
+            error = body["result"]["error"] if body.get("status") == "failed" else None
+        except (ValueError, TypeError, KeyError, AttributeError):
+            return None
+        if not is_pool_overloaded(error):
+            return None
+        return TaskFailedError(
+            f"{error} ({request.method} {request.url.path} answered status 'failed')",
+            status_code=response.status_code,
+            body=body,
+            headers=response.headers,
+            request_id=response.headers.get("x-request-id"),
+        )
 
 
 class RetryTransport(httpx.BaseTransport):
@@ -381,6 +433,7 @@ class RetryTransport(httpx.BaseTransport):
                 core.log_attempt(attempt, None, elapsed, opts)
                 err, sent = core.map_transport_error(exc, attempt, opts, elapsed)
                 retryable = is_retryable_connection_error(request_sent=sent, task=task)
+                overloaded = False
                 cause: BaseException = exc
             else:
                 elapsed = core.clock() - start
@@ -394,13 +447,24 @@ class RetryTransport(httpx.BaseTransport):
                     response.close()
                     err, _ = core.map_transport_error(exc, attempt, opts, elapsed)
                     retryable = is_retryable_connection_error(request_sent=True, task=task)
+                    overloaded = False
                     cause = exc
                 else:
                     if response.status_code < 400:
-                        return response
-                    err, retryable = core.error_for_response(attempt, response, task)
+                        refused = core.task_refused(attempt, response) if task else None
+                        if refused is None:
+                            return response
+                        # Retried like the pool's 503; when retries run out the 200
+                        # goes back to the caller, whose parser raises TaskFailedError.
+                        delay = core.retry_delay(attempt, opts, refused, True, True)
+                        if delay is None:
+                            return response
+                        self._sleep(delay)
+                        request = attempt
+                        continue
+                    err, retryable, overloaded = core.error_for_response(attempt, response, task)
                     cause = err
-            delay = core.retry_delay(attempt, opts, err, retryable)
+            delay = core.retry_delay(attempt, opts, err, retryable, overloaded)
             if delay is None:
                 if cause is err:
                     raise err
@@ -453,6 +517,7 @@ class AsyncRetryTransport(httpx.AsyncBaseTransport):
                 core.log_attempt(attempt, None, elapsed, opts)
                 err, sent = core.map_transport_error(exc, attempt, opts, elapsed)
                 retryable = is_retryable_connection_error(request_sent=sent, task=task)
+                overloaded = False
                 cause: BaseException = exc
             else:
                 elapsed = core.clock() - start
@@ -466,13 +531,24 @@ class AsyncRetryTransport(httpx.AsyncBaseTransport):
                     await response.aclose()
                     err, _ = core.map_transport_error(exc, attempt, opts, elapsed)
                     retryable = is_retryable_connection_error(request_sent=True, task=task)
+                    overloaded = False
                     cause = exc
                 else:
                     if response.status_code < 400:
-                        return response
-                    err, retryable = core.error_for_response(attempt, response, task)
+                        refused = core.task_refused(attempt, response) if task else None
+                        if refused is None:
+                            return response
+                        # Retried like the pool's 503; when retries run out the 200
+                        # goes back to the caller, whose parser raises TaskFailedError.
+                        delay = core.retry_delay(attempt, opts, refused, True, True)
+                        if delay is None:
+                            return response
+                        await self._sleep(delay)
+                        request = attempt
+                        continue
+                    err, retryable, overloaded = core.error_for_response(attempt, response, task)
                     cause = err
-            delay = core.retry_delay(attempt, opts, err, retryable)
+            delay = core.retry_delay(attempt, opts, err, retryable, overloaded)
             if delay is None:
                 if cause is err:
                     raise err

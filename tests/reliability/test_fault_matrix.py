@@ -43,8 +43,10 @@ from claude_client import (
     ResponseValidationError,
     ServerError,
     StreamInterruptedError,
+    TaskFailedError,
     TimeoutError,
 )
+from claude_client._retry import MAX_OVERLOAD_RETRIES
 from claude_client._streaming import (
     AsyncChatStream,
     AsyncTaskStream,
@@ -272,6 +274,57 @@ CASES: list[Case] = [
         kinds={
             "rest": Expect(None, attempts=2),
             "task": Expect(ServerError, 1, status=503, category=OVL),  # may have run
+        },
+    ),
+    Case(
+        # The worker pool's refusal (BEHAVIOUR.md §6): nothing ran, so even a task is
+        # retried, on an allowance of its own beyond max_retries (waits 1-8 s, recorded).
+        "pool_overloaded",
+        _inject(Fault.POOL_OVERLOADED, times=None),
+        call_options={"timeout": 60},  # every jittered wait fits: a fixed attempt count
+        kinds={
+            "rest": Expect(
+                ServerError,
+                1 + MAX_OVERLOAD_RETRIES,
+                status=503,
+                check=_mentions("Worker pool overloaded"),
+            ),
+            "task": Expect(
+                ServerError,
+                1 + MAX_OVERLOAD_RETRIES,
+                status=503,
+                check=_mentions("Worker pool overloaded"),
+            ),
+        },
+    ),
+    Case(
+        "pool_overloaded_3_then_ok",
+        _inject(Fault.POOL_OVERLOADED, times=3),
+        kinds={"rest": Expect(None, attempts=4), "task": Expect(None, attempts=4)},
+    ),
+    Case(
+        # /v1/task answers the pool's refusal as a 200 with status failed
+        "task_refused_by_the_pool_as_200",
+        _fail(
+            None,
+            path=TASK,
+            status=200,
+            body={
+                "task_id": "00000000-0000-4000-8000-000000000000",
+                "status": "failed",
+                "result": {
+                    "error": "Worker pool overloaded: 5 active workers, 50 queued tasks. "
+                    "Try again later."
+                },
+                "execution_log": [],
+                "artifacts": [],
+                "usage": {},
+            },
+        ),
+        kinds={
+            "task": Expect(
+                TaskFailedError, 1 + MAX_OVERLOAD_RETRIES, check=_mentions("Worker pool")
+            )
         },
     ),
     Case(
