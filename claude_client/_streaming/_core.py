@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import builtins
+import functools
 import json
 import logging
 import math
@@ -74,6 +75,14 @@ def ws_url_from_base(base_url: str) -> str:
     return urllib.parse.urlunsplit((scheme, netloc, path, "", ""))
 
 
+@functools.cache
+def _websockets_major() -> int:
+    from importlib.metadata import version
+
+    major = version("websockets").split(".")[0]
+    return int(major) if major.isdigit() else 0
+
+
 async def _asyncio_sleep(seconds: float) -> None:
     await asyncio.sleep(seconds)
 
@@ -96,6 +105,8 @@ class StreamSettings:
         max_retries: further connection attempts after a retryable failure. Once a
             frame has arrived nothing is retried.
         close_timeout: how long closing waits for the service's close frame.
+        proxy: the proxy URL to connect through, or ``None`` for a direct connection
+            (the client's: the one its REST calls use). Never shown by ``repr``.
         sleep / async_sleep: used between connection attempts (tests replace them).
     """
 
@@ -107,6 +118,7 @@ class StreamSettings:
     connect_timeout: float = 10.0
     max_retries: int = 2
     close_timeout: float = 2.0
+    proxy: Optional[str] = field(default=None, repr=False)
     sleep: Callable[[float], None] = field(default=time.sleep, repr=False, compare=False)
     async_sleep: Callable[[float], Awaitable[None]] = field(
         default=_asyncio_sleep, repr=False, compare=False
@@ -163,6 +175,7 @@ class StreamSettings:
         and ``client.max_retries``. ``options`` set the other fields.
         """
         options.setdefault("max_retries", client.max_retries)
+        options.setdefault("proxy", getattr(client, "_ws_proxy", None))
         return cls(
             ws_url=ws_url_from_base(str(client.base_url)),
             headers=client._auth_headers(project_id),
@@ -174,6 +187,19 @@ class StreamSettings:
     def with_timeout(self, timeout: Optional[float]) -> StreamSettings:
         """A copy with another overall ``timeout`` (a per-call override)."""
         return replace(self, timeout=timeout)
+
+    def connect_options(self) -> dict[str, Any]:
+        """``connect()`` keywords: the proxy decision is ours, never websockets' own
+        reading of the environment (which differs from httpx's, so REST and the socket
+        took different routes). websockets < 15 has no proxy support at all."""
+        if _websockets_major() >= 15:
+            return {"proxy": self.proxy}
+        if self.proxy is not None:
+            raise APIConnectionError(
+                "a proxy is configured but the installed websockets (< 15) cannot use one "
+                "for the WebSocket: upgrade websockets to >= 15"
+            )
+        return {}
 
     def handshake_headers(self) -> tuple[list[tuple[str, str]], Optional[str]]:
         """(headers for ``additional_headers``, ``User-Agent`` value or ``None``)."""
