@@ -376,11 +376,15 @@ def _origin(url: httpx.URL) -> tuple[str, str, int]:
 
 
 class _BodyTooLarge(Exception):
-    """The body passed the cap; ``prefix`` is what was read (at most the cap)."""
+    """The body passed the cap; :meth:`prefix` joins what was read (at most the cap)."""
 
-    def __init__(self, prefix: bytes) -> None:
+    def __init__(self, chunks: list[bytes], limit: int) -> None:
         super().__init__()
-        self.prefix = prefix
+        self.chunks = chunks
+        self.limit = limit
+
+    def prefix(self) -> bytes:
+        return b"".join(self.chunks)[: self.limit]
 
 
 class _BodyReader:
@@ -428,7 +432,7 @@ class _BodyReader:
             self.size += len(data)
             self.chunks.append(data)
             if self.size > self.limit:
-                raise _BodyTooLarge(b"".join(self.chunks)[: self.limit])
+                raise _BodyTooLarge(self.chunks, self.limit)
 
 
 def _is_task_path(path: str) -> bool:
@@ -504,11 +508,13 @@ class _Core:
     ) -> tuple[ClaudeAPIError, bool]:
         """An error status keeps its class (from the body's first bytes); a success fails."""
         limit = self.max_response_bytes
+        chunks = exc.chunks
         if response.status_code >= 400:
-            response._content = exc.prefix
+            response._content = exc.prefix()
             err, retryable = self.error_for_response(request, response, task)
             err.message += f" (body over max_response_bytes={limit}, not read whole)"
             return err, retryable
+        chunks.clear()  # free the partial body before the error travels up
         return (
             ResponseValidationError(
                 f"{request.method} {request.url.path}: the response body is larger than "
