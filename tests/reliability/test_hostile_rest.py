@@ -37,8 +37,8 @@ from claude_client import (
     ResponseValidationError,
     ServerError,
     TimeoutError,
+    _config,
 )
-from claude_client._config import DEFAULT_MAX_RESPONSE_BYTES, environment_proxy
 from claude_client.testing import FakeService, Fault
 
 MARGIN = 3.0  # seconds past a deadline a call may take on a loaded 2-core box
@@ -422,7 +422,7 @@ def test_decompression_bomb_stops_at_the_default_cap(mode: str, key: str, bomb: 
         )
     assert isinstance(exc, ResponseValidationError), repr(exc)
     assert "max_response_bytes" in str(exc) and exc.status_code == 200
-    assert peak < DEFAULT_MAX_RESPONSE_BYTES + 8 * MiB, peak / MiB
+    assert peak < _config.DEFAULT_MAX_RESPONSE_BYTES + 8 * MiB, peak / MiB
     assert len(srv.requests) == 1  # not retried
 
 
@@ -726,7 +726,7 @@ def test_environment_proxy_chooses_as_httpx_does(
         clean_proxy_env.setenv(name, value)
     with httpx.Client() as http:
         httpx_choice = _proxy_of_transport(http._transport_for_url(httpx.URL(url)))
-    ours = environment_proxy(url)
+    ours = _config.environment_proxy(url)
     assert (ours is None) == (httpx_choice is None), (ours, httpx_choice)
     if ours is not None:
         assert httpx.URL(ours).host == httpx.URL(httpx_choice or "").host
