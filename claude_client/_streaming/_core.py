@@ -148,7 +148,8 @@ class StreamSettings:
     ) -> StreamSettings:
         """Settings from what a client knows: base URL, key, default headers, options.
 
-        ``options`` are the other fields (``timeout``, ``idle_timeout``, ``max_retries`` ...).
+        ``options`` are the other fields (``timeout``, ``idle_timeout``, ``max_retries``,
+        ``proxy`` ...; without ``proxy``, the environment's, as a client would choose it).
         The ``Authorization: Bearer <key>`` header is added when there is a key.
         """
         headers = dict(default_headers or {})
@@ -156,6 +157,10 @@ class StreamSettings:
             for name in [n for n in headers if n.lower() == "authorization"]:
                 del headers[name]
             headers["Authorization"] = f"Bearer {api_key}"
+        if "proxy" not in options:  # the client's default policy: the environment's proxy
+            from .._config import environment_proxy
+
+            options["proxy"] = environment_proxy(base_url)
         return cls(ws_url=ws_url_from_base(base_url), headers=headers, api_key=api_key, **options)
 
     @classmethod
