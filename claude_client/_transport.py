@@ -156,22 +156,21 @@ _DECODE_STEP = 1024
 at most (deflate's ratio is ~1032:1), so the cap is checked before memory runs away."""
 
 
-def _clamp(timeout: Optional[float], error: Callable[[str], Exception]) -> Optional[float]:
-    """``timeout`` lowered to what remains of the current call's deadline."""
+def _clamp(timeout: Optional[float], error: str) -> Optional[float]:
+    """``timeout`` lowered to what remains of the current call's deadline.
+
+    ``error`` names the httpcore timeout raised when nothing remains (imported only
+    then: this runs on every socket read and write).
+    """
     deadline = _DEADLINE.get()
     if deadline is None:
         return timeout
     left = deadline.remaining()
     if left <= 0:
-        raise error("the call's deadline passed")
+        import httpcore
+
+        raise getattr(httpcore, error)("the call's deadline passed")
     return left if timeout is None or left < timeout else timeout
-
-
-def _httpcore_error(name: str) -> Callable[[str], Exception]:
-    import httpcore
-
-    cls: Callable[[str], Exception] = getattr(httpcore, name)
-    return cls
 
 
 class _DeadlineStream:
@@ -195,11 +194,11 @@ class _DeadlineStream:
         return self._pid != os.getpid()
 
     def read(self, max_bytes: int, timeout: Optional[float] = None) -> bytes:
-        data: bytes = self._stream.read(max_bytes, _clamp(timeout, _httpcore_error("ReadTimeout")))
+        data: bytes = self._stream.read(max_bytes, _clamp(timeout, "ReadTimeout"))
         return data
 
     def write(self, buffer: bytes, timeout: Optional[float] = None) -> None:
-        self._stream.write(buffer, _clamp(timeout, _httpcore_error("WriteTimeout")))
+        self._stream.write(buffer, _clamp(timeout, "WriteTimeout"))
 
     def close(self) -> None:
         self._registry.discard(self)
@@ -212,7 +211,7 @@ class _DeadlineStream:
         timeout: Optional[float] = None,
     ) -> _DeadlineStream:
         tls = self._stream.start_tls(
-            ssl_context, server_hostname, _clamp(timeout, _httpcore_error("ConnectTimeout"))
+            ssl_context, server_hostname, _clamp(timeout, "ConnectTimeout")
         )
         self._registry.discard(self)
         return _DeadlineStream(tls, self._registry)
@@ -240,13 +239,11 @@ class _AsyncDeadlineStream:
         self._pid = os.getpid()
 
     async def read(self, max_bytes: int, timeout: Optional[float] = None) -> bytes:
-        data: bytes = await self._stream.read(
-            max_bytes, _clamp(timeout, _httpcore_error("ReadTimeout"))
-        )
+        data: bytes = await self._stream.read(max_bytes, _clamp(timeout, "ReadTimeout"))
         return data
 
     async def write(self, buffer: bytes, timeout: Optional[float] = None) -> None:
-        await self._stream.write(buffer, _clamp(timeout, _httpcore_error("WriteTimeout")))
+        await self._stream.write(buffer, _clamp(timeout, "WriteTimeout"))
 
     async def aclose(self) -> None:
         if self._pid != os.getpid():
@@ -260,7 +257,7 @@ class _AsyncDeadlineStream:
         timeout: Optional[float] = None,
     ) -> _AsyncDeadlineStream:
         tls = await self._stream.start_tls(
-            ssl_context, server_hostname, _clamp(timeout, _httpcore_error("ConnectTimeout"))
+            ssl_context, server_hostname, _clamp(timeout, "ConnectTimeout")
         )
         return _AsyncDeadlineStream(tls)
 
@@ -288,7 +285,7 @@ class _DeadlineBackend:
         stream = self._backend.connect_tcp(
             host,
             port,
-            _clamp(timeout, _httpcore_error("ConnectTimeout")),
+            _clamp(timeout, "ConnectTimeout"),
             local_address,
             socket_options,
         )
@@ -301,7 +298,7 @@ class _DeadlineBackend:
         socket_options: Optional[Iterable[Any]] = None,
     ) -> _DeadlineStream:
         stream = self._backend.connect_unix_socket(
-            path, _clamp(timeout, _httpcore_error("ConnectTimeout")), socket_options
+            path, _clamp(timeout, "ConnectTimeout"), socket_options
         )
         return _DeadlineStream(stream, self.streams)
 
@@ -330,7 +327,7 @@ class _AsyncDeadlineBackend:
         stream = await self._backend.connect_tcp(
             host,
             port,
-            _clamp(timeout, _httpcore_error("ConnectTimeout")),
+            _clamp(timeout, "ConnectTimeout"),
             local_address,
             socket_options,
         )
@@ -343,7 +340,7 @@ class _AsyncDeadlineBackend:
         socket_options: Optional[Iterable[Any]] = None,
     ) -> _AsyncDeadlineStream:
         stream = await self._backend.connect_unix_socket(
-            path, _clamp(timeout, _httpcore_error("ConnectTimeout")), socket_options
+            path, _clamp(timeout, "ConnectTimeout"), socket_options
         )
         return _AsyncDeadlineStream(stream)
 
@@ -462,7 +459,10 @@ class _Core:
         self.max_retries = max_retries
         self.clock = clock
         self.rng = rng
-        self.origin = _origin(httpx.URL(origin)) if origin is not None else None
+        base = httpx.URL(origin) if origin is not None else None
+        self.origin = _origin(base) if base is not None else None
+        # The usual request (base_url joined with a path) matches these exactly.
+        self.origin_fast = (base.scheme, base.netloc) if base is not None else None
         self.max_response_bytes = max_response_bytes
         self.closed = False
 
@@ -478,7 +478,12 @@ class _Core:
         return opts
 
     def authorize(self, request: httpx.Request, opts: CallOptions) -> None:
-        if self.origin is not None and _origin(request.url) != self.origin:
+        url = request.url
+        if (
+            self.origin is not None
+            and (url.scheme, url.netloc) != self.origin_fast
+            and _origin(url) != self.origin
+        ):
             # Another origin (a redirect followed by the user's httpx client, an
             # absolute URL): never the key. httpx already dropped any it carried.
             request.headers.pop("Authorization", None)
