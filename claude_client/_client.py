@@ -26,11 +26,14 @@ resolve ``model="auto"``.
 
 from __future__ import annotations
 
+import base64
 import importlib
 import math
 import sys
 import time
+import urllib.parse
 import warnings
+import weakref
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from types import ModuleType
 from typing import TYPE_CHECKING, Any, Generic, Optional, TypeVar, Union, cast
@@ -38,7 +41,16 @@ from typing import TYPE_CHECKING, Any, Generic, Optional, TypeVar, Union, cast
 import httpx
 
 from ._batch import BatchRun, Chunk, ChunkOutcome, PoolCapacity, PoolGovernor, governor_for
-from ._config import ApiKey, KeyRing, resolve_base_url, resolve_max_retries, resolve_timeout
+from ._config import (
+    ApiKey,
+    KeyRing,
+    ProxySetting,
+    resolve_base_url,
+    resolve_max_response_bytes,
+    resolve_max_retries,
+    resolve_proxy,
+    resolve_timeout,
+)
 from ._exceptions import (
     APIConnectionError,
     AuthenticationError,
@@ -91,6 +103,7 @@ if TYPE_CHECKING:
 __all__ = ["AsyncClaudeClient", "ClaudeClient", "ProjectKeyWarning", "unwrap"]
 
 T = TypeVar("T")
+S = TypeVar("S")
 
 MODELS = ("haiku", "sonnet", "opus")
 PERIODS = ("month", "week", "day")
@@ -197,12 +210,25 @@ def _headers(value: Any, param: str = "extra_headers") -> Optional[dict[str, str
     for name, val in value.items():
         if not isinstance(name, str) or not isinstance(val, str):
             raise _bad(param, "header names and values must be strings")
+        if not name or not _TOKEN_CHARS.issuperset(name):
+            # The name is shown escaped (ascii()), so a control character is visible.
+            raise _bad(param, f"header name {name!a} is not a valid HTTP token")
         if name.lower() == "authorization":
             raise _bad(param, "must not set Authorization: pass api_key= to the client instead")
-        if any(c in name + val for c in "\r\n"):
-            raise _bad(param, f"header {name!r} contains a line break")
+        if not val.isascii() or any((c < " " and c != "\t") or c == "\x7f" for c in val):
+            # Never echo the value: a header may carry a secret.
+            raise _bad(
+                param,
+                f"header {name!r}: the value must be printable ASCII (no line break, NUL "
+                "or other control character, no non-ASCII character)",
+            )
         out[name] = val
     return out
+
+
+_TOKEN_CHARS = frozenset(
+    "!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+)
 
 
 def _project(value: Any) -> Optional[str]:
@@ -342,6 +368,76 @@ _BATCH_POLL = 0.25
 """Seconds a sync batch() waits for an answer at a time (Ctrl-C lands in between)."""
 
 
+def _proxy_of_transport(transport: Any) -> Optional[str]:
+    """The proxy URL an httpx transport sends through, or ``None`` (direct or unknown).
+
+    Read from httpcore's proxy pool (``HTTPProxy`` / ``SOCKSProxy``), credentials
+    included, so the WebSocket goes through the same proxy as the user's httpx
+    client. A transport of another kind counts as direct.
+    """
+    pool = getattr(transport, "_pool", None)
+    url = getattr(pool, "_proxy_url", None)
+    try:
+        scheme = url.scheme.decode("ascii")  # type: ignore[union-attr]
+        host = url.host.decode("ascii")  # type: ignore[union-attr]
+        port = url.port  # type: ignore[union-attr]
+    except (AttributeError, UnicodeDecodeError):
+        return None
+    user_pass: Optional[tuple[str, str]] = None
+    auth = getattr(pool, "_proxy_auth", None)  # SOCKS
+    if isinstance(auth, tuple) and len(auth) == 2:
+        user_pass = (auth[0].decode("latin-1"), auth[1].decode("latin-1"))
+    for name, value in getattr(pool, "_proxy_headers", None) or ():  # HTTP(S)
+        if name.lower() == b"proxy-authorization" and value.startswith(b"Basic "):
+            user, _, password = base64.b64decode(value[6:]).decode("latin-1").partition(":")
+            user_pass = (user, password)
+    userinfo = ""
+    if user_pass is not None:
+        quote = urllib.parse.quote
+        userinfo = f"{quote(user_pass[0], safe='')}:{quote(user_pass[1], safe='')}@"
+    if ":" in host:
+        host = f"[{host}]"
+    return f"{scheme}://{userinfo}{host}" + (f":{port}" if port else "")
+
+
+def _close_wrappers(http: Any) -> None:
+    """Make our transports in a user's httpx client refuse requests (it stays open)."""
+    for transport in [http._transport, *http._mounts.values()]:
+        core = getattr(transport, "_core", None)
+        if core is not None:
+            core.closed = True
+
+
+def _no_json_status(
+    status: int, headers: Mapping[str, str], where: str
+) -> Optional[ClaudeAPIError]:
+    """The error for a status that cannot carry the JSON a route answers with, or ``None``.
+
+    3xx (a redirect the SDK did not follow: its key must not travel to another
+    origin, and a POST must not silently become a GET), 204, 205 and 304.
+    """
+    if 200 <= status < 300 and status not in (204, 205):
+        return None
+    common: dict[str, Any] = {
+        "status_code": status,
+        "headers": headers,
+        "request_id": headers.get("x-request-id"),
+    }
+    if 300 <= status < 400 and status != 304:
+        location = headers.get("location")
+        target = repr(location[:200]) if location is not None else "no Location header"
+        return ResponseValidationError(
+            f"{where}: the server answered HTTP {status}, a redirect to {target}, which the "
+            "SDK does not follow (the API key goes only to base_url's origin); point "
+            "base_url at the service itself",
+            **common,
+        )
+    return ResponseValidationError(
+        f"{where}: the server answered HTTP {status} without the JSON body this route returns",
+        **common,
+    )
+
+
 def unwrap(response: GeneratedResponse[T]) -> T:
     """Turn a generated ``Response[T]`` into ``T``, or raise the SDK's exception.
 
@@ -352,6 +448,9 @@ def unwrap(response: GeneratedResponse[T]) -> T:
     status = int(response.status_code)
     if status >= 400:
         raise error_from_response(status, response.headers, response.content)
+    unusable = _no_json_status(status, response.headers, f"HTTP {status} response")
+    if unusable is not None:
+        raise unusable
     parsed = response.parsed
     if parsed is None:
         if not response.content:
@@ -379,17 +478,23 @@ class _ClientBase:
         max_retries: Optional[int],
         project_id: Optional[str],
         default_headers: Optional[Mapping[str, str]],
+        max_response_bytes: Optional[int] = None,
     ) -> None:
         setup_from_env()
         self.base_url = resolve_base_url(base_url)
         self.timeout = resolve_timeout(timeout)
         self.max_retries = resolve_max_retries(max_retries)
+        self.max_response_bytes = resolve_max_response_bytes(max_response_bytes)
         self.project_id = _project(project_id)
         self._keys = KeyRing(api_key, default_project=self.project_id)
         headers = _headers(default_headers, "default_headers") or {}
         self._default_headers = headers
         self._closed = False
         self._warned_project = False
+        # The proxy the WebSocket uses: the one REST uses for base_url (see _pool).
+        self._ws_proxy: Optional[str] = None
+        # Open streams, ended by close(); weak, so an abandoned stream is still freed.
+        self._streams: weakref.WeakSet[Any] = weakref.WeakSet()
 
     # ------------------------------------------------------------ shared with _streaming
 
@@ -457,21 +562,45 @@ class _ClientBase:
         transport: Any,
         wrap: Callable[[Any], Any],
         client_cls: Callable[..., Any],
+        transport_cls: Callable[..., Any],
+        proxy: ProxySetting,
     ) -> Any:
         """Our pool (``client_cls`` over ``wrap(transport)``), or the user's client adopted.
 
         An adopted client keeps its settings, but its transport and mounts are
         wrapped with ours (auth, retries, errors) and its base URL and headers set;
         the user keeps ownership (``close()`` leaves it open).
+
+        One proxy policy for REST and the WebSocket: our own pool uses
+        :func:`~claude_client._config.resolve_proxy` (``proxy=`` or the environment,
+        as httpx reads it); with the user's ``http_client`` / ``transport`` REST goes
+        where that routes ``base_url`` and the socket follows the same proxy.
         """
         self._owns_http = http_client is None
+        if proxy is not None and (http_client is not None or transport is not None):
+            mine = "http_client" if http_client is not None else "transport"
+            raise _bad(
+                "proxy",
+                f"cannot be combined with {mine}=: configure the proxy on your {mine} "
+                "(the WebSocket follows it)",
+            )
         if http_client is None:
+            if transport is None:
+                self._ws_proxy = resolve_proxy(proxy, self.base_url)
+                transport = transport_cls(proxy=self._ws_proxy)
+            else:
+                self._ws_proxy = _proxy_of_transport(transport)
             return client_cls(
                 base_url=self.base_url,
                 transport=wrap(transport),
                 timeout=self._httpx_timeout(),
                 headers=self._base_headers(),
             )
+        if transport is None:
+            routed = http_client._transport_for_url(httpx.URL(self.base_url))
+            self._ws_proxy = _proxy_of_transport(routed)
+        else:
+            self._ws_proxy = _proxy_of_transport(transport)
         http_client._transport = wrap(transport or http_client._transport)
         for pattern, mounted in list(http_client._mounts.items()):
             if mounted is not None:
@@ -479,6 +608,11 @@ class _ClientBase:
         http_client.base_url = httpx.URL(self.base_url)
         http_client.headers.update(self._base_headers())
         return http_client
+
+    def _track(self, stream: S) -> S:
+        """Remember an open stream so that :meth:`close` ends it."""
+        self._streams.add(stream)
+        return stream
 
     def _new_generated(self) -> AuthenticatedClient:
         """The generated client, holding a placeholder token: the transport adds the key."""
@@ -533,6 +667,10 @@ class _ClientBase:
         status = int(resp.status_code)
         if status >= 400:  # only when the pool is not ours; the transport raises first
             raise error_from_response(status, resp.headers, resp.content)
+        if status != 200:
+            unusable = _no_json_status(status, resp.headers, call.where)
+            if unusable is not None:
+                raise unusable
         if call.raw_parsed and status == 200 and resp.parsed is not None:
             data = resp.parsed
         else:
@@ -1093,10 +1231,20 @@ class ClaudeClient(_ClientBase):
         http_client: Optional[httpx.Client] = None,
         default_headers: Optional[Mapping[str, str]] = None,
         transport: Optional[httpx.BaseTransport] = None,
+        proxy: ProxySetting = None,
+        max_response_bytes: Optional[int] = None,
         sleep: Optional[Callable[[float], None]] = None,
         clock: Optional[Callable[[], float]] = None,
     ) -> None:
-        super().__init__(base_url, api_key, timeout, max_retries, project_id, default_headers)
+        super().__init__(
+            base_url,
+            api_key,
+            timeout,
+            max_retries,
+            project_id,
+            default_headers,
+            max_response_bytes,
+        )
         if clock is not None:
             self._clock = clock
         if http_client is not None and not isinstance(http_client, httpx.Client):
@@ -1110,9 +1258,13 @@ class ClaudeClient(_ClientBase):
                 max_retries=self.max_retries,
                 sleep=sleep or time.sleep,
                 clock=self._clock,
+                origin=self.base_url,
+                max_response_bytes=self.max_response_bytes,
             )
 
-        self._http = self._pool(http_client, transport, wrap, httpx.Client)
+        self._http = self._pool(
+            http_client, transport, wrap, httpx.Client, httpx.HTTPTransport, proxy
+        )
         self._generated = self._new_generated().set_httpx_client(self._http)
         self._batch_sleep: Callable[[float], None] = sleep or time.sleep
 
@@ -1124,12 +1276,20 @@ class ClaudeClient(_ClientBase):
         self.close()
 
     def close(self) -> None:
-        """Close the connection pool (a second call does nothing)."""
+        """Close the connection pool and end open streams (a second call does nothing).
+
+        Safe from another thread: a call blocked on the network there ends with
+        :class:`ClientClosedError` and nothing is re-sent.
+        """
         if self._closed:
             return
         self._closed = True
+        for stream in list(self._streams):
+            stream.close()
         if self._owns_http:
             self._http.close()
+        else:  # the user's pool stays open, but our transports refuse to send
+            _close_wrappers(self._http)
 
     def _execute(self, call: _Call[T]) -> T:
         self._check_open()
@@ -1296,7 +1456,7 @@ class ClaudeClient(_ClientBase):
                     route_prompt, project_id=project, timeout=seconds_left
                 ).recommended_model
 
-        return ChatStream(settings, resolve_model=resolve, **kwargs)
+        return self._track(ChatStream(settings, resolve_model=resolve, **kwargs))
 
     def stream_task(
         self,
@@ -1339,7 +1499,7 @@ class ClaudeClient(_ClientBase):
             project_id,
             idle_timeout,
         )
-        return TaskStream(settings, **kwargs)
+        return self._track(TaskStream(settings, **kwargs))
 
     def batch(
         self,
@@ -1651,10 +1811,20 @@ class AsyncClaudeClient(_ClientBase):
         http_client: Optional[httpx.AsyncClient] = None,
         default_headers: Optional[Mapping[str, str]] = None,
         transport: Optional[httpx.AsyncBaseTransport] = None,
+        proxy: ProxySetting = None,
+        max_response_bytes: Optional[int] = None,
         sleep: Optional[Callable[[float], Awaitable[None]]] = None,
         clock: Optional[Callable[[], float]] = None,
     ) -> None:
-        super().__init__(base_url, api_key, timeout, max_retries, project_id, default_headers)
+        super().__init__(
+            base_url,
+            api_key,
+            timeout,
+            max_retries,
+            project_id,
+            default_headers,
+            max_response_bytes,
+        )
         if clock is not None:
             self._clock = clock
         if http_client is not None and not isinstance(http_client, httpx.AsyncClient):
@@ -1670,9 +1840,13 @@ class AsyncClaudeClient(_ClientBase):
                 max_retries=self.max_retries,
                 sleep=sleep,
                 clock=self._clock,
+                origin=self.base_url,
+                max_response_bytes=self.max_response_bytes,
             )
 
-        self._http = self._pool(http_client, transport, wrap, httpx.AsyncClient)
+        self._http = self._pool(
+            http_client, transport, wrap, httpx.AsyncClient, httpx.AsyncHTTPTransport, proxy
+        )
         self._generated = self._new_generated().set_async_httpx_client(self._http)
         if sleep is None:
             import asyncio
@@ -1689,12 +1863,16 @@ class AsyncClaudeClient(_ClientBase):
         await self.close()
 
     async def close(self) -> None:
-        """Close the connection pool (a second call does nothing)."""
+        """Close the connection pool and end open streams (a second call does nothing)."""
         if self._closed:
             return
         self._closed = True
+        for stream in list(self._streams):
+            await stream.aclose()
         if self._owns_http:
             await self._http.aclose()
+        else:
+            _close_wrappers(self._http)
 
     aclose = close
 
@@ -1826,7 +2004,7 @@ class AsyncClaudeClient(_ClientBase):
                 )
                 return recommendation.recommended_model
 
-        return AsyncChatStream(settings, resolve_model=resolve, **kwargs)
+        return self._track(AsyncChatStream(settings, resolve_model=resolve, **kwargs))
 
     def stream_task(
         self,
@@ -1857,7 +2035,7 @@ class AsyncClaudeClient(_ClientBase):
             project_id,
             idle_timeout,
         )
-        return AsyncTaskStream(settings, **kwargs)
+        return self._track(AsyncTaskStream(settings, **kwargs))
 
     async def batch(
         self,

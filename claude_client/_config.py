@@ -2,8 +2,10 @@
 
 ``CLAUDE_API_URL`` (default ``http://localhost:8006``), ``CLAUDE_API_KEY``,
 ``CLAUDE_TIMEOUT`` (seconds, default 300: agentic tasks are long), ``CLAUDE_LOG``
-(see ``_logging``). Bad values raise :class:`InvalidInputError` naming the
-parameter (or variable) at construction, never at the first request.
+(see ``_logging``), and the proxy variables httpx honours (``HTTP_PROXY``,
+``HTTPS_PROXY``, ``ALL_PROXY``, ``NO_PROXY``: :func:`environment_proxy`). Bad
+values raise :class:`InvalidInputError` naming the parameter (or variable) at
+construction, never at the first request.
 
 API keys live in a :class:`KeyRing`, whose repr shows project names only; the keys
 themselves leave it only to become an ``Authorization`` header.
@@ -11,10 +13,12 @@ themselves leave it only to become an ``Authorization`` header.
 
 from __future__ import annotations
 
+import ipaddress
 import math
 import os
+import urllib.request
 from collections.abc import Mapping
-from typing import Any, Optional, Union
+from typing import Any, Literal, Optional, Union
 from urllib.parse import urlsplit
 
 from ._exceptions import AuthenticationError, InvalidInputError
@@ -26,8 +30,11 @@ __all__ = [
     "DEFAULT_MAX_RETRIES",
     "DEFAULT_TIMEOUT",
     "KeyRing",
+    "environment_proxy",
     "resolve_base_url",
+    "resolve_max_response_bytes",
     "resolve_max_retries",
+    "resolve_proxy",
     "resolve_timeout",
 ]
 
@@ -36,6 +43,8 @@ DEFAULT_TIMEOUT = 300.0
 DEFAULT_MAX_RESPONSE_BYTES = 32 * 1024 * 1024
 """The largest response body (after decompression) a call accepts, and the largest
 WebSocket frame a stream accepts: 32 MiB, far above any answer of the service."""
+
+ProxySetting = Union[str, Literal[False], None]
 
 ApiKey = Union[str, Mapping[str, str]]
 
@@ -63,6 +72,95 @@ def resolve_base_url(base_url: Optional[str]) -> str:
     if parts.query or parts.fragment:
         raise InvalidInputError(f"{param} must not have a query or fragment", param=param)
     return url.rstrip("/")
+
+
+def resolve_max_response_bytes(value: Optional[int]) -> int:
+    """``max_response_bytes`` or :data:`DEFAULT_MAX_RESPONSE_BYTES` (an int >= 1024)."""
+    if value is None:
+        return DEFAULT_MAX_RESPONSE_BYTES
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1024:
+        raise InvalidInputError(
+            f"max_response_bytes must be an integer >= 1024 (bytes), got {value!r}",
+            param="max_response_bytes",
+        )
+    return value
+
+
+def _no_proxy_matches(entry: str, scheme: str, host: str, port: int) -> bool:
+    """Whether one ``NO_PROXY`` entry covers the URL, by the rules httpx applies."""
+    entry_scheme = "all"
+    entry_port: Optional[int] = None
+    if "://" in entry:
+        parts = urlsplit(entry)
+        entry_scheme, entry_host, entry_port = parts.scheme, parts.hostname or "", parts.port
+    else:
+        entry_host = entry.split("/")[0]  # "192.168.0.0/16" names the host 192.168.0.0
+        if entry_host.startswith("[") or entry_host.count(":") > 1:
+            entry_host = entry_host.strip("[]")
+        elif ":" in entry_host:
+            entry_host, _, port_text = entry_host.partition(":")
+            entry_port = int(port_text) if port_text.isdigit() else None
+        try:
+            ipaddress.ip_address(entry_host)
+        except ValueError:
+            if entry_host.lower() != "localhost":
+                # "example.com" covers it and its subdomains, ".example.com" subdomains only
+                entry_host = "*" + entry_host
+    if entry_scheme not in ("all", scheme) or (entry_port is not None and entry_port != port):
+        return False
+    entry_host = entry_host.lower()
+    if entry_host.startswith("*."):
+        return host.endswith(entry_host[1:]) and len(host) > len(entry_host) - 1
+    if entry_host.startswith("*"):
+        return host == entry_host[1:] or host.endswith("." + entry_host[1:])
+    return host == entry_host
+
+
+def environment_proxy(url: str) -> Optional[str]:
+    """The proxy the environment names for ``url``, as httpx would choose it, or ``None``.
+
+    ``HTTPS_PROXY`` / ``HTTP_PROXY`` (by the URL's scheme), else ``ALL_PROXY``; none
+    when ``NO_PROXY`` covers the host (``*``, a host and its subdomains, ``.domain``
+    for subdomains only, an IP address, ``localhost``). Lower-case names win, as in
+    :func:`urllib.request.getproxies`.
+    """
+    info = urllib.request.getproxies()
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    host = (parts.hostname or "").lower()
+    port = parts.port or (443 if scheme == "https" else 80)
+    for entry in info.get("no", "").split(","):
+        entry = entry.strip()
+        if entry == "*":
+            return None
+        if entry and _no_proxy_matches(entry, scheme, host, port):
+            return None
+    for key in (scheme, "all"):
+        value = info.get(key)
+        if value:
+            return value if "://" in value else f"http://{value}"
+    return None
+
+
+def resolve_proxy(proxy: ProxySetting, base_url: str) -> Optional[str]:
+    """The proxy URL both REST and the WebSocket use for ``base_url``, or ``None``: direct.
+
+    ``proxy=None`` (the default) follows the environment like httpx
+    (:func:`environment_proxy`); a URL (``http://``, ``https://``, ``socks5://``) is
+    used as given; ``False`` means never a proxy, whatever the environment says.
+    """
+    if proxy is None:
+        return environment_proxy(base_url)
+    if proxy is False:
+        return None
+    if not isinstance(proxy, str) or "://" not in proxy or not urlsplit(proxy).hostname:
+        shown = type(proxy).__name__ if not isinstance(proxy, str) else "a string without a host"
+        raise InvalidInputError(
+            "proxy must be a URL such as 'http://proxy.example:3128', False (no proxy) or "
+            f"None (the environment's HTTP(S)_PROXY / ALL_PROXY / NO_PROXY), got {shown}",
+            param="proxy",
+        )
+    return proxy.strip()
 
 
 def _positive_seconds(value: object, param: str, *, upper: Optional[float] = None) -> float:

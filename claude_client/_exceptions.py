@@ -45,6 +45,8 @@ __all__ = [
 
 # How much of a non-JSON body (an nginx HTML page, truncated JSON) an error keeps.
 BODY_EXCERPT_CHARS = 300
+# How much of the service's ``detail`` an error message shows (``.body`` keeps it whole).
+DETAIL_MESSAGE_CHARS = 2000
 
 
 class ClaudeAPIError(Exception):
@@ -181,7 +183,13 @@ class ServerError(ClaudeAPIError):
 
 
 class ResponseValidationError(ClaudeAPIError):
-    """The service answered 2xx with a body that does not fit the expected shape."""
+    """The answer is not one the SDK can use.
+
+    A 2xx body that does not fit the expected shape (or cannot be decoded, or is
+    larger than ``max_response_bytes``), and a status that carries no JSON body: a
+    redirect the SDK does not follow (``status_code`` 3xx, ``Location`` named in
+    the message), 204 or 304.
+    """
 
 
 class ClientClosedError(ClaudeAPIError):
@@ -230,6 +238,12 @@ def _excerpt(text: str) -> str:
     return text
 
 
+def _truncated(text: str, limit: int = DETAIL_MESSAGE_CHARS) -> str:
+    if len(text) > limit:
+        return f"{text[:limit]}... ({len(text) - limit} more characters in .body)"
+    return text
+
+
 def _header(headers: Mapping[str, str], name: str) -> Optional[str]:
     # httpx.Headers is case-insensitive; a plain dict may not be.
     value = headers.get(name)
@@ -255,13 +269,18 @@ def _decode_body(content: bytes, content_type: str) -> tuple[Any, Optional[str]]
     try:
         return json.loads(content), None
     except (ValueError, UnicodeDecodeError, RecursionError):  # Recursion: absurd nesting
-        text = content.decode("utf-8", errors="replace")
-        return _excerpt(text), _excerpt(text)
+        # Only a prefix is decoded: a huge body must not cost more than its bytes.
+        # (4 bytes per character at most, and whitespace runs collapse.)
+        prefix = content[: BODY_EXCERPT_CHARS * 16]
+        text = _excerpt(prefix.decode("utf-8", errors="replace"))
+        if len(prefix) < len(content) and not text.endswith("..."):
+            text += "..."
+        return text, text
 
 
 def _message_from_detail(detail: Any) -> str:
     if isinstance(detail, str):
-        return detail
+        return _truncated(detail)
     if isinstance(detail, list):
         msgs = []
         for item in detail[:5]:
@@ -272,7 +291,7 @@ def _message_from_detail(detail: Any) -> str:
             else:
                 msgs.append(str(item))
         more = f" (+{len(detail) - 5} more)" if len(detail) > 5 else ""
-        return "; ".join(msgs) + more if msgs else "validation error"
+        return _truncated("; ".join(msgs)) + more if msgs else "validation error"
     return json.dumps(detail)[:BODY_EXCERPT_CHARS]
 
 

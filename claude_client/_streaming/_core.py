@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import builtins
+import functools
 import json
 import logging
 import math
@@ -77,6 +78,14 @@ def ws_url_from_base(base_url: str) -> str:
     netloc = host if parts.port is None else f"{host}:{parts.port}"
     path = parts.path.rstrip("/") + STREAM_PATH
     return urllib.parse.urlunsplit((scheme, netloc, path, "", ""))
+
+
+@functools.cache
+def _websockets_major() -> int:
+    from importlib.metadata import version
+
+    major = version("websockets").split(".")[0]
+    return int(major) if major.isdigit() else 0
 
 
 async def _asyncio_sleep(seconds: float) -> None:
@@ -151,6 +160,8 @@ class StreamSettings:
             past the call's deadline (then :data:`CLOSE_GRACE` at most).
         max_response_bytes: the largest frame accepted (after decompression), and the
             most text a chat stream accumulates; the client's ``max_response_bytes``.
+        proxy: the proxy URL to connect through, or ``None`` for a direct connection
+            (the client's: the one its REST calls use). Never shown by ``repr``.
         sleep / async_sleep: used between connection attempts (tests replace them).
     """
 
@@ -163,6 +174,7 @@ class StreamSettings:
     max_retries: int = 2
     close_timeout: float = 2.0
     max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES
+    proxy: Optional[str] = field(default=None, repr=False)
     sleep: Callable[[float], None] = field(default=time.sleep, repr=False, compare=False)
     async_sleep: Callable[[float], Awaitable[None]] = field(
         default=_asyncio_sleep, repr=False, compare=False
@@ -198,7 +210,8 @@ class StreamSettings:
     ) -> StreamSettings:
         """Settings from what a client knows: base URL, key, default headers, options.
 
-        ``options`` are the other fields (``timeout``, ``idle_timeout``, ``max_retries`` ...).
+        ``options`` are the other fields (``timeout``, ``idle_timeout``, ``max_retries``,
+        ``proxy`` ...; without ``proxy``, the environment's, as a client would choose it).
         The handshake carries ``Authorization: Bearer <key>`` when there is a key (an
         ``Authorization`` among ``default_headers`` is dropped then).
         """
@@ -206,6 +219,10 @@ class StreamSettings:
         if api_key:
             for name in [n for n in headers if n.lower() == "authorization"]:
                 del headers[name]
+        if "proxy" not in options:  # the client's default policy: the environment's proxy
+            from .._config import environment_proxy
+
+            options["proxy"] = environment_proxy(base_url)
         return cls(
             ws_url=ws_url_from_base(base_url), headers=headers, keys=_key_ring(api_key), **options
         )
@@ -228,9 +245,8 @@ class StreamSettings:
         ``options`` set the other fields.
         """
         options.setdefault("max_retries", client.max_retries)
-        limit = getattr(client, "max_response_bytes", None)
-        if limit is not None:
-            options.setdefault("max_response_bytes", limit)
+        options.setdefault("max_response_bytes", client.max_response_bytes)
+        options.setdefault("proxy", client._ws_proxy)
         return cls(
             ws_url=ws_url_from_base(str(client.base_url)),
             headers=client._handshake_headers(),
@@ -247,6 +263,19 @@ class StreamSettings:
     def with_timeout(self, timeout: Optional[float]) -> StreamSettings:
         """A copy with another overall ``timeout`` (a per-call override)."""
         return replace(self, timeout=timeout)
+
+    def connect_options(self) -> dict[str, Any]:
+        """``connect()`` keywords: the proxy decision is ours, never websockets' own
+        reading of the environment (which differs from httpx's, so REST and the socket
+        took different routes). websockets < 15 has no proxy support at all."""
+        if _websockets_major() >= 15:
+            return {"proxy": self.proxy}
+        if self.proxy is not None:
+            raise APIConnectionError(
+                "a proxy is configured but the installed websockets (< 15) cannot use one "
+                "for the WebSocket: upgrade websockets to >= 15"
+            )
+        return {}
 
     def handshake_headers(self) -> tuple[HandshakeHeaders, Optional[str]]:
         """(headers for ``additional_headers``, ``User-Agent`` value or ``None``)."""

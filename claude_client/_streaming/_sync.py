@@ -186,7 +186,7 @@ def _connect(settings: StreamSettings, deadline: Deadline, protocol: Protocol[An
     from websockets.sync.client import connect
 
     extra_headers, user_agent = settings.handshake_headers()
-    options: dict[str, Any] = {}
+    options: dict[str, Any] = settings.connect_options()
     if user_agent is not None:
         options["user_agent_header"] = user_agent
     attempt = 0

@@ -192,11 +192,14 @@ FUZZ_PROFILE = "reliability-deep" if os.environ.get("CLAUDE_FUZZ") == "deep" els
 class RawServer:
     """A TCP server on 127.0.0.1 for what the fake cannot do: it reads each request
     (up to the blank line), sends ``reply`` (possibly nothing: a server that accepts
-    and never answers; or headers and half a body), then holds the connection open and
-    silent until :meth:`stop`. ``requests`` counts the requests that arrived."""
+    and never answers; or headers and half a body), then ``trickle`` one byte every
+    ``interval`` s, then holds the connection open and silent until :meth:`stop`.
+    ``requests`` counts the requests that arrived."""
 
-    def __init__(self, reply: bytes = b"") -> None:
+    def __init__(self, reply: bytes = b"", trickle: bytes = b"", interval: float = 0.05) -> None:
         self.reply = reply
+        self.trickle = trickle
+        self.interval = interval
         self.requests = 0
         self._lock = threading.Lock()
         self._stop = threading.Event()
@@ -242,6 +245,13 @@ class RawServer:
         if self.reply:
             with contextlib.suppress(OSError):
                 conn.sendall(self.reply)
+        for i in range(len(self.trickle)):
+            if self._stop.wait(self.interval):
+                return
+            try:
+                conn.sendall(self.trickle[i : i + 1])
+            except OSError:
+                return
         self._stop.wait()
 
     def stop(self) -> None:

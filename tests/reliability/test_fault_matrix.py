@@ -1,4 +1,4 @@
-"""The fault matrix: every failure mode of issue 6, sync and async, REST and stream.
+"""The fault matrix: every failure mode of issues 6 and 11, sync and async, REST and stream.
 
 Test ids read as a table: ``test_fault[<sync|async>-<kind>-<case>]`` where kind is
 ``rest`` (``complete()``), ``task`` (``agentic_task()``), ``stream`` (chat over
@@ -103,6 +103,7 @@ class Case:
     kinds: dict[str, Expect]
     refused: bool = False  # point the client at a port that refuses connections
     raw: Optional[bytes] = None  # serve from a RawServer sending this, then silence
+    trickle: bytes = b""  # ... then these bytes, one every 50 ms
     connect_timeout: float = 2.0  # of a stream's connection attempt
     api_key: Optional[Callable[[FakeService], Optional[str]]] = None
     call_options: dict[str, Any] = field(default_factory=dict)
@@ -149,6 +150,15 @@ HEADERS_THEN_SILENCE = (
     b'{"id": "chatcmpl-1", "model": "haiku", '
 )
 
+
+def _raw(status: str, headers: str = "", body: bytes = b"") -> bytes:
+    head = f"HTTP/1.1 {status}\r\n{headers}content-length: {len(body)}\r\n\r\n"
+    return head.encode() + body
+
+
+ELSEWHERE = "http://elsewhere.invalid:8443/v1/chat/completions"
+TRICKLE_HEAD = b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 4000\r\n\r\n"
+
 CASES: list[Case] = [
     Case(
         "connection_refused",
@@ -192,6 +202,62 @@ CASES: list[Case] = [
         raw=HEADERS_THEN_SILENCE,
         call_options={"timeout": 1},
         kinds={"rest": Expect(TimeoutError, 1, budget=2.1)},
+    ),
+    # issue 11: hostile and broken servers (REST side)
+    Case(
+        "redirect_302_not_followed",
+        _nothing,
+        raw=_raw("302 Found", f"location: {ELSEWHERE}\r\n"),
+        kinds={
+            kind: Expect(ResponseValidationError, 1, status=302, check=_mentions(ELSEWHERE))
+            for kind in ("rest", "task")
+        },
+    ),
+    Case(
+        "redirect_308_not_followed",
+        _nothing,
+        raw=_raw("308 Permanent Redirect", f"location: {ELSEWHERE}\r\n"),
+        kinds={"rest": Expect(ResponseValidationError, 1, status=308, check=_mentions("308"))},
+    ),
+    Case(
+        "204_no_content",
+        _nothing,
+        raw=_raw("204 No Content").replace(b"content-length: 0\r\n", b""),
+        kinds={
+            kind: Expect(ResponseValidationError, 1, status=204, check=_mentions("HTTP 204"))
+            for kind in ("rest", "task")
+        },
+    ),
+    Case(
+        "304_not_modified",
+        _nothing,
+        raw=_raw("304 Not Modified").replace(b"content-length: 0\r\n", b""),
+        kinds={"rest": Expect(ResponseValidationError, 1, status=304, check=_mentions("304"))},
+    ),
+    Case(
+        "bad_content_encoding",
+        _nothing,
+        raw=_raw(
+            "200 OK",
+            "content-type: application/json\r\ncontent-encoding: gzip\r\n",
+            b"this is not gzip at all",
+        ),
+        kinds={
+            kind: Expect(ResponseValidationError, 1, status=200, check=_mentions("gzip"))
+            for kind in ("rest", "task")
+        },
+    ),
+    Case(
+        "trickling_body",
+        _nothing,
+        raw=TRICKLE_HEAD,
+        trickle=b'{"id": "chatcmpl-1", ' + b" " * 3000,
+        call_options={"timeout": 1},  # chat: service limit 1 s, client deadline 1 + 1.1 s
+        kinds={
+            "rest": Expect(TimeoutError, 1, budget=2.1),
+            # a task's HTTP deadline is its own timeout + 10 s
+            "task": Expect(TimeoutError, 1, budget=11),
+        },
     ),
     Case(
         "500",
@@ -623,7 +689,7 @@ def test_fault(
     expect: Expect,
 ) -> None:
     monkeypatch.delenv("CLAUDE_API_KEY", raising=False)  # only the key a case gives
-    raw = RawServer(case.raw) if case.raw is not None else None
+    raw = RawServer(case.raw, case.trickle) if case.raw is not None else None
     try:
         _check_fault(fake, mode, kind, case, expect, raw)
     finally:
