@@ -162,19 +162,14 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from ._accounts import DEFAULT_RPM, KeyInfo, new_key
     from ._app import create_app
+    from ._injections import Fault, Injection
     from ._model import PRICES, expected_answer, route, stream_chunks
     from ._pool import PoolStats
+    from ._recording import RecordedRequest
     from ._server import FakeService, serve, unused_url
-    from ._state import (
-        DEFAULT_RPM,
-        FakeControls,
-        Fault,
-        Injection,
-        KeyInfo,
-        RecordedRequest,
-        new_key,
-    )
+    from ._state import FakeControls
 
 # Names are loaded on first use, so that importing this package (e.g. by the pytest
 # plugin entry point, which every pytest run loads) works without the extra; using the
@@ -189,13 +184,13 @@ _EXPORTS = {
     "FakeService": "._server",
     "serve": "._server",
     "unused_url": "._server",
-    "DEFAULT_RPM": "._state",
+    "DEFAULT_RPM": "._accounts",
     "FakeControls": "._state",
-    "Fault": "._state",
-    "Injection": "._state",
-    "KeyInfo": "._state",
-    "RecordedRequest": "._state",
-    "new_key": "._state",
+    "Fault": "._injections",
+    "Injection": "._injections",
+    "KeyInfo": "._accounts",
+    "RecordedRequest": "._recording",
+    "new_key": "._accounts",
 }
 
 MISSING_EXTRA = (

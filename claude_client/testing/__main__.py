@@ -7,9 +7,9 @@ import signal
 import threading
 from typing import Any, Optional
 
+from ._accounts import DEFAULT_RPM
 from ._pool import DEFAULT_MAX_WORKERS
 from ._server import serve
-from ._state import DEFAULT_RPM
 
 
 def main(argv: Optional[list[str]] = None) -> int:

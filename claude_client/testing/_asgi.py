@@ -11,8 +11,8 @@ import uuid
 from collections.abc import Awaitable, Callable, MutableMapping, Sequence
 from typing import Any
 
+from ._recording import KEY_RE, REQUEST_ID_ALIAS, redact
 from ._rest import ServiceCrash
-from ._state import KEY_RE, REQUEST_ID_ALIAS, redact
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]

@@ -27,19 +27,11 @@ from ._asgi import (
     request_id_of,
     with_request_id,
 )
+from ._injections import CATEGORY_FOR_STATUS, NGINX_502, Fault, Injection
 from ._pool import PoolOverloaded
+from ._recording import KEY_RE, RecordedRequest, redact
 from ._rest import CLI_BREAKER_OPEN, SDK_BREAKER_OPEN, ServiceCrash, categorized
-from ._state import (
-    CATEGORY_FOR_STATUS,
-    KEY_RE,
-    NGINX_502,
-    FakeControls,
-    Fault,
-    Injection,
-    RecordedRequest,
-    json_dumps,
-    redact,
-)
+from ._state import FakeControls
 
 # Paths of the fake's own tooling, never subject to faults.
 TOOLING_PATHS = frozenset({"/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"})
@@ -67,6 +59,10 @@ def _auth_key(scope: Scope) -> Optional[str]:
             if scheme.lower() == "bearer" and token:
                 return token.strip()
     return None
+
+
+def _json_dumps(value: Any) -> bytes:
+    return json.dumps(value, separators=(",", ":")).encode()
 
 
 def _retry_after(value: Optional[Any]) -> dict[str, str]:
@@ -223,7 +219,7 @@ class FaultMiddleware:
                     for name in inj.drop:
                         value.pop(name, None)
                     value.update(inj.replace)
-                body = json_dumps(value)
+                body = _json_dumps(value)
             headers.append((b"content-length", str(len(body)).encode()))
             await send(
                 {"type": "http.response.start", "status": inj.status or status, "headers": headers}
@@ -235,7 +231,7 @@ class FaultMiddleware:
             page = inj.body if inj.body is not None else NGINX_502
             raw = page.encode() if isinstance(page, str) else page
             if not isinstance(raw, bytes):
-                raw = json_dumps(raw)
+                raw = _json_dumps(raw)
             response = Response(
                 raw, status_code=inj.status or 502, media_type="text/html", headers=inj.headers
             )

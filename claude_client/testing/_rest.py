@@ -22,6 +22,8 @@ from fastapi.responses import JSONResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from . import _model
+from ._accounts import KeyInfo
+from ._deployment import HEALTH_ENTRIES
 from ._pool import PoolOverloaded, Run, RunKilled, WaitExpired
 from ._schemas import (
     AgenticTaskRequest,
@@ -38,7 +40,7 @@ from ._schemas import (
     RouteResponse,
     UsageResponse,
 )
-from ._state import HEALTH_ENTRIES, FakeControls, KeyInfo
+from ._state import FakeControls
 from ._tasks import TaskExecutionError, check_permission, run_task
 
 VERSION = "0.1.0"

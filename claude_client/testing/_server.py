@@ -12,9 +12,10 @@ from typing import Any, Optional
 
 import uvicorn
 
+from ._accounts import DEFAULT_RPM
 from ._app import create_app
 from ._pool import DEFAULT_MAX_WORKERS
-from ._state import DEFAULT_RPM, FakeControls
+from ._state import FakeControls
 
 STARTUP_TIMEOUT = 10.0
 SHUTDOWN_TIMEOUT = 5.0

@@ -10,8 +10,9 @@ from collections.abc import Sequence
 from typing import Any, Optional
 
 from . import _model
+from ._accounts import PROFILES, KeyInfo
 from ._pool import PoolOverloaded, Run, RunKilled, WaitExpired
-from ._state import PROFILES, FakeControls, KeyInfo
+from ._state import FakeControls
 
 #: What the service's executor reports for a run that failed or overran (§5.7).
 RUN_FAILED = "object of type 'NoneType' has no len()"

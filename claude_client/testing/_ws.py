@@ -27,9 +27,11 @@ from ._asgi import (
     sleep_unless_shutdown,
 )
 from ._faults import fault_error_response
+from ._injections import Fault, Injection
+from ._recording import KEY_RE, RecordedRequest, redact
 from ._rest import marker_category
 from ._schemas import AgenticTaskRequest
-from ._state import KEY_RE, FakeControls, Fault, Injection, RecordedRequest, redact
+from ._state import FakeControls
 from ._tasks import TaskExecutionError, check_permission, run_task
 
 #: Socket chat accepts only these names (STREAMING.md); no ``auto``, no default for ``null``.
