@@ -22,7 +22,7 @@ from typing import Optional
 from fastapi import FastAPI
 from fastapi.responses import Response
 
-from ._asgi import ASGIApp, Message, Receive, Scope, Send, request_id_of, with_request_id
+from ._asgi import ASGIApp, Message, Receive, Scope, Send, request_id_of, sending_request_id
 from ._faults import FaultMiddleware
 from ._rest import SERVICE_NAME, VERSION, add_rest_routes
 from ._state import FakeControls
@@ -75,14 +75,7 @@ class _RequestIdMiddleware:
             return
         request_id = request_id_of(scope)
         alias = bool(self.controls._flags()["request_id_alias"])
-
-        async def send_with_id(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = with_request_id(message.get("headers", []), request_id, alias)
-                message = {**message, "headers": headers}
-            await send(message)
-
-        await self.app(scope, receive, send_with_id)
+        await self.app(scope, receive, sending_request_id(send, request_id, alias))
 
 
 class _CorsMiddleware:

@@ -8,7 +8,7 @@ Used by ``_faults`` (the fault middleware), ``_ws`` (the WebSocket session) and 
 import asyncio
 import logging
 import uuid
-from collections.abc import Awaitable, Callable, MutableMapping, Sequence
+from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
 from ._recording import KEY_RE, REQUEST_ID_ALIAS, redact
@@ -68,16 +68,21 @@ def recorded_headers(scope: Scope) -> dict[str, str]:
     return out
 
 
-def with_request_id(
-    headers: Sequence[tuple[bytes, bytes]], request_id: str, alias: bool
-) -> list[tuple[bytes, bytes]]:
-    """``headers`` with ``X-Request-ID`` (and its alias when ``alias``) set to ``request_id``."""
+def sending_request_id(send: Send, request_id: str, alias: bool) -> Send:
+    """``send`` that sets ``X-Request-ID`` (and its alias when ``alias``) to ``request_id``
+    on the response's start."""
     names = {b"x-request-id", REQUEST_ID_ALIAS.encode()}
-    out = [(k, v) for k, v in headers if k.lower() not in names]
-    out.append((b"x-request-id", request_id.encode("latin-1")))
+    added = [(b"x-request-id", request_id.encode("latin-1"))]
     if alias:
-        out.append((REQUEST_ID_ALIAS.encode(), request_id.encode("latin-1")))
-    return out
+        added.append((REQUEST_ID_ALIAS.encode(), request_id.encode("latin-1")))
+
+    async def send_with_id(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            kept = [(k, v) for k, v in message.get("headers", []) if k.lower() not in names]
+            message = {**message, "headers": [*kept, *added]}
+        await send(message)
+
+    return send_with_id
 
 
 def request_id_of(scope: Scope) -> str:

@@ -25,7 +25,7 @@ from ._asgi import (
     Send,
     recorded_headers,
     request_id_of,
-    with_request_id,
+    sending_request_id,
 )
 from ._injections import CATEGORY_FOR_STATUS, NGINX_502, Fault, Injection
 from ._pool import PoolOverloaded
@@ -161,13 +161,8 @@ class FaultMiddleware:
             await send(message)
 
         alias = bool(self.controls._flags()["request_id_alias"])
-
-        async def send_with_id(message: Message) -> None:
-            # Injected responses carry the request id like the app's own answers.
-            if message["type"] == "http.response.start":
-                headers = with_request_id(message.get("headers", []), request_id, alias)
-                message = {**message, "headers": headers}
-            await send_recorded(message)
+        # Injected responses carry the request id like the app's own answers.
+        send_with_id = sending_request_id(send_recorded, request_id, alias)
 
         inj = None if path in TOOLING_PATHS else self.controls._take_fault(False, method, path)
         if inj is not None:

@@ -258,6 +258,15 @@ class WorkerPool:
                 run.task.cancel()
             raise WaitExpired() from None
 
+    async def finished(self, run: Run, seconds: float) -> bool:
+        """:meth:`wait`, as a bool: False when the wait expired or the run was killed
+        (also when the server stops: the pool then ends every run)."""
+        try:
+            await self.wait(run, seconds)
+        except (WaitExpired, RunKilled):
+            return False
+        return True
+
     def _start_locked(self, run: Run) -> None:
         assert self._loop is not None
         run.state = "running"

@@ -24,7 +24,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from . import _model
 from ._accounts import KeyInfo
 from ._deployment import HEALTH_ENTRIES
-from ._pool import PoolOverloaded, Run, RunKilled, WaitExpired
+from ._pool import PoolOverloaded, Run
 from ._schemas import (
     AgenticTaskRequest,
     AgenticTaskResponse,
@@ -202,15 +202,6 @@ def pool_timeout(timeout: Any) -> JSONResponse:
     return error(504, f"Task timed out after {timeout} seconds")
 
 
-async def await_run(controls: FakeControls, run: Run, seconds: float) -> bool:
-    """Wait for a pool run; False when the wait expired or the run was killed."""
-    try:
-        await controls.pool.wait(run, seconds)
-    except (WaitExpired, RunKilled):
-        return False
-    return True
-
-
 async def sleep_run(controls: FakeControls) -> None:
     """A model run outside the pool (SDK paths): one run's duration."""
     duration = controls.pool.draw_duration()
@@ -278,7 +269,7 @@ def add_rest_routes(app: FastAPI, controls: FakeControls) -> None:
             run = controls.pool.submit(prompt, request.timeout)
         except PoolOverloaded as exc:
             return error(503, exc.detail)
-        if not await await_run(controls, run, request.timeout):
+        if not await controls.pool.finished(run, request.timeout):
             return pool_timeout(request.timeout)
         text = _model.last_user_text(messages)
         stderr = _cli_stderr(model, prompt, text)
@@ -403,7 +394,7 @@ def add_rest_routes(app: FastAPI, controls: FakeControls) -> None:
                 "cost": None,
                 "error": None,
             }
-            if not await await_run(controls, run, request.timeout):
+            if not await controls.pool.finished(run, request.timeout):
                 results.append({**base, "error": f"Task timed out after {request.timeout} seconds"})
                 continue
             stderr = _cli_stderr(model, item.prompt, item.prompt)
@@ -519,7 +510,7 @@ def add_rest_routes(app: FastAPI, controls: FakeControls) -> None:
                 run = controls.pool.submit(prompt, float(timeout))
             except PoolOverloaded as exc:
                 return error(503, exc.detail)
-            if not await await_run(controls, run, timeout):
+            if not await controls.pool.finished(run, timeout):
                 controls._breaker_result("cli", False, None)
                 return pool_timeout(timeout)
             stderr = _cli_stderr(alias, prompt, prompt)
@@ -622,19 +613,7 @@ def add_rest_routes(app: FastAPI, controls: FakeControls) -> None:
             return error(403, f"Permission denied: {reason}")
         task_id = str(uuid.uuid4())
         try:
-            body = await run_task(
-                controls,
-                description=request.description,
-                tools=request.allow_tools,
-                agents=request.allow_agents,
-                skills=request.allow_skills,
-                timeout=request.timeout,
-                max_cost=request.max_cost,
-                model=request.model,
-                project_id=request.project_id,
-                working_directory=request.working_directory,
-                task_id=task_id,
-            )
+            body = await run_task(controls, request, task_id=task_id)
         except TaskExecutionError as exc:
             return error(500, f"Task execution failed: {exc}")
         return {"task_id": task_id, **body}

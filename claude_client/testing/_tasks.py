@@ -11,7 +11,8 @@ from typing import Any, Optional
 
 from . import _model
 from ._accounts import PROFILES, KeyInfo
-from ._pool import PoolOverloaded, Run, RunKilled, WaitExpired
+from ._pool import PoolOverloaded
+from ._schemas import AgenticTaskRequest
 from ._state import FakeControls
 
 #: What the service's executor reports for a run that failed or overran (§5.7).
@@ -88,20 +89,10 @@ def task_prompt(
 
 
 async def run_task(
-    controls: FakeControls,
-    *,
-    description: str,
-    tools: Sequence[str],
-    agents: Sequence[str],
-    skills: Sequence[str],
-    timeout: float,
-    max_cost: float,
-    project_id: str,
-    model: Optional[str] = None,
-    working_directory: str = "/project",
-    task_id: Optional[str] = None,
+    controls: FakeControls, request: AgenticTaskRequest, *, task_id: Optional[str] = None
 ) -> dict[str, Any]:
-    """Run one agentic task after its permission check, as the service's executor does.
+    """Run one agentic ``request`` after its permission check, as the service's executor
+    does (REST passes the body, the socket a request of the fields it reads).
 
     Returns the body without ``task_id``: ``{"status", "result", "execution_log",
     "artifacts", "usage"}`` with status ``completed``, ``failed`` (budget refusal or pool
@@ -115,6 +106,9 @@ async def run_task(
     every run: the task then fails like a killed run). ``task_id`` names the workspace
     (``/tmp/agentic_tasks/<task_id>``; a fresh uuid4 when omitted)."""
     task_id = task_id or str(uuid.uuid4())
+    description, timeout, max_cost = request.description, request.timeout, request.max_cost
+    tools, agents, skills = request.allow_tools, request.allow_agents, request.allow_skills
+    model, project_id = request.model, request.project_id
     # 2. the executor's validation
     if description == "":
         raise TaskExecutionError("Description is required")
@@ -165,13 +159,13 @@ async def run_task(
             "artifacts": [],
             "usage": {},
         }
-    ok = await _wait(controls, run, timeout + TASK_WAIT_EXTRA)
+    ok = await controls.pool.finished(run, timeout + TASK_WAIT_EXTRA)
     if not ok or forced == "crash" or not _model.cli_accepts(used_model):
         controls._bill(project_id, used_model, 0, 0.0)
         raise TaskExecutionError(RUN_FAILED)
 
     # 6. outcome
-    prompt = task_prompt(description, tools, agents, skills, working_directory)
+    prompt = task_prompt(description, tools, agents, skills, request.working_directory)
     full_output = "Completed: " + " ".join(description.split())
     usage = _model.usage_of(prompt, full_output)
     cost = _model.cost(used_model, usage["input_tokens"], usage["output_tokens"])
@@ -215,13 +209,3 @@ async def run_task(
             "duration_seconds": round(time.monotonic() - started, 3),
         },
     }
-
-
-async def _wait(controls: FakeControls, run: Run, seconds: float) -> bool:
-    """Wait for a pool run; False when it failed, was killed (also at server stop) or the
-    wait expired."""
-    try:
-        await controls.pool.wait(run, seconds)
-    except (RunKilled, WaitExpired):
-        return False
-    return True

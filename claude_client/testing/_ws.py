@@ -382,16 +382,9 @@ class _StreamSession:
             return
         await self._send({"type": "thinking", "content": "Starting task execution..."})
         try:
-            body = await run_task(
-                self.controls,
-                description=request.description,
-                tools=request.allow_tools,
-                agents=request.allow_agents,
-                skills=request.allow_skills,
-                timeout=request.timeout,
-                max_cost=request.max_cost,
-                project_id="default",
-            )
+            # The fields the socket does not read keep their defaults: project
+            # ``default``, the auto-selected model, ``/project``.
+            body = await run_task(self.controls, request)
         except TaskExecutionError as exc:
             await self._error(f"Task execution error: {exc}")
             return
