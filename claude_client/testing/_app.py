@@ -24,7 +24,7 @@ from fastapi.responses import Response
 
 from ._asgi import ASGIApp, Message, Receive, Scope, Send, request_id_of, sending_request_id
 from ._faults import FaultMiddleware
-from ._rest import SERVICE_NAME, VERSION, add_rest_routes
+from ._rest import SERVICE_NAME, VERSION, router
 from ._state import FakeControls
 from ._ws import StallGate, StallMiddleware, add_stream_route
 
@@ -53,7 +53,7 @@ def create_app(controls: FakeControls, shutdown: Optional[asyncio.Event] = None)
         return holder["event"]
 
     stall = StallGate()
-    add_rest_routes(app, controls)
+    app.include_router(router)
     app.add_middleware(_RequestIdMiddleware, controls=controls)
     app.add_middleware(_CorsMiddleware)
 
