@@ -146,50 +146,25 @@ def cli_failure(stderr: str) -> tuple[int, str, str]:
     )
 
 
+#: (status, detail, ``X-Upstream-Status``) of an Anthropic API failure per category (§7).
+SDK_FAILURES: dict[str, tuple[int, str, Optional[str]]] = {
+    "rate_limited": (429, "Rate limited by Anthropic API: simulated", "429"),
+    "overloaded": (503, "Anthropic server error (529): Overloaded", "529"),
+    "upstream_error": (502, "Anthropic server error (500): Internal server error", "500"),
+    "timeout": (504, "Anthropic API timeout: Request timed out.", None),
+    "connection_error": (502, "Anthropic API connection error: Connection error.", None),
+    "auth_error": (502, "Anthropic auth error: invalid x-api-key", "401"),
+    "bad_request": (400, "Bad request to Anthropic API: simulated", "400"),
+    "internal_error": (500, "Direct completion error: simulated", None),
+}
+
+
 def sdk_failure(category: str) -> tuple[int, str, Optional[str], dict[str, str]]:
     """(status, detail, category, extra headers) of an Anthropic API failure (§7)."""
-    if category == "rate_limited":
-        return (
-            429,
-            "Rate limited by Anthropic API: simulated",
-            category,
-            {"X-Upstream-Status": "429"},
-        )
-    if category == "overloaded":
-        return (
-            503,
-            "Anthropic server error (529): Overloaded",
-            category,
-            {"X-Upstream-Status": "529"},
-        )
-    if category == "upstream_error":
-        return (
-            502,
-            "Anthropic server error (500): Internal server error",
-            category,
-            {"X-Upstream-Status": "500"},
-        )
-    if category == "timeout":
-        return 504, "Anthropic API timeout: Request timed out.", category, {}
-    if category == "connection_error":
-        return 502, "Anthropic API connection error: Connection error.", category, {}
-    if category == "auth_error":
-        return (
-            502,
-            "Anthropic auth error: invalid x-api-key",
-            category,
-            {"X-Upstream-Status": "401"},
-        )
-    if category == "bad_request":
-        return (
-            400,
-            "Bad request to Anthropic API: simulated",
-            category,
-            {"X-Upstream-Status": "400"},
-        )
-    if category == "internal_error":
-        return 500, "Direct completion error: simulated", category, {}
-    return 502, "Anthropic API error: simulated", "upstream_error", {}
+    if category not in SDK_FAILURES:
+        return 502, "Anthropic API error: simulated", "upstream_error", {}
+    status, detail, upstream = SDK_FAILURES[category]
+    return status, detail, category, {} if upstream is None else {"X-Upstream-Status": upstream}
 
 
 def categorized(status: int, detail: str, category: Optional[str], **headers: str) -> JSONResponse:
