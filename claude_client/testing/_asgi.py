@@ -11,8 +11,8 @@ import uuid
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
+from ._errors import ServiceCrash
 from ._recording import KEY_RE, REQUEST_ID_ALIAS, redact
-from ._rest import ServiceCrash
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]

@@ -27,10 +27,10 @@ from ._asgi import (
     request_id_of,
     sending_request_id,
 )
+from ._errors import CLI_BREAKER_OPEN, SDK_BREAKER_OPEN, ServiceCrash, categorized
 from ._injections import CATEGORY_FOR_STATUS, NGINX_502, Fault, Injection
 from ._pool import PoolOverloaded
 from ._recording import KEY_RE, RecordedRequest, redact
-from ._rest import CLI_BREAKER_OPEN, SDK_BREAKER_OPEN, ServiceCrash, categorized
 from ._state import FakeControls
 
 # Paths of the fake's own tooling, never subject to faults.

@@ -13,7 +13,6 @@ fail as the service's backend fails: ``[fail]`` (CLI ``cli_error``) or
 
 import asyncio
 import json
-import re
 import time
 import uuid
 from collections.abc import Mapping, Sequence
@@ -26,6 +25,18 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from . import _model
 from ._accounts import KeyInfo
 from ._deployment import HEALTH_ENTRIES
+from ._errors import (
+    CLI_BREAKER_OPEN,
+    SDK_BREAKER_OPEN,
+    ServiceCrash,
+    categorized,
+    cli_failure,
+    cli_stderr,
+    error,
+    marker_category,
+    pool_timeout,
+    sdk_failure,
+)
 from ._pool import PoolOverloaded, Run
 from ._schemas import (
     AgenticTaskRequest,
@@ -48,43 +59,11 @@ from ._tasks import TaskExecutionError, check_permission, run_task
 VERSION = "0.1.0"
 SERVICE_NAME = "Claude Code API Service"
 PROVIDER_ALIASES = ("anthropic", "claudecode", "claude")
-MARKER_RE = re.compile(r"\[fail(?::([a-z_]+))?\]")
-EMPTY_PROMPT_STDERR = (
-    "Error: Input must be provided either through stdin or as a prompt argument when using --print"
-)
 STREAM_NOT_IMPLEMENTED = (
     "Streaming via /v1/process not yet implemented. Use /v1/stream WebSocket instead."
 )
 NO_MESSAGES = "No user or assistant messages provided"
-CLI_BREAKER_OPEN = "CLI circuit breaker open — too many recent failures"
-SDK_BREAKER_OPEN = "Upstream API circuit breaker open — too many recent failures"
 
-#: Status of each ``X-Error-Category`` (§7).
-STATUS_FOR_CATEGORY: dict[str, int] = {
-    "rate_limited": 429,
-    "overloaded": 503,
-    "upstream_error": 502,
-    "auth_error": 502,
-    "connection_error": 502,
-    "cli_error": 502,
-    "timeout": 504,
-    "bad_request": 400,
-    "internal_error": 500,
-}
-#: Stderr of a failing CLI run per marker category; the category header is derived from
-#: it by the service's rules (``_model.cli_category``), so markers the CLI cannot produce
-#: (``connection_error``, ``bad_request``, ``internal_error``) come out as ``cli_error``.
-CLI_STDERR: dict[str, str] = {
-    "rate_limited": "Error: rate limit reached (429)",
-    "overloaded": "Error: API overloaded (529)",
-    "timeout": "Error: request timed out",
-    "upstream_error": "API Error: internal server error",
-    "auth_error": "Error: authentication failed (401)",
-    "connection_error": "Error: connection refused",
-    "bad_request": "Error: invalid request",
-    "internal_error": "Error: simulated failure",
-    "cli_error": "Error: simulated failure",
-}
 ROOT_BODY = {
     "name": SERVICE_NAME,
     "version": VERSION,
@@ -116,67 +95,6 @@ def _provider_models() -> dict[str, dict[str, Any]]:
         "sonnet": {"max_tokens": 8192, **base},
         "opus": {"max_tokens": 4096, **base},
     }
-
-
-class ServiceCrash(Exception):
-    """An unhandled error in a route, as the service has one: plain-text 500 without
-    ``X-Request-ID``, then the TCP connection is closed (see ``create_app``)."""
-
-
-def error(status: int, detail: str, headers: Optional[Mapping[str, str]] = None) -> JSONResponse:
-    return JSONResponse({"detail": detail}, status_code=status, headers=dict(headers or {}))
-
-
-def marker_category(text: str) -> Optional[str]:
-    """The failure a prompt asks for (``[fail]`` -> ``cli_error``), or None."""
-    m = MARKER_RE.search(text)
-    if m is None:
-        return None
-    category = m.group(1) or "cli_error"
-    return category if category in STATUS_FOR_CATEGORY else "cli_error"
-
-
-def cli_failure(stderr: str) -> tuple[int, str, str]:
-    """(status, detail, category) of a CLI run that exited with code 1 (§7)."""
-    category = _model.cli_category(stderr)
-    return (
-        STATUS_FOR_CATEGORY[category],
-        f"Process exited with code 1\nStderr: {stderr}",
-        category,
-    )
-
-
-#: (status, detail, ``X-Upstream-Status``) of an Anthropic API failure per category (§7).
-SDK_FAILURES: dict[str, tuple[int, str, Optional[str]]] = {
-    "rate_limited": (429, "Rate limited by Anthropic API: simulated", "429"),
-    "overloaded": (503, "Anthropic server error (529): Overloaded", "529"),
-    "upstream_error": (502, "Anthropic server error (500): Internal server error", "500"),
-    "timeout": (504, "Anthropic API timeout: Request timed out.", None),
-    "connection_error": (502, "Anthropic API connection error: Connection error.", None),
-    "auth_error": (502, "Anthropic auth error: invalid x-api-key", "401"),
-    "bad_request": (400, "Bad request to Anthropic API: simulated", "400"),
-    "internal_error": (500, "Direct completion error: simulated", None),
-}
-
-
-def sdk_failure(category: str) -> tuple[int, str, Optional[str], dict[str, str]]:
-    """(status, detail, category, extra headers) of an Anthropic API failure (§7)."""
-    if category not in SDK_FAILURES:
-        return 502, "Anthropic API error: simulated", "upstream_error", {}
-    status, detail, upstream = SDK_FAILURES[category]
-    return status, detail, category, {} if upstream is None else {"X-Upstream-Status": upstream}
-
-
-def categorized(status: int, detail: str, category: Optional[str], **headers: str) -> JSONResponse:
-    h = dict(headers)
-    if category:
-        h["X-Error-Category"] = category
-    return error(status, detail, h)
-
-
-def pool_timeout(timeout: Any) -> JSONResponse:
-    """504 of an expired wait: ``timeout`` printed as Python prints it (chat: ``30.0``)."""
-    return error(504, f"Task timed out after {timeout} seconds")
 
 
 async def sleep_run(controls: FakeControls) -> None:
@@ -262,7 +180,7 @@ async def chat_completion(
     if not await controls.pool.finished(run, request.timeout):
         return pool_timeout(request.timeout)
     text = _model.last_user_text(messages)
-    stderr = _cli_stderr(model, prompt, text)
+    stderr = cli_stderr(model, prompt, text)
     if stderr is not None:
         status, detail, category = cli_failure(stderr)
         controls._record_error("cli", category)
@@ -389,7 +307,7 @@ async def batch_processing(request: BatchRequest, key: Authed, controls: Control
         if not await controls.pool.finished(run, request.timeout):
             results.append({**base, "error": f"Task timed out after {request.timeout} seconds"})
             continue
-        stderr = _cli_stderr(model, item.prompt, item.prompt)
+        stderr = cli_stderr(model, item.prompt, item.prompt)
         if stderr is not None:
             results.append({**base, "error": cli_failure(stderr)[1]})
             continue
@@ -511,7 +429,7 @@ async def process_ai_services_compatible(
         if not await controls.pool.finished(run, timeout):
             controls._breaker_result("cli", False, None)
             return pool_timeout(timeout)
-        stderr = _cli_stderr(alias, prompt, prompt)
+        stderr = cli_stderr(alias, prompt, prompt)
         if stderr is not None:
             status, detail, cat = cli_failure(stderr)
             controls._breaker_result("cli", False, cat)
@@ -686,17 +604,6 @@ async def ready(controls: Controls) -> Any:
 async def root() -> Response:
     """Service name, version and entry points."""
     return JSONResponse(ROOT_BODY)
-
-
-def _cli_stderr(model: str, prompt: str, text: str) -> Optional[str]:
-    """The stderr of a CLI run that fails, or None when it succeeds: an empty prompt, a
-    model name the CLI rejects, or a failure marker in ``text``."""
-    if not prompt.strip():
-        return EMPTY_PROMPT_STDERR
-    if not _model.cli_accepts(model):
-        return f"Error: Invalid model name '{model}'"
-    category = marker_category(text)
-    return None if category is None else CLI_STDERR[category]
 
 
 def _process_messages(request: ProcessRequest) -> list[dict[str, Any]]:

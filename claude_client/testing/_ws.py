@@ -26,10 +26,10 @@ from ._asgi import (
     recorded_headers,
     sleep_unless_shutdown,
 )
+from ._errors import marker_category
 from ._faults import fault_error_response
 from ._injections import Fault, Injection
 from ._recording import KEY_RE, RecordedRequest, redact
-from ._rest import marker_category
 from ._schemas import AgenticTaskRequest
 from ._state import FakeControls
 from ._tasks import TaskExecutionError, check_permission, run_task
