@@ -101,6 +101,10 @@ def render(source: Path, target: Path) -> str:
     return _ruff(["format"], text, target)
 
 
+def _rel(path: Path) -> str:
+    return path.relative_to(ROOT).as_posix() if path.is_relative_to(ROOT) else str(path)
+
+
 def main(argv: list[str]) -> int:
     check = "--check" in argv
     stale = 0
@@ -111,7 +115,7 @@ def main(argv: list[str]) -> int:
             continue
         if check:
             stale += 1
-            rel = target.relative_to(ROOT).as_posix()
+            rel = _rel(target)
             sys.stdout.writelines(
                 difflib.unified_diff(
                     current.splitlines(keepends=True),
@@ -123,7 +127,7 @@ def main(argv: list[str]) -> int:
             print(f"\n{rel} is stale or was edited by hand: run `make unasync`", file=sys.stderr)
         else:
             target.write_text(wanted)
-            print(f"wrote {target.relative_to(ROOT).as_posix()}")
+            print(f"wrote {_rel(target)}")
     return 1 if stale else 0
 
 
