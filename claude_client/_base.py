@@ -288,7 +288,9 @@ class ClientBase:
         else:
             # Per-attempt limits come from each call's deadline (the transport caps
             # them); only connecting gets its own bound.
-            connect = CONNECT_TIMEOUT if math.isinf(self.timeout) else min(10.0, self.timeout)
+            connect = (
+                CONNECT_TIMEOUT if math.isinf(self.timeout) else min(CONNECT_TIMEOUT, self.timeout)
+            )
             timeout = httpx.Timeout(None, connect=connect)
         return {"base_url": self.base_url, "timeout": timeout, "headers": headers}
 
