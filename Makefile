@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install test lint typecheck check-generated regenerate demo bench fuzz clean
+.PHONY: install test lint typecheck check-generated regenerate check-unasync unasync demo bench fuzz clean
 
 install: $(STAMP)
 
@@ -27,7 +27,15 @@ check-generated: install
 regenerate: install
 	scripts/regenerate.sh
 
-test: lint typecheck check-generated
+# The sync client is generated from the async source (scripts/unasync.py); --check
+# fails when claude_client/_sync/ is stale or was edited by hand.
+check-unasync: install
+	$(BIN)/python scripts/unasync.py --check
+
+unasync: install
+	$(BIN)/python scripts/unasync.py
+
+test: lint typecheck check-generated check-unasync
 	$(BIN)/python -m pytest -q
 
 # The quickstart against the embedded fake service (or a real one when CLAUDE_API_URL

@@ -11,7 +11,9 @@ behave as the plain dicts the service sends.
 
 from typing import TYPE_CHECKING, Any
 
-from ._client import AsyncClaudeClient, ClaudeClient, ProjectKeyWarning, unwrap
+from ._async.client import AsyncClaudeClient
+from ._base import ProjectKeyWarning, unwrap
+from ._config import VERSION
 from ._exceptions import (
     APIConnectionError,
     AuthenticationError,
@@ -51,11 +53,12 @@ from ._models import (
     Usage,
     UsageStats,
 )
+from ._sync.client import ClaudeClient
 
 if TYPE_CHECKING:
     from ._streaming import AsyncChatStream, AsyncTaskStream, ChatStream, TaskStream, ThinkingEvent
 
-__version__ = "0.1.0"
+__version__ = VERSION
 
 # Streaming types are imported on first use: `import claude_client` stays light.
 _LAZY_STREAMING = (

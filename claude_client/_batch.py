@@ -27,7 +27,7 @@ So ``batch()`` never sends more than the pool can take:
   window again (AIMD).
 * :class:`BatchRun` is the state of one ``batch()`` call: which items still wait,
   which chunks are out, the results by item. The I/O (threads or tasks) lives in
-  ``_client``.
+  ``_io`` (``run_chunks`` / ``async_run_chunks``).
 """
 
 from __future__ import annotations

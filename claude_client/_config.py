@@ -25,10 +25,25 @@ from ._exceptions import AuthenticationError, InvalidInputError
 from ._retry import DEFAULT_MAX_RETRIES
 
 __all__ = [
+    "BATCH_POLL",
+    "CONNECT_TIMEOUT",
     "DEFAULT_BASE_URL",
     "DEFAULT_MAX_RESPONSE_BYTES",
     "DEFAULT_MAX_RETRIES",
     "DEFAULT_TIMEOUT",
+    "HEALTH_READ_TIMEOUT",
+    "MAX_COST_LIMIT",
+    "MESSAGE_ROLES",
+    "MODELS",
+    "PERIODS",
+    "PROVIDERS",
+    "SERVICE_TIMEOUT_DEFAULT",
+    "SERVICE_TIMEOUT_MAX",
+    "SERVICE_TIMEOUT_MIN",
+    "TASK_HTTP_MARGIN",
+    "TASK_TIMEOUT_MAX",
+    "USER_AGENT",
+    "VERSION",
     "KeyRing",
     "environment_proxy",
     "resolve_base_url",
@@ -37,6 +52,35 @@ __all__ = [
     "resolve_proxy",
     "resolve_timeout",
 ]
+
+# --------------------------------------------------------------------------- limits
+# Every limit and default of the facade, in one place (BEHAVIOUR.md is their source).
+
+VERSION = "0.1.0"
+USER_AGENT = f"claude-code-client/{VERSION}"
+
+MODELS = ("haiku", "sonnet", "opus")
+"""The models a call may name (besides ``auto``, which lets the service route)."""
+PERIODS = ("month", "week", "day")
+PROVIDERS = ("anthropic", "claudecode")
+MESSAGE_ROLES = ("user", "assistant", "system", "tool")
+
+SERVICE_TIMEOUT_DEFAULT = 30.0
+"""The service's own limit of a chat / batch item when the body omits ``timeout``."""
+SERVICE_TIMEOUT_MIN = 1.0
+SERVICE_TIMEOUT_MAX = 300.0
+"""The largest chat / batch-item ``timeout`` the service accepts."""
+TASK_TIMEOUT_MAX = 600.0
+MAX_COST_LIMIT = 10.0
+"""The largest ``max_cost`` (USD) of an agentic task."""
+TASK_HTTP_MARGIN = 10.0
+"""Seconds the HTTP deadline of a task (or a batch chunk) exceeds the service's limit."""
+HEALTH_READ_TIMEOUT = 5.0
+"""Seconds ``batch()`` gives ``GET /health`` to report the pool's capacity."""
+BATCH_POLL = 0.25
+"""Seconds a sync ``batch()`` waits for an answer at a time (Ctrl-C lands in between)."""
+CONNECT_TIMEOUT = 10.0
+"""The most one connection attempt may take (the call's deadline caps it further)."""
 
 DEFAULT_BASE_URL = "http://localhost:8006"
 DEFAULT_TIMEOUT = 300.0

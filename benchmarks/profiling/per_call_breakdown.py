@@ -28,14 +28,27 @@ import run
 from _harness import floor_server, fold, interleave
 
 from claude_client._models import parse_response
+from claude_client._requests import build_complete
 from claude_client._transport import RetryTransport
 
 BLOCK = 200
 
 
 def prep(fac: Any) -> Any:
-    return fac._prep_complete(
-        "Say hello", "haiku", None, None, None, None, None, None, None, None, None, None
+    return build_complete(
+        fac,
+        prompt="Say hello",
+        messages=None,
+        model="haiku",
+        timeout=None,
+        project_id=None,
+        max_tokens=None,
+        working_directory=None,
+        allowed_tools=None,
+        tools=None,
+        tool_choice=None,
+        max_retries=None,
+        extra_headers=None,
     )
 
 
@@ -47,10 +60,8 @@ def part1(reps: int) -> None:
         raw = httpx.Client(base_url=url, headers={"Authorization": f"Bearer {run.API_KEY}"})
         fac = _sdk.sync_client(url, run.API_KEY)
         rt = httpx.Client(
-            base_url=url,
             transport=RetryTransport(keys=fac._keys, timeout=fac.timeout, max_retries=2),
-            timeout=fac._httpx_timeout(),
-            headers=fac._base_headers(),
+            **fac._http_settings(None),
         )
         gen = fac.generated
         body = prep(fac).kwargs["body"]
@@ -108,7 +119,7 @@ def part2() -> None:
         )
         from claude_code_api.types import UNSET  # noqa: F401
 
-    t("_client._prep_complete: validation, CallOptions, attrs body", lambda: prep(fac))
+    t("_requests.build_complete: validation, CallOptions, attrs body", lambda: prep(fac))
     t("  of which: its 3 function-level `from ... import`", imports)
     body = prep(fac).kwargs["body"]
     t("ChatCompletionRequest.to_dict() (generated _get_kwargs)", body.to_dict)

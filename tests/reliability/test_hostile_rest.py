@@ -720,7 +720,7 @@ def test_proxy_option_is_checked(clean_proxy_env: pytest.MonkeyPatch) -> None:
 def test_environment_proxy_chooses_as_httpx_does(
     env: dict[str, str], url: str, clean_proxy_env: pytest.MonkeyPatch
 ) -> None:
-    from claude_client._client import _proxy_of_transport
+    from claude_client._base import proxy_of_transport as _proxy_of_transport
 
     for name, value in env.items():
         clean_proxy_env.setenv(name, value)

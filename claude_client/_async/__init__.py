@@ -1,0 +1,1 @@
+"""The async client: the source that ``scripts/unasync.py`` turns into ``_sync``."""

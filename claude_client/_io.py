@@ -1,0 +1,251 @@
+"""The one place where the sync and the async client differ.
+
+``_async/client.py`` is the source of both clients; ``scripts/unasync.py`` turns
+every ``async_x`` / ``AsyncX`` name used there into the ``x`` / ``X`` defined next
+to it here. What cannot be a token substitution lives in this module, in pairs:
+
+* sleeping (``time.sleep`` / ``asyncio.sleep``) and the type of an injected sleep;
+* ``batch()``'s fan-out: daemon threads and a queue vs tasks and ``asyncio.wait``;
+* sending through a user's own httpx client (``send`` vs ``await send``) and
+  refusing its requests once the SDK client is closed (request event hooks).
+
+``asyncio`` is imported on first use only: ``import claude_client`` stays light.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Optional, TypeVar
+
+import httpx
+
+from ._batch import BatchRun, Chunk, ChunkOutcome, PoolGovernor
+from ._config import BATCH_POLL
+from ._exceptions import AuthenticationError, ClaudeAPIError, ClientClosedError, PermissionError
+from ._models import BatchResponse
+
+if TYPE_CHECKING:
+    from claude_code_api.types import Response as GeneratedResponse
+
+__all__ = [
+    "AsyncModelResolver",
+    "AsyncSleep",
+    "AsyncUserClientTransport",
+    "ClosedFlag",
+    "ModelResolver",
+    "Sleep",
+    "UserClientTransport",
+    "async_default_sleep",
+    "async_refuse_after_close",
+    "async_run_chunks",
+    "default_sleep",
+    "refuse_after_close",
+    "run_chunks",
+]
+
+Sleep = Callable[[float], None]
+AsyncSleep = Callable[[float], Awaitable[None]]
+ModelResolver = Callable[[Optional[float]], str]
+"""Resolves ``model="auto"`` for a stream, given the seconds left (``None``: no limit)."""
+AsyncModelResolver = Callable[[Optional[float]], Awaitable[str]]
+T = TypeVar("T")
+
+if TYPE_CHECKING:
+    EndpointFunction = Callable[..., GeneratedResponse[T]]
+    """A generated ``sync_detailed`` function."""
+    AsyncEndpointFunction = Callable[..., Awaitable[GeneratedResponse[T]]]
+    """A generated ``asyncio_detailed`` function."""
+
+
+def default_sleep() -> Sleep:
+    return time.sleep
+
+
+def async_default_sleep() -> AsyncSleep:
+    import asyncio
+
+    return asyncio.sleep
+
+
+# --------------------------------------------------------------------------- batch fan-out
+
+
+def _is_fatal(exc: BaseException) -> bool:
+    """What ends a whole batch: errors that would fail every chunk alike (raised
+    instead of marking items) and anything that is not an error of ours."""
+    if isinstance(exc, ClaudeAPIError):
+        return isinstance(exc, (AuthenticationError, PermissionError, ClientClosedError))
+    return True
+
+
+def run_chunks(
+    run: BatchRun,
+    send: Callable[[Chunk], BatchResponse],
+    read_pool: Callable[[PoolGovernor], None],
+    sleep: Sleep,
+) -> BatchResponse:
+    """Drive ``run`` with one daemon thread per chunk; return the merged answer."""
+    import queue
+    import threading
+
+    answers: queue.SimpleQueue[tuple[Chunk, ChunkOutcome]] = queue.SimpleQueue()
+
+    def work(chunk: Chunk) -> None:
+        # Runs on a daemon thread: an interrupted batch() leaves without
+        # waiting for it, and it never holds up the interpreter's exit.
+        outcome: ChunkOutcome
+        try:
+            outcome = send(chunk)
+        except BaseException as exc:  # handed to the caller's thread
+            outcome = exc
+        run.settle(chunk, outcome, run.clock())
+        answers.put((chunk, outcome))
+
+    while not run.finished:
+        if run.needs_reading():
+            read_pool(run.governor)
+        while (chunk := run.next_chunk()) is not None:
+            threading.Thread(
+                target=work, args=(chunk,), name=f"claude-batch-{chunk.start}", daemon=True
+            ).start()
+        if run.finished:
+            break
+        if not run.out:
+            sleep(run.wait_hint())
+            continue
+        wait = min(run.wait_hint(), BATCH_POLL) if run.pending else BATCH_POLL
+        try:
+            answer = answers.get(timeout=wait)
+        except queue.Empty:
+            continue
+        while True:
+            chunk, outcome = answer
+            if isinstance(outcome, BaseException) and _is_fatal(outcome):
+                raise outcome
+            run.record(chunk, outcome)
+            try:
+                answer = answers.get_nowait()
+            except queue.Empty:
+                break
+    return run.merge()
+
+
+async def async_run_chunks(
+    run: BatchRun,
+    send: Callable[[Chunk], Awaitable[BatchResponse]],
+    read_pool: Callable[[PoolGovernor], Awaitable[None]],
+    sleep: AsyncSleep,
+) -> BatchResponse:
+    """Drive ``run`` with one task per chunk; cancelling cancels the chunks in flight."""
+    import asyncio
+
+    async def work(chunk: Chunk) -> ChunkOutcome:
+        outcome: ChunkOutcome = asyncio.CancelledError()
+        try:
+            outcome = await send(chunk)
+        except ClaudeAPIError as exc:
+            outcome = exc
+        finally:
+            run.settle(chunk, outcome, run.clock())
+        return outcome
+
+    tasks: dict[asyncio.Future[ChunkOutcome], Chunk] = {}
+    try:
+        while not run.finished:
+            if run.needs_reading():
+                await read_pool(run.governor)
+            while (chunk := run.next_chunk()) is not None:
+                tasks[asyncio.ensure_future(work(chunk))] = chunk
+            if run.finished:
+                break
+            if not tasks:
+                await sleep(run.wait_hint())
+                continue
+            done, _ = await asyncio.wait(
+                tasks,
+                timeout=run.wait_hint() if run.pending else None,
+                return_when=asyncio.FIRST_COMPLETED,
+            )
+            for task in done:
+                chunk = tasks.pop(task)
+                outcome = task.result()  # raises what is not an error of ours
+                if isinstance(outcome, BaseException) and _is_fatal(outcome):
+                    raise outcome
+                run.record(chunk, outcome)
+    finally:
+        for task in tasks:
+            task.cancel()  # nothing more is awaited; their governor share is released
+    return run.merge()
+
+
+# --------------------------------------------------------------------------- user's httpx client
+
+
+class ClosedFlag:
+    """Set when the SDK client closes; read by the hook it put on a user's httpx client."""
+
+    __slots__ = ("closed", "owner")
+
+    def __init__(self, owner: str) -> None:
+        self.closed = False
+        self.owner = owner
+
+    def check(self, request: httpx.Request) -> None:
+        if self.closed:
+            raise ClientClosedError(
+                f"{request.method} {request.url.path}: the {self.owner} that uses this httpx "
+                "client is closed; create a new one"
+            )
+
+
+class UserClientTransport(httpx.BaseTransport):
+    """Sends through the user's ``httpx.Client``: its proxies, TLS, limits, mounts, hooks.
+
+    The SDK's own httpx client has the retry transport over this one, so nothing in
+    the user's client is replaced or patched; closing leaves it open (the user owns it).
+    """
+
+    def __init__(self, client: httpx.Client) -> None:
+        self._client = client
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        return self._client.send(request, stream=True)
+
+    def close(self) -> None:
+        """Nothing: the user's client stays open."""
+
+
+class AsyncUserClientTransport(httpx.AsyncBaseTransport):
+    """Sends through the user's ``httpx.AsyncClient`` (see :class:`UserClientTransport`)."""
+
+    def __init__(self, client: httpx.AsyncClient) -> None:
+        self._client = client
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        return await self._client.send(request, stream=True)
+
+    async def aclose(self) -> None:
+        """Nothing: the user's client stays open."""
+
+
+def refuse_after_close(http_client: httpx.Client, flag: ClosedFlag) -> None:
+    """Make the user's client refuse requests once ``flag`` is set (a public event hook)."""
+
+    def hook(request: httpx.Request) -> None:
+        flag.check(request)
+
+    hooks = http_client.event_hooks
+    hooks["request"] = [hook, *hooks.get("request", [])]
+    http_client.event_hooks = hooks
+
+
+def async_refuse_after_close(http_client: httpx.AsyncClient, flag: ClosedFlag) -> None:
+    """Async twin of :func:`refuse_after_close` (async clients need async hooks)."""
+
+    async def hook(request: httpx.Request) -> None:
+        flag.check(request)
+
+    hooks = http_client.event_hooks
+    hooks["request"] = [hook, *hooks.get("request", [])]
+    http_client.event_hooks = hooks

@@ -1,0 +1,73 @@
+"""A user's httpx client is wrapped, never patched (issue 12): sync and async."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+import claude_client as cc
+
+from .conftest import BASE, CHAT_BODY, HEALTH_BODY, KEY
+
+
+def _handler(seen: list[httpx.Request]) -> httpx.MockTransport:
+    def handle(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        if request.url.path == "/health":
+            return httpx.Response(200, json=HEALTH_BODY)
+        return httpx.Response(200, json=CHAT_BODY)
+
+    return httpx.MockTransport(handle)
+
+
+def test_sync_user_client_is_used_as_is_and_left_unchanged() -> None:
+    seen: list[httpx.Request] = []
+    hooked: list[str] = []
+    transport = _handler(seen)
+    http = httpx.Client(
+        transport=transport,
+        headers={"X-Mine": "1"},
+        event_hooks={"request": [lambda r: hooked.append(r.url.path)]},
+    )
+    before = (http.base_url, dict(http.headers), http._transport)
+    client = cc.ClaudeClient(BASE, api_key=KEY, http_client=http)
+    assert client.complete("Hi").content == "Hello there"
+    # Sent through the user's client (its transport and hooks), with our auth and headers.
+    assert hooked == ["/v1/chat/completions"]
+    assert seen[0].headers["authorization"] == f"Bearer {KEY}"
+    assert seen[0].headers["x-mine"] == "1"
+    assert seen[0].headers["user-agent"].startswith("claude-code-client/")
+    # Nothing of the user's client was replaced.
+    assert (http.base_url, dict(http.headers), http._transport) == before
+    client.close()
+    assert not http.is_closed
+    with pytest.raises(cc.ClientClosedError):  # it refuses once the SDK client is closed
+        http.get(f"{BASE}/health")
+    assert len(seen) == 1
+    http.close()
+
+
+async def test_async_user_client_is_used_as_is_and_left_unchanged() -> None:
+    seen: list[httpx.Request] = []
+    hooked: list[str] = []
+
+    async def hook(request: httpx.Request) -> None:
+        hooked.append(request.url.path)
+
+    http = httpx.AsyncClient(transport=_handler(seen), event_hooks={"request": [hook]})
+    before = (http.base_url, dict(http.headers), http._transport)
+    async with cc.AsyncClaudeClient(BASE, api_key=KEY, http_client=http) as client:
+        assert (await client.health()).status == "healthy"
+    assert hooked == ["/health"]
+    assert (http.base_url, dict(http.headers), http._transport) == before
+    assert not http.is_closed
+    with pytest.raises(cc.ClientClosedError):
+        await http.get(f"{BASE}/health")
+    assert len(seen) == 1
+    await http.aclose()
+
+
+def test_http_client_and_transport_together_are_refused() -> None:
+    with httpx.Client() as http, pytest.raises(cc.InvalidInputError) as info:
+        cc.ClaudeClient(BASE, api_key=KEY, http_client=http, transport=httpx.HTTPTransport())
+    assert info.value.param == "transport"
