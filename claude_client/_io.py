@@ -6,8 +6,8 @@ to it here. What cannot be a token substitution lives in this module, in pairs:
 
 * sleeping (``time.sleep`` / ``asyncio.sleep``) and the type of an injected sleep;
 * ``batch()``'s fan-out: daemon threads and a queue vs tasks and ``asyncio.wait``;
-* sending through a user's own httpx client (``send`` vs ``await send``) and
-  refusing its requests once the SDK client is closed (request event hooks).
+* sending through a user's own httpx client (``send`` vs ``await send``); the SDK
+  never changes that client (no hooks, no transports) and leaves it open.
 
 ``asyncio`` is imported on first use only: ``import claude_client`` stays light.
 """
@@ -32,15 +32,12 @@ __all__ = [
     "AsyncModelResolver",
     "AsyncSleep",
     "AsyncUserClientTransport",
-    "ClosedFlag",
     "ModelResolver",
     "Sleep",
     "UserClientTransport",
     "async_default_sleep",
-    "async_refuse_after_close",
     "async_run_chunks",
     "default_sleep",
-    "refuse_after_close",
     "run_chunks",
 ]
 
@@ -182,23 +179,6 @@ async def async_run_chunks(
 # --------------------------------------------------------------------------- user's httpx client
 
 
-class ClosedFlag:
-    """Set when the SDK client closes; read by the hook it put on a user's httpx client."""
-
-    __slots__ = ("closed", "owner")
-
-    def __init__(self, owner: str) -> None:
-        self.closed = False
-        self.owner = owner
-
-    def check(self, request: httpx.Request) -> None:
-        if self.closed:
-            raise ClientClosedError(
-                f"{request.method} {request.url.path}: the {self.owner} that uses this httpx "
-                "client is closed; create a new one"
-            )
-
-
 class UserClientTransport(httpx.BaseTransport):
     """Sends through the user's ``httpx.Client``: its proxies, TLS, limits, mounts, hooks.
 
@@ -227,25 +207,3 @@ class AsyncUserClientTransport(httpx.AsyncBaseTransport):
 
     async def aclose(self) -> None:
         """Nothing: the user's client stays open."""
-
-
-def refuse_after_close(http_client: httpx.Client, flag: ClosedFlag) -> None:
-    """Make the user's client refuse requests once ``flag`` is set (a public event hook)."""
-
-    def hook(request: httpx.Request) -> None:
-        flag.check(request)
-
-    hooks = http_client.event_hooks
-    hooks["request"] = [hook, *hooks.get("request", [])]
-    http_client.event_hooks = hooks
-
-
-def async_refuse_after_close(http_client: httpx.AsyncClient, flag: ClosedFlag) -> None:
-    """Async twin of :func:`refuse_after_close` (async clients need async hooks)."""
-
-    async def hook(request: httpx.Request) -> None:
-        flag.check(request)
-
-    hooks = http_client.event_hooks
-    hooks["request"] = [hook, *hooks.get("request", [])]
-    http_client.event_hooks = hooks

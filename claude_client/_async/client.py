@@ -34,9 +34,7 @@ from .._io import (
     AsyncModelResolver,
     AsyncSleep,
     AsyncUserClientTransport,
-    ClosedFlag,
     async_default_sleep,
-    async_refuse_after_close,
     async_run_chunks,
 )
 from .._models import (
@@ -125,11 +123,9 @@ class AsyncClaudeClient(ClientBase):
             )
         self._ws_proxy = self._pick_ws_proxy(http_client, transport, proxy)
         self._sleep: AsyncSleep = sleep if sleep is not None else async_default_sleep()
-        self._user_client_closed = ClosedFlag(type(self).__name__)
         inner: httpx.AsyncBaseTransport
         if http_client is not None:
             inner = AsyncUserClientTransport(http_client)
-            async_refuse_after_close(http_client, self._user_client_closed)
         elif transport is not None:
             inner = transport
         else:
@@ -163,7 +159,6 @@ class AsyncClaudeClient(ClientBase):
         if self._closed:
             return
         self._closed = True
-        self._user_client_closed.closed = True
         for stream in list(self._streams):
             await stream.aclose()
         await self._http.aclose()

@@ -33,12 +33,10 @@ from .._batch import Chunk, PoolCapacity, PoolGovernor
 from .._config import HEALTH_READ_TIMEOUT, ApiKey, ProxySetting
 from .._exceptions import ClaudeAPIError, ClientClosedError
 from .._io import (
-    ClosedFlag,
     ModelResolver,
     Sleep,
     UserClientTransport,
     default_sleep,
-    refuse_after_close,
     run_chunks,
 )
 from .._models import (
@@ -127,11 +125,9 @@ class ClaudeClient(ClientBase):
             )
         self._ws_proxy = self._pick_ws_proxy(http_client, transport, proxy)
         self._sleep: Sleep = sleep if sleep is not None else default_sleep()
-        self._user_client_closed = ClosedFlag(type(self).__name__)
         inner: httpx.BaseTransport
         if http_client is not None:
             inner = UserClientTransport(http_client)
-            refuse_after_close(http_client, self._user_client_closed)
         elif transport is not None:
             inner = transport
         else:
@@ -165,7 +161,6 @@ class ClaudeClient(ClientBase):
         if self._closed:
             return
         self._closed = True
-        self._user_client_closed.closed = True
         for stream in list(self._streams):
             stream.close()
         self._http.close()

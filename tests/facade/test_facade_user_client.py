@@ -30,6 +30,7 @@ def test_sync_user_client_is_used_as_is_and_left_unchanged() -> None:
         event_hooks={"request": [lambda r: hooked.append(r.url.path)]},
     )
     before = (http.base_url, dict(http.headers), http._transport)
+    hooked_before = list(http.event_hooks["request"])
     client = cc.ClaudeClient(BASE, api_key=KEY, http_client=http)
     assert client.complete("Hi").content == "Hello there"
     # Sent through the user's client (its transport and hooks), with our auth and headers.
@@ -39,11 +40,14 @@ def test_sync_user_client_is_used_as_is_and_left_unchanged() -> None:
     assert seen[0].headers["user-agent"].startswith("claude-code-client/")
     # Nothing of the user's client was replaced.
     assert (http.base_url, dict(http.headers), http._transport) == before
+    assert http.event_hooks["request"] == hooked_before
     client.close()
+    with pytest.raises(cc.ClientClosedError):  # the SDK client refuses once closed
+        client.health()
+    # The user's client stays theirs: open, and still working for their own requests.
     assert not http.is_closed
-    with pytest.raises(cc.ClientClosedError):  # it refuses once the SDK client is closed
-        http.get(f"{BASE}/health")
-    assert len(seen) == 1
+    assert http.get(f"{BASE}/health").status_code == 200
+    assert len(seen) == 2
     http.close()
 
 
@@ -60,10 +64,12 @@ async def test_async_user_client_is_used_as_is_and_left_unchanged() -> None:
         assert (await client.health()).status == "healthy"
     assert hooked == ["/health"]
     assert (http.base_url, dict(http.headers), http._transport) == before
-    assert not http.is_closed
+    assert http.event_hooks["request"] == [hook]
     with pytest.raises(cc.ClientClosedError):
-        await http.get(f"{BASE}/health")
-    assert len(seen) == 1
+        await client.health()
+    assert not http.is_closed
+    assert (await http.get(f"{BASE}/health")).status_code == 200
+    assert len(seen) == 2
     await http.aclose()
 
 

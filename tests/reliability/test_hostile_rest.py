@@ -773,13 +773,17 @@ def test_nothing_is_sent_after_close(key: str) -> None:
         with pytest.raises(ClientClosedError):
             client.health()
         assert len(srv.requests) == 1
-        # With the user's own httpx client (left open): our transport refuses.
+        # With the user's own httpx client: the SDK client refuses, the user's client is
+        # theirs (left open and unchanged: no hook or transport of ours in it).
         with httpx.Client() as http:
+            hooks_before = {k: list(v) for k, v in http.event_hooks.items()}
             adopted = ClaudeClient(base_url=srv.url, api_key=key, http_client=http)
             adopted.close()
             with pytest.raises(ClientClosedError):
-                http.get("/health")
-        assert len(srv.requests) == 1
+                adopted.health()
+            assert len(srv.requests) == 1
+            assert not http.is_closed
+            assert {k: list(v) for k, v in http.event_hooks.items()} == hooks_before
 
 
 def test_close_ends_open_sync_streams(fake: FakeService) -> None:
