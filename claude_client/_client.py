@@ -51,16 +51,15 @@ from ._config import (
     resolve_proxy,
     resolve_timeout,
 )
+from ._errors import GENERATED_ERRORS as _GENERATED_ERRORS
+from ._errors import error_for_no_json_status as _no_json_status
+from ._errors import error_from_generated, error_from_response, error_from_task_result
 from ._exceptions import (
-    APIConnectionError,
     AuthenticationError,
     ClaudeAPIError,
     ClientClosedError,
     InvalidInputError,
     PermissionError,
-    ResponseValidationError,
-    error_from_response,
-    error_from_task_result,
 )
 from ._logging import setup_from_env
 from ._models import (
@@ -299,13 +298,6 @@ def _endpoint(name: str) -> Any:
     return module
 
 
-# What a generated parser raises on a 2xx body that does not fit (RecursionError:
-# json.loads on absurdly nested input).
-_PARSE_ERRORS = (ValueError, KeyError, TypeError, AttributeError, IndexError, RecursionError)
-# ... and what the I/O layer raises besides our errors (closed pool, closed event loop).
-_GENERATED_ERRORS = (*_PARSE_ERRORS, RuntimeError)
-
-
 class _Call(Generic[T]):
     """One request a facade method wants made: endpoint, arguments, options, parser."""
 
@@ -406,36 +398,6 @@ def _close_wrappers(http: Any) -> None:
         core = getattr(transport, "_core", None)
         if core is not None:
             core.closed = True
-
-
-def _no_json_status(
-    status: int, headers: Mapping[str, str], where: str
-) -> Optional[ClaudeAPIError]:
-    """The error for a status that cannot carry the JSON a route answers with, or ``None``.
-
-    3xx (a redirect the SDK did not follow: its key must not travel to another
-    origin, and a POST must not silently become a GET), 204, 205 and 304.
-    """
-    if 200 <= status < 300 and status not in (204, 205):
-        return None
-    common: dict[str, Any] = {
-        "status_code": status,
-        "headers": headers,
-        "request_id": headers.get("x-request-id"),
-    }
-    if 300 <= status < 400 and status != 304:
-        location = headers.get("location")
-        target = repr(location[:200]) if location is not None else "no Location header"
-        return ResponseValidationError(
-            f"{where}: the server answered HTTP {status}, a redirect to {target}, which the "
-            "SDK does not follow (the API key goes only to base_url's origin); point "
-            "base_url at the service itself",
-            **common,
-        )
-    return ResponseValidationError(
-        f"{where}: the server answered HTTP {status} without the JSON body this route returns",
-        **common,
-    )
 
 
 def unwrap(response: GeneratedResponse[T]) -> T:
@@ -681,26 +643,8 @@ class _ClientBase:
         return result
 
     def _generated_error(self, where: str, exc: Exception) -> ClaudeAPIError:
-        """Map what escapes a generated endpoint call to the SDK's hierarchy.
-
-        The transport already raises ours for every HTTP and connection failure;
-        what remains is the generated parser choking on a 2xx body (KeyError,
-        JSONDecodeError, RecursionError on absurd nesting ...) and RuntimeErrors of
-        the I/O layer (a closed client, an async pool from a loop that has ended).
-        """
-        if isinstance(exc, _PARSE_ERRORS):
-            return ResponseValidationError(
-                f"{where}: the response could not be parsed ({type(exc).__name__}: {exc})"
-            )
-        if self._closed:
-            return ClientClosedError(f"this {type(self).__name__} is closed; create a new one")
-        if "loop" in str(exc).lower():
-            return APIConnectionError(
-                f"{where}: {exc}. An {type(self).__name__} keeps its connections on the "
-                "event loop it first ran in: create one client per event loop (for example "
-                "inside the coroutine passed to asyncio.run)"
-            )
-        return APIConnectionError(f"{where}: the request failed ({type(exc).__name__}: {exc})")
+        """Map what escapes a generated endpoint call (see ``_errors.error_from_generated``)."""
+        return error_from_generated(where, exc, closed=self._closed, client=type(self).__name__)
 
     @staticmethod
     def _endpoint_name(endpoint: Callable[..., Any]) -> str:

@@ -1,41 +1,48 @@
-"""The I/O-free half of streaming: URL, settings, messages, frames, error mapping.
+"""The I/O-free half of streaming: URL, settings, messages, frames, connect retries,
+and the stream objects' bookkeeping.
 
 Everything here is shared by the sync (``_sync.py``) and asyncio (``_async.py``)
-streams; only the socket calls differ between them. Nothing in this module
-imports ``websockets``: exceptions from it are recognised by class name and module
-so that ``import claude_client`` never pays for the library.
+streams; what those keep is I/O only: opening and closing the socket, the tuned
+frame loop, sleeping between connection attempts. Failures are mapped by
+:mod:`claude_client._errors`, retries decided by :class:`~claude_client._retry.RetryState`.
+Nothing in this module imports ``websockets``: ``import claude_client`` never pays
+for the library.
 """
 
 from __future__ import annotations
 
 import asyncio
-import builtins
 import functools
+import inspect
 import json
 import logging
 import math
 import time
-import traceback
 import urllib.parse
+import weakref
 from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any, Final, Generic, Literal, Optional, TypeVar, Union
+from typing import Any, Final, Generic, Literal, NoReturn, Optional, TypeVar, Union
 
 from .._config import DEFAULT_MAX_RESPONSE_BYTES, KeyRing
+from .._errors import (
+    error_from_stream_message,
+    error_from_task_result,
+    error_from_ws_closed,
+    error_from_ws_connect,
+    forget_frames,
+    redirect_refused,
+)
 from .._exceptions import (
     APIConnectionError,
     AuthenticationError,
     ClaudeAPIError,
     InvalidInputError,
     ResponseValidationError,
-    StreamInterruptedError,
     TimeoutError,
-    error_from_response,
-    error_from_stream_message,
-    error_from_task_result,
 )
 from .._models import APIObject, TaskResult, Usage
-from .._retry import Deadline, is_retryable_status
+from .._retry import Deadline, RetryState
 
 logger = logging.getLogger("claude_client")
 
@@ -132,6 +139,24 @@ class HandshakeHeaders(Mapping[str, str]):
         return f"<HandshakeHeaders {list(self)!r}>"
 
 
+def _client_timing(client: Any, options: dict[str, Any]) -> None:
+    """Put a client's ``clock`` and ``sleep`` hooks into stream ``options`` (unless set).
+
+    A coroutine function (or an object whose ``__call__`` is one) is an async
+    client's ``sleep``; anything else a sync one's.
+    """
+    clock = getattr(client, "_clock", None)
+    if clock is not None:
+        options.setdefault("clock", clock)
+    sleep = getattr(client, "_batch_sleep", None)
+    if sleep is None:
+        return
+    is_async = inspect.iscoroutinefunction(sleep) or inspect.iscoroutinefunction(
+        getattr(sleep, "__call__", None)  # noqa: B004 - an object with an async __call__
+    )
+    options.setdefault("async_sleep" if is_async else "sleep", sleep)
+
+
 def _key_ring(api_key: Optional[str]) -> Optional[KeyRing]:
     """``api_key`` in the redacting holder the REST side uses (``None`` without a key)."""
     return KeyRing(api_key, default_project=None) if api_key else None
@@ -162,7 +187,9 @@ class StreamSettings:
             most text a chat stream accumulates; the client's ``max_response_bytes``.
         proxy: the proxy URL to connect through, or ``None`` for a direct connection
             (the client's: the one its REST calls use). Never shown by ``repr``.
-        sleep / async_sleep: used between connection attempts (tests replace them).
+        sleep / async_sleep: used between connection attempts; ``clock``: what the
+            call's deadline is measured on. The client's own ``sleep`` / ``clock``
+            (the hooks its REST retries use) when built by :meth:`for_client`.
     """
 
     ws_url: str
@@ -179,6 +206,7 @@ class StreamSettings:
     async_sleep: Callable[[float], Awaitable[None]] = field(
         default=_asyncio_sleep, repr=False, compare=False
     )
+    clock: Callable[[], float] = field(default=time.monotonic, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if self.max_retries < 0:
@@ -241,9 +269,12 @@ class StreamSettings:
         Reads ``client.base_url``, ``client._handshake_headers()`` (default headers
         and ``User-Agent``), ``client._key_for(project_id, required=False)``,
         ``client.timeout`` (overridden by a per-call ``timeout``),
-        ``client.max_retries`` and ``client.max_response_bytes`` (when it has one).
-        ``options`` set the other fields.
+        ``client.max_retries`` and ``client.max_response_bytes`` (when it has one),
+        and the test hooks REST uses, ``client._clock`` and the client's ``sleep``
+        (``client._batch_sleep``), unless ``options`` name them. ``options`` set the
+        other fields.
         """
+        _client_timing(client, options)
         options.setdefault("max_retries", client.max_retries)
         options.setdefault("max_response_bytes", client.max_response_bytes)
         options.setdefault("proxy", client._ws_proxy)
@@ -420,16 +451,19 @@ class Protocol(Generic[T]):
 
     def closed(self, exc: BaseException) -> ClaudeAPIError:
         """The error for a socket that closed before the final frame (``ConnectionClosed``)."""
-        sent = getattr(exc, "sent", None)
-        if getattr(sent, "code", None) == 1009:  # websockets refused a frame over max_size
-            logger.debug("stream: %s frame over the size limit", self.kind)
-            return ResponseValidationError(
-                f"{self.kind} stream: the service sent a frame larger than "
-                f"max_response_bytes ({self.content_limit:,} bytes), so the socket was "
-                f"closed after {self.frames} frames; raise the client's max_response_bytes "
-                "to accept bigger frames"
-            )
-        return self.interrupted(*close_details(exc))
+        return error_from_ws_closed(
+            exc,
+            kind=self.kind,
+            frames=self.frames,
+            partial_content=self.content,
+            limit=self.content_limit,
+        )
+
+    def closed_early(self, exc: BaseException, closing: bool) -> Optional[ClaudeAPIError]:
+        """A ``ConnectionClosed`` while sending the request: ``None`` when our own
+        ``close()`` caused it (the stream just ends), else the error to raise."""
+        forget_frames(exc)
+        return None if closing else self.closed(exc)
 
     def too_much_content(self) -> ResponseValidationError:
         return ResponseValidationError(
@@ -438,20 +472,10 @@ class Protocol(Generic[T]):
             "stream was closed; raise the client's max_response_bytes to accept more"
         )
 
-    def interrupted(self, code: Optional[int], reason: str) -> StreamInterruptedError:
-        logger.debug(
-            "stream: %s interrupted after %d frames (close code %s)", self.kind, self.frames, code
-        )
-        what = "before its final frame"
-        if code is None or code == 1006:
-            how = "the connection dropped (no close frame, code 1006)"
-        else:
-            how = f"the service closed the socket (code {code}{', ' + reason if reason else ''})"
-        partial = self.content
-        got = f"; {len(partial)} characters received" if partial else ""
-        return StreamInterruptedError(
-            f"{self.kind} stream ended {what}: {how}{got}", partial_content=partial
-        )
+    def timed_out(self, idle: Optional[float], timeout: Optional[float]) -> TimeoutError:
+        """The idle timeout's error when ``idle`` is given (it struck first), else the
+        overall ``timeout``'s."""
+        return self.idle_timed_out(idle) if idle is not None else self.deadline_passed(timeout)
 
     def idle_timed_out(self, seconds: float) -> TimeoutError:
         return TimeoutError(
@@ -491,6 +515,17 @@ class ChatProtocol(Protocol[str]):
         self.usage: Optional[Usage] = None
         self.cost: Optional[float] = None
         self.model: Optional[str] = None
+
+    @property
+    def needs_model(self) -> bool:
+        """Whether ``model="auto"`` must be resolved before connecting (the socket has none)."""
+        return self.model_requested == "auto"
+
+    def use_model(self, model: Optional[str]) -> None:
+        """The model ``auto`` resolved to (``None``: no resolver, STREAMING.md's fallback)."""
+        chosen = model if model is not None else AUTO_FALLBACK_MODEL
+        logger.debug("chat stream: model 'auto' resolved to %r", chosen)
+        self.model_requested = chosen
 
     def request(self, api_key: Optional[str]) -> dict[str, Any]:
         message: dict[str, Any] = {
@@ -624,97 +659,6 @@ class TaskProtocol(Protocol[Any]):
 # --------------------------------------------------------------------------- connecting
 
 
-class RedirectRefused(Exception):
-    """The service answered the WebSocket upgrade with a 3xx (raised in the handshake).
-
-    Not a ``websockets`` exception on purpose: ``websockets`` follows a redirect it
-    recognises (to another origin too, where an agentic task would carry the key in
-    its message); this one it passes through, and :func:`connect_failure` words it.
-    """
-
-    def __init__(self, status: int, location: Optional[str]) -> None:
-        super().__init__(status, location)
-        self.status = status
-        self.location = location
-
-
-def redirect_refused(exc: BaseException) -> Optional[RedirectRefused]:
-    """A :class:`RedirectRefused` for a handshake answered with a 3xx, else ``None``."""
-    if not _is_ws_exception(exc, "InvalidStatus"):
-        return None
-    response = getattr(exc, "response", None)
-    status = int(getattr(response, "status_code", 0) or 0)
-    if not 300 <= status < 400:
-        return None
-    headers = getattr(response, "headers", None)
-    location = headers.get("Location") if headers is not None else None
-    return RedirectRefused(status, location if isinstance(location, str) else None)
-
-
-def forget_frames(exc: BaseException) -> None:
-    """Drop the local variables of the finished frames in ``exc``'s tracebacks.
-
-    ``websockets`` frames hold the handshake headers and the message sent (an agentic
-    task's carries the key); a traceback rendered with locals (Sentry, rich,
-    ``pytest --showlocals``) would print them. Running frames (ours) are left alone.
-    """
-    seen: set[int] = set()
-    current: Optional[BaseException] = exc
-    while current is not None and id(current) not in seen:
-        seen.add(id(current))
-        traceback.clear_frames(current.__traceback__)
-        current = current.__cause__ or current.__context__
-
-
-def _is_ws_exception(exc: BaseException, name: str) -> bool:
-    return any(
-        cls.__name__ == name and cls.__module__.startswith("websockets")
-        for cls in type(exc).__mro__
-    )
-
-
-def connect_failure(exc: BaseException, ws_url: str) -> tuple[ClaudeAPIError, bool]:
-    """(our exception, worth retrying) for an exception raised while opening the socket."""
-    where = urllib.parse.urlsplit(ws_url)._replace(query="", fragment="").geturl()
-    if isinstance(exc, RedirectRefused):
-        location = exc.location if exc.location is not None else "(none)"
-        if len(location) > 300:
-            location = location[:300] + "..."
-        return (
-            APIConnectionError(
-                f"the service answered the WebSocket upgrade of {where} with a redirect "
-                f"(HTTP {exc.status}, Location: {location!r}); redirects are not followed: "
-                "the socket connects only to the client's base_url",
-                status_code=exc.status,
-            ),
-            False,
-        )
-    if _is_ws_exception(exc, "InvalidStatus"):
-        response = getattr(exc, "response", None)
-        status = int(getattr(response, "status_code", 0) or 0)
-        headers = getattr(response, "headers", None) or {}
-        body = getattr(response, "body", None) or b""
-        error = error_from_response(
-            status, dict(headers.items()), bytes(body), method="GET", path=STREAM_PATH
-        )
-        if error.message.startswith("HTTP "):
-            error.message = f"the service refused the WebSocket upgrade: {error.message}"
-        detail = error.body.get("detail") if isinstance(error.body, Mapping) else None
-        # Nothing has been sent on a socket that was never opened, so even a task
-        # stream may retry like an ordinary call: the task cannot have started.
-        retryable = is_retryable_status(status, detail, task=False, retry_after=error.retry_after)
-        return error, retryable
-    if isinstance(exc, builtins.TimeoutError):
-        return TimeoutError(f"timed out opening {where}"), True
-    if _is_ws_exception(exc, "InvalidURI"):
-        return APIConnectionError(f"invalid WebSocket URL {where}: {exc}"), False
-    if _is_ws_exception(exc, "InvalidMessage") or isinstance(exc, (OSError, EOFError)):
-        return APIConnectionError(f"could not open {where}: {exc}"), True
-    if _is_ws_exception(exc, "InvalidHandshake"):
-        return APIConnectionError(f"{where} did not accept a WebSocket: {exc}"), False
-    return APIConnectionError(f"could not open {where}: {type(exc).__name__}: {exc}"), False
-
-
 class QuietLogger(logging.LoggerAdapter):  # type: ignore[type-arg]
     """The logger handed to ``websockets``: warnings and errors only.
 
@@ -729,14 +673,6 @@ class QuietLogger(logging.LoggerAdapter):  # type: ignore[type-arg]
 
 def websockets_logger() -> QuietLogger:
     return QuietLogger(logging.getLogger("claude_client.websockets"), {})
-
-
-def close_details(exc: BaseException) -> tuple[Optional[int], str]:
-    """(close code, reason) of a ``websockets.exceptions.ConnectionClosed``."""
-    frame = getattr(exc, "rcvd", None)  # None: no close frame came (1006)
-    if frame is None:
-        return None, ""
-    return getattr(frame, "code", None), str(getattr(frame, "reason", "") or "")
 
 
 def close_wait(close_timeout: float, end: Optional[float]) -> float:
@@ -756,13 +692,188 @@ def remaining_or_none(deadline: Deadline) -> Optional[float]:
     return None if math.isinf(remaining) else remaining
 
 
-# --------------------------------------------------------------------------- accessors
+class Connector:
+    """The connection attempts of one stream: what each gets, what a failure means.
+
+    No I/O: the sync and async connectors are thin loops around it::
+
+        connector = Connector(settings, deadline, protocol)
+        while True:
+            options = connector.attempt()   # raises once the deadline passed
+            try:
+                return connect(settings.ws_url, **options)
+            except Exception as exc:
+                sleep(connector.failed(exc))   # raises our error when giving up
+
+    Failures are mapped by :func:`~claude_client._errors.error_from_ws_connect` and
+    retried per the one :class:`~claude_client._retry.RetryState` (``max_retries``,
+    backoff, ``Retry-After``, the call's deadline).
+    """
+
+    __slots__ = ("deadline", "options", "protocol", "retry", "settings")
+
+    def __init__(
+        self, settings: StreamSettings, deadline: Deadline, protocol: Protocol[Any]
+    ) -> None:
+        self.settings = settings
+        self.deadline = deadline
+        self.protocol = protocol
+        self.retry = RetryState(deadline, settings.max_retries)
+        extra_headers, user_agent = settings.handshake_headers()
+        options: dict[str, Any] = settings.connect_options()
+        if user_agent is not None:
+            options["user_agent_header"] = user_agent
+        options.update(
+            additional_headers=extra_headers,
+            close_timeout=settings.close_timeout,
+            max_size=settings.max_response_bytes,
+            logger=websockets_logger(),
+        )
+        self.options = options
+
+    def attempt(self) -> dict[str, Any]:
+        """``connect()`` keywords for the next attempt (``open_timeout`` fits the deadline)."""
+        remaining = self.deadline.remaining()
+        if remaining <= 0:
+            raise self.protocol.deadline_passed(self.deadline.timeout)
+        number = self.retry.started()
+        logger.debug("stream: connecting to %s (attempt %d)", self.settings.ws_url, number)
+        return {**self.options, "open_timeout": min(self.settings.connect_timeout, remaining)}
+
+    def failed(self, exc: BaseException) -> float:
+        """Seconds to wait before the next attempt; raises our error when giving up."""
+        forget_frames(exc)
+        failure = error_from_ws_connect(exc, self.settings.ws_url)
+        decision = self.retry.after(failure)
+        error = failure.error
+        if decision.delay is None:
+            logger.debug("stream: connecting failed, not retrying: %s", error.message)
+            raise error from exc
+        logger.debug(
+            "stream: connecting failed (%s), retry %d in %.2f s",
+            error.message,
+            self.retry.attempts,
+            decision.delay,
+        )
+        return decision.delay
 
 
-class ChatAccessors:
-    """What a chat stream exposes (sync and async alike)."""
+def refuse_redirect(exc: Exception) -> NoReturn:
+    """Re-raise a handshake failure; a 3xx as :class:`~claude_client._errors.RedirectRefused`.
+
+    Recent ``websockets`` follow a 3xx to wherever ``Location`` points; an exception
+    that is not its ``InvalidStatus`` makes it give up instead.
+    """
+    refused = redirect_refused(exc)
+    if refused is None:
+        raise exc
+    raise refused from exc
+
+
+def start_deadline(settings: StreamSettings, protocol: Protocol[Any], sock: Any) -> Deadline:
+    """The deadline of one stream call, on the settings' clock; ``sock`` learns when
+    it ends (``time.monotonic``) and how long closing may wait."""
+    deadline = Deadline(protocol.overall_timeout(settings), clock=settings.clock)
+    remaining = deadline.remaining()
+    sock.close_timeout = settings.close_timeout
+    sock.end = None if math.isinf(remaining) else time.monotonic() + remaining
+    return deadline
+
+
+# --------------------------------------------------------------------------- stream objects
+
+G = TypeVar("G")
+"""A stream's generator: ``Generator[T, None, None]`` or ``AsyncGenerator[T, None]``."""
+R = TypeVar("R")
+"""What a chat stream's ``resolve_model`` returns: ``str``, or an awaitable of one."""
+
+
+class StreamCore(Generic[T, G]):
+    """What a stream object does besides I/O (sync and async alike).
+
+    Who holds the generator: ``next()`` / ``anext()`` drive one the stream holds; a
+    ``for`` loop is handed the generator itself (no Python-level ``__next__`` per
+    chunk) and the stream keeps a weak reference, so leaving the loop early frees
+    the generator, whose ``finally`` closes the socket. ``_sock`` is the side's
+    socket holder (``closing`` once closed); ``_start`` makes the side's generator.
+    """
+
+    _protocol: Protocol[T]
+    _sock: Any
+
+    def __init__(self, settings: StreamSettings, protocol: Protocol[T]) -> None:
+        self._settings = settings
+        self._protocol = protocol
+        protocol.content_limit = settings.max_response_bytes
+        self._gen: Optional[G] = None  # driven by next() / anext()
+        self._loop_gen: Optional[weakref.ref[G]] = None  # handed to a for loop, which owns it
+
+    def _start(self) -> G:
+        raise NotImplementedError
+
+    def _for_loop(self) -> Optional[G]:
+        """The generator to hand a ``for`` loop, or ``None``: hand it the stream (it stops)."""
+        gen = self._gen
+        if gen is None:
+            gen = self._loop_gen() if self._loop_gen is not None else None
+            if gen is not None:
+                return gen  # a loop is running it (``iter(stream)`` again)
+            if self._loop_gen is not None or self._sock.closing:
+                return None  # left early or closed
+            gen = self._start()
+        self._gen = None
+        self._loop_gen = weakref.ref(gen)
+        return gen
+
+    def _driven(self) -> Optional[G]:
+        """The generator the next item comes from, or ``None``: the stream is over."""
+        gen = self._gen
+        if gen is None:
+            if self._loop_gen is not None:
+                return self._loop_gen()  # None: the loop that ran it was left, closing it
+            if self._sock.closing:
+                return None
+            gen = self._gen = self._start()
+        return gen
+
+    def _running(self) -> Optional[G]:
+        """The generator running now, if any (to close it with the stream)."""
+        gen = self._gen
+        if gen is None and self._loop_gen is not None:
+            return self._loop_gen()
+        return gen
+
+    @property
+    def finished(self) -> bool:
+        """Whether the final frame arrived."""
+        return self._protocol.finished
+
+    def __repr__(self) -> str:
+        state = "finished" if self.finished else "closed" if self._sock.closing else "open"
+        return (
+            f"<{type(self).__name__} {self._protocol.kind} {self._settings.ws_url} "
+            f"{state}, {self._protocol.frames} frames>"
+        )
+
+
+class ChatAccessors(StreamCore[str, Any], Generic[R]):
+    """What a chat stream takes and exposes (sync and async alike)."""
 
     _protocol: ChatProtocol
+
+    def __init__(
+        self,
+        settings: StreamSettings,
+        *,
+        messages: Sequence[Mapping[str, Any]],
+        model: str = "sonnet",
+        project_id: Optional[str] = None,
+        resolve_model: Optional[Callable[[Optional[float]], R]] = None,
+    ) -> None:
+        super().__init__(
+            settings, ChatProtocol(model=model, messages=messages, project_id=project_id)
+        )
+        self._resolve_model = resolve_model
 
     @property
     def content(self) -> str:
@@ -785,10 +896,36 @@ class ChatAccessors:
         return self._protocol.model
 
 
-class TaskAccessors:
-    """What a task stream exposes (sync and async alike)."""
+class TaskAccessors(StreamCore[Any, Any]):
+    """What a task stream takes and exposes (sync and async alike)."""
 
     _protocol: TaskProtocol
+
+    def __init__(
+        self,
+        settings: StreamSettings,
+        *,
+        description: str,
+        allow_tools: Sequence[str] = (),
+        allow_agents: Sequence[str] = (),
+        allow_skills: Sequence[str] = (),
+        timeout: Optional[int] = None,
+        max_cost: Optional[float] = None,
+        parse_result: Optional[ResultParser] = None,
+    ) -> None:
+        super().__init__(
+            settings,
+            TaskProtocol.for_settings(
+                settings,
+                description=description,
+                allow_tools=allow_tools,
+                allow_agents=allow_agents,
+                allow_skills=allow_skills,
+                timeout=timeout,
+                max_cost=max_cost,
+                parse_result=parse_result,
+            ),
+        )
 
     @property
     def result(self) -> Any:
