@@ -357,29 +357,19 @@ class _BodyTooLarge(Exception):
 class _BodyReader:
     """Reads a response body in steps: decoded size capped, deadline checked per chunk.
 
-    ``pending`` is false for a response whose body was already read (a mock
-    transport's): then :meth:`finish` leaves it as it is.
+    ``deadline`` is checked between chunks only for transports whose sockets the
+    deadline does not bound (not an httpx one; ``None`` otherwise): a slow body still
+    ends soon after it. ``pending`` is false for a response whose body was already
+    read (a mock transport's): then :meth:`finish` leaves it as it is.
     """
 
-    __slots__ = (
-        "check_deadline",
-        "chunks",
-        "deadline",
-        "decoder",
-        "limit",
-        "pending",
-        "response",
-        "size",
-    )
+    __slots__ = ("chunks", "deadline", "decoder", "limit", "pending", "response", "size")
 
-    def __init__(
-        self, response: httpx.Response, limit: int, deadline: Deadline, check_deadline: bool
-    ) -> None:
+    def __init__(self, response: httpx.Response, limit: int, deadline: Optional[Deadline]) -> None:
         self.response = response
         self.limit = limit
         self.deadline = deadline
-        self.check_deadline = check_deadline
-        self.pending = True
+        self.pending = not response.is_stream_consumed
         self.size = 0
         self.chunks: list[bytes] = []
         encoding = response.headers.get("content-encoding")
@@ -388,15 +378,13 @@ class _BodyReader:
             if encoding and encoding.strip().lower() != "identity"
             else None
         )
+        if not self.pending:
+            self.add(response.content)
 
     def feed(self, raw: bytes) -> None:
-        """Take the next raw chunk off the wire.
-
-        ``check_deadline``: for transports whose sockets the deadline does not bound
-        (not an httpx one): a slow body still ends soon after the deadline.
-        """
+        """Take the next raw chunk off the wire."""
         self.add(raw)
-        if self.check_deadline and self.deadline.expired:
+        if self.deadline is not None and self.deadline.expired:
             raise httpx.ReadTimeout("the call's deadline passed while reading the body")
 
     def add(self, raw: bytes) -> None:
@@ -452,6 +440,7 @@ class _Core:
         # The usual request (base_url joined with a path) matches these exactly.
         self.origin_fast = (base.scheme, base.netloc) if base is not None else None
         self.max_response_bytes = max_response_bytes
+        self.bounded = False  # sockets bounded by the deadline (an httpx transport's pool)
         self.closed = False
 
     def begin(self, request: httpx.Request) -> _Call:
@@ -508,7 +497,7 @@ class _Call:
                 response = None
                 try:
                     response = send(attempt)
-                    reader = call.received(response, bounded)
+                    reader = call.received(response)
                     ... feed reader.pending body chunks, reader.finish()
                 except Exception as exc:
                     close(response)
@@ -588,20 +577,12 @@ class _Call:
         self.start = self.core.clock()
         return request
 
-    def received(self, response: httpx.Response, bounded: bool) -> _BodyReader:
-        """The status line arrived: log it; the reader the body is read into.
-
-        ``bounded``: the sockets are bounded by the deadline (an httpx transport);
-        otherwise the reader checks the deadline between chunks.
-        """
+    def received(self, response: httpx.Response) -> _BodyReader:
+        """The status line arrived: log it; the reader the body is read into (it checks
+        the deadline between chunks unless the sockets are bounded by it)."""
         self._log_attempt(response)
-        reader = _BodyReader(
-            response, self.core.max_response_bytes, self.opts.deadline, not bounded
-        )
-        if response.is_stream_consumed:  # already read (a mock transport's response)
-            reader.add(response.content)
-            reader.pending = False
-        return reader
+        deadline = None if self.core.bounded else self.opts.deadline
+        return _BodyReader(response, self.core.max_response_bytes, deadline)
 
     def succeeded(self, response: httpx.Response) -> bool:
         """After a whole answer: ``True`` to return it; else raise, or :attr:`delay` is set."""
@@ -788,20 +769,20 @@ class RetryTransport(httpx.BaseTransport):
         self._inner = inner if inner is not None else httpx.HTTPTransport()
         self._backend: Optional[_DeadlineBackend] = _install_backend(self._inner, _DeadlineBackend)
         self._core = _Core(keys, timeout, max_retries, clock, rng, origin, max_response_bytes)
+        self._core.bounded = self._backend is not None
         self._sleep = sleep
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         # The body is read here, for successes too, so a connection cut off mid-body
         # is an error of ours (and retried as one), never a bare httpx error raised
         # later while the caller reads the response.
-        bounded = self._backend is not None
         with self._core.begin(request) as call:
             while True:
                 attempt = call.attempt()
                 response = None
                 try:
                     response = self._inner.handle_request(attempt)
-                    reader = call.received(response, bounded)
+                    reader = call.received(response)
                     if reader.pending:
                         for raw in response.iter_raw():
                             reader.feed(raw)
@@ -848,17 +829,17 @@ class AsyncRetryTransport(httpx.AsyncBaseTransport):
             self._inner, _AsyncDeadlineBackend
         )
         self._core = _Core(keys, timeout, max_retries, clock, rng, origin, max_response_bytes)
+        self._core.bounded = self._backend is not None
         self._sleep = sleep
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        bounded = self._backend is not None
         with self._core.begin(request) as call:
             while True:
                 attempt = call.attempt()
                 response = None
                 try:
                     response = await self._inner.handle_async_request(attempt)
-                    reader = call.received(response, bounded)
+                    reader = call.received(response)
                     if reader.pending:
                         async for raw in response.aiter_raw():
                             reader.feed(raw)
