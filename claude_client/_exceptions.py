@@ -209,3 +209,26 @@ class ClientClosedError(ClaudeAPIError):
 
 class TaskFailedError(ClaudeAPIError):
     """An agentic task ended with status ``failed``. ``task_result`` is the full result."""
+
+
+_MOVED_TO_ERRORS = frozenset(
+    {
+        "error_from_response",
+        "error_from_stream_message",
+        "error_from_task_result",
+        "parse_retry_after",
+    }
+)
+
+
+def __getattr__(name: str) -> Any:
+    """The mapping functions that lived here, now in :mod:`claude_client._errors`.
+
+    Imported on first use so that this module still imports nothing of ours; new
+    code imports them from ``_errors``.
+    """
+    if name in _MOVED_TO_ERRORS:
+        from . import _errors
+
+        return getattr(_errors, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
