@@ -44,8 +44,8 @@ Against hostile or broken servers (issue 11):
   :class:`ResponseValidationError` and memory stays near the cap; a bad
   ``Content-Encoding`` is a :class:`ResponseValidationError` too;
 * every socket operation of an httpx transport it wraps is bounded by the call's
-  deadline (:class:`_DeadlineBackend`, installed into the transport's connection
-  pool), so a server trickling headers or a body byte by byte cannot stretch a call
+  deadline (:mod:`claude_client._sockets`, installed into the transport's
+  connection pool), so a server trickling headers or a body byte by byte cannot stretch a call
   past its ``timeout``; the same hook makes connections opened before
   ``os.fork()`` unusable in the child (it opens its own) and lets :meth:`close`
   wake a call blocked on a socket in another thread;
@@ -59,15 +59,12 @@ import contextvars
 import json
 import logging
 import math
-import os
 import random
-import socket
 import time
-import weakref
 from collections.abc import Awaitable, Callable, Iterator, Mapping
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, Optional
+from typing import Optional
 
 import httpx
 
@@ -82,6 +79,7 @@ from ._errors import (
 from ._exceptions import ClaudeAPIError, ClientClosedError, TimeoutError
 from ._logging import logger
 from ._retry import GIVE_UP_DEADLINE, GIVE_UP_RETRY_AFTER, Deadline, Failure, RetryState
+from ._sockets import DEADLINE, AsyncDeadlineBackend, DeadlineBackend, install_backend
 
 __all__ = [
     "AsyncRetryTransport",
@@ -143,196 +141,9 @@ def call_options(options: CallOptions) -> Iterator[CallOptions]:
         _CURRENT.reset(token)
 
 
-_DEADLINE: contextvars.ContextVar[Optional[Deadline]] = contextvars.ContextVar(
-    "claude_client_socket_deadline", default=None
-)
-"""The deadline of the call whose requests this thread / task is sending (see
-:class:`_DeadlineBackend`); ``None`` outside a call."""
-
 _DECODE_STEP = 1024
 """Compressed bytes handed to the decoder at a time: one step inflates to about 1 MiB
 at most (deflate's ratio is ~1032:1), so the cap is checked before memory runs away."""
-
-
-def _clamp(timeout: Optional[float], error: str) -> Optional[float]:
-    """``timeout`` lowered to what remains of the current call's deadline.
-
-    ``error`` names the httpcore timeout raised when nothing remains (imported only
-    then: this runs on every socket read and write).
-    """
-    deadline = _DEADLINE.get()
-    if deadline is None:
-        return timeout
-    left = deadline.remaining()
-    if left <= 0:
-        import httpcore
-
-        raise getattr(httpcore, error)("the call's deadline passed")
-    return left if timeout is None or left < timeout else timeout
-
-
-class _DeadlineStream:
-    """An httpcore network stream whose every read / write ends by the call's deadline.
-
-    It also remembers the process that opened it: after ``os.fork()`` the child sees
-    it as closed by the server (``is_readable``), so httpcore drops the inherited
-    connection, never shares it with the parent, and opens its own.
-    """
-
-    __slots__ = ("__weakref__", "_pid", "_registry", "_stream")
-
-    def __init__(self, stream: Any, registry: weakref.WeakSet[Any]) -> None:
-        self._stream = stream
-        self._pid = os.getpid()
-        self._registry = registry
-        registry.add(self)
-
-    @property
-    def forked(self) -> bool:
-        return self._pid != os.getpid()
-
-    def read(self, max_bytes: int, timeout: Optional[float] = None) -> bytes:
-        data: bytes = self._stream.read(max_bytes, _clamp(timeout, "ReadTimeout"))
-        return data
-
-    def write(self, buffer: bytes, timeout: Optional[float] = None) -> None:
-        self._stream.write(buffer, _clamp(timeout, "WriteTimeout"))
-
-    def close(self) -> None:
-        self._registry.discard(self)
-        self._stream.close()
-
-    def start_tls(
-        self,
-        ssl_context: Any,
-        server_hostname: Optional[str] = None,
-        timeout: Optional[float] = None,
-    ) -> _DeadlineStream:
-        tls = self._stream.start_tls(
-            ssl_context, server_hostname, _clamp(timeout, "ConnectTimeout")
-        )
-        self._registry.discard(self)
-        return _DeadlineStream(tls, self._registry)
-
-    def get_extra_info(self, info: str) -> Any:
-        if info == "is_readable" and self.forked:
-            return True  # "the server closed it": the pool drops it and connects anew
-        return self._stream.get_extra_info(info)
-
-    def shutdown(self) -> None:
-        """Wake a read blocked on this socket in another thread (``close()`` does not)."""
-        sock = self._stream.get_extra_info("socket")
-        if sock is not None and not self.forked:
-            with suppress(OSError):  # already shut or closed
-                sock.shutdown(socket.SHUT_RDWR)
-
-
-class _AsyncDeadlineStream:
-    """Async twin of :class:`_DeadlineStream`."""
-
-    __slots__ = ("__weakref__", "_pid", "_stream")
-
-    def __init__(self, stream: Any) -> None:
-        self._stream = stream
-        self._pid = os.getpid()
-
-    async def read(self, max_bytes: int, timeout: Optional[float] = None) -> bytes:
-        data: bytes = await self._stream.read(max_bytes, _clamp(timeout, "ReadTimeout"))
-        return data
-
-    async def write(self, buffer: bytes, timeout: Optional[float] = None) -> None:
-        await self._stream.write(buffer, _clamp(timeout, "WriteTimeout"))
-
-    async def aclose(self) -> None:
-        if self._pid != os.getpid():
-            return  # the parent's event loop owns it; the child must not touch it
-        await self._stream.aclose()
-
-    async def start_tls(
-        self,
-        ssl_context: Any,
-        server_hostname: Optional[str] = None,
-        timeout: Optional[float] = None,
-    ) -> _AsyncDeadlineStream:
-        tls = await self._stream.start_tls(
-            ssl_context, server_hostname, _clamp(timeout, "ConnectTimeout")
-        )
-        return _AsyncDeadlineStream(tls)
-
-    def get_extra_info(self, info: str) -> Any:
-        if info == "is_readable" and self._pid != os.getpid():
-            return True
-        return self._stream.get_extra_info(info)
-
-
-class _DeadlineBackend:
-    """httpcore network backend wrapping another: its streams are :class:`_DeadlineStream`."""
-
-    def __init__(self, backend: Any) -> None:
-        self._backend = backend
-        self.streams: weakref.WeakSet[_DeadlineStream] = weakref.WeakSet()
-
-    def connect_tcp(
-        self, host: str, port: int, timeout: Optional[float] = None, **options: Any
-    ) -> _DeadlineStream:
-        stream = self._backend.connect_tcp(host, port, _clamp(timeout, "ConnectTimeout"), **options)
-        return _DeadlineStream(stream, self.streams)
-
-    def connect_unix_socket(
-        self, path: str, timeout: Optional[float] = None, **options: Any
-    ) -> _DeadlineStream:
-        stream = self._backend.connect_unix_socket(
-            path, _clamp(timeout, "ConnectTimeout"), **options
-        )
-        return _DeadlineStream(stream, self.streams)
-
-    def sleep(self, seconds: float) -> None:
-        self._backend.sleep(seconds)
-
-    def shutdown_all(self) -> None:
-        for stream in list(self.streams):
-            stream.shutdown()
-
-
-class _AsyncDeadlineBackend:
-    """Async twin of :class:`_DeadlineBackend`."""
-
-    def __init__(self, backend: Any) -> None:
-        self._backend = backend
-
-    async def connect_tcp(
-        self, host: str, port: int, timeout: Optional[float] = None, **options: Any
-    ) -> _AsyncDeadlineStream:
-        clamped = _clamp(timeout, "ConnectTimeout")
-        return _AsyncDeadlineStream(await self._backend.connect_tcp(host, port, clamped, **options))
-
-    async def connect_unix_socket(
-        self, path: str, timeout: Optional[float] = None, **options: Any
-    ) -> _AsyncDeadlineStream:
-        clamped = _clamp(timeout, "ConnectTimeout")
-        return _AsyncDeadlineStream(
-            await self._backend.connect_unix_socket(path, clamped, **options)
-        )
-
-    async def sleep(self, seconds: float) -> None:
-        await self._backend.sleep(seconds)
-
-
-def _install_backend(transport: object, backend_cls: type[Any]) -> Any:
-    """Put a deadline backend under an httpx transport's connection pool, if it has one.
-
-    Works for ``httpx.HTTPTransport`` / ``AsyncHTTPTransport`` (and their proxy
-    pools); other transports keep their I/O and get the deadline checked between
-    body chunks only. Returns the installed backend or ``None``.
-    """
-    pool = getattr(transport, "_pool", None)
-    backend = getattr(pool, "_network_backend", None)
-    if backend is None:
-        return None
-    if not isinstance(backend, backend_cls):
-        backend = backend_cls(backend)
-        pool._network_backend = backend  # type: ignore[union-attr]
-    return backend
 
 
 def _origin(url: httpx.URL) -> tuple[str, str, int]:
@@ -545,12 +356,12 @@ class _Call:
         self.token: Optional[contextvars.Token[Optional[Deadline]]] = None
 
     def __enter__(self) -> _Call:
-        self.token = _DEADLINE.set(self.opts.deadline)
+        self.token = DEADLINE.set(self.opts.deadline)
         return self
 
     def __exit__(self, *exc_info: object) -> None:
         if self.token is not None:
-            _DEADLINE.reset(self.token)
+            DEADLINE.reset(self.token)
 
     # ------------------------------------------------------------------ one attempt
 
@@ -767,7 +578,7 @@ class RetryTransport(httpx.BaseTransport):
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
     ) -> None:
         self._inner = inner if inner is not None else httpx.HTTPTransport()
-        self._backend: Optional[_DeadlineBackend] = _install_backend(self._inner, _DeadlineBackend)
+        self._backend: Optional[DeadlineBackend] = install_backend(self._inner, DeadlineBackend)
         self._core = _Core(keys, timeout, max_retries, clock, rng, origin, max_response_bytes)
         self._core.bounded = self._backend is not None
         self._sleep = sleep
@@ -825,8 +636,8 @@ class AsyncRetryTransport(httpx.AsyncBaseTransport):
 
             sleep = asyncio.sleep
         self._inner = inner if inner is not None else httpx.AsyncHTTPTransport()
-        self._backend: Optional[_AsyncDeadlineBackend] = _install_backend(
-            self._inner, _AsyncDeadlineBackend
+        self._backend: Optional[AsyncDeadlineBackend] = install_backend(
+            self._inner, AsyncDeadlineBackend
         )
         self._core = _Core(keys, timeout, max_retries, clock, rng, origin, max_response_bytes)
         self._core.bounded = self._backend is not None
