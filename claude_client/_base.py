@@ -33,13 +33,9 @@ from ._config import (
     resolve_proxy,
     resolve_timeout,
 )
-from ._exceptions import (
-    APIConnectionError,
-    ClaudeAPIError,
-    ClientClosedError,
-    ResponseValidationError,
-    error_from_response,
-)
+from ._errors import error_for_no_json_status as _no_json_status
+from ._errors import error_from_generated, error_from_response
+from ._exceptions import ClaudeAPIError, ClientClosedError
 from ._logging import setup_from_env
 from ._models import decode_json, wrap_json
 from ._requests import Call
@@ -58,12 +54,6 @@ T = TypeVar("T")
 S = TypeVar("S")
 
 _PLACEHOLDER_TOKEN = "<managed by claude_client>"
-
-# What a generated parser raises on a 2xx body that does not fit (RecursionError:
-# json.loads on absurdly nested input).
-_PARSE_ERRORS = (ValueError, KeyError, TypeError, AttributeError, IndexError, RecursionError)
-GENERATED_ERRORS = (*_PARSE_ERRORS, RuntimeError)
-"""What escapes a generated endpoint besides our errors (parser, closed pool or loop)."""
 
 
 class ProjectKeyWarning(UserWarning):
@@ -101,36 +91,6 @@ def proxy_of_transport(transport: Any) -> Optional[str]:
     if ":" in host:
         host = f"[{host}]"
     return f"{scheme}://{userinfo}{host}" + (f":{port}" if port else "")
-
-
-def _no_json_status(
-    status: int, headers: Mapping[str, str], where: str
-) -> Optional[ClaudeAPIError]:
-    """The error for a status that cannot carry the JSON a route answers with, or ``None``.
-
-    3xx (a redirect the SDK did not follow: its key must not travel to another
-    origin, and a POST must not silently become a GET), 204, 205 and 304.
-    """
-    if 200 <= status < 300 and status not in (204, 205):
-        return None
-    common: dict[str, Any] = {
-        "status_code": status,
-        "headers": headers,
-        "request_id": headers.get("x-request-id"),
-    }
-    if 300 <= status < 400 and status != 304:
-        location = headers.get("location")
-        target = repr(location[:200]) if location is not None else "no Location header"
-        return ResponseValidationError(
-            f"{where}: the server answered HTTP {status}, a redirect to {target}, which the "
-            "SDK does not follow (the API key goes only to base_url's origin); point "
-            "base_url at the service itself",
-            **common,
-        )
-    return ResponseValidationError(
-        f"{where}: the server answered HTTP {status} without the JSON body this route returns",
-        **common,
-    )
 
 
 def unwrap(response: GeneratedResponse[T]) -> T:
@@ -183,6 +143,8 @@ class ClientBase:
         self._keys = KeyRing(api_key, default_project=self.project_id)
         self._default_headers = check.extra_headers(default_headers, "default_headers") or {}
         self._clock: Callable[[], float] = clock if clock is not None else time.monotonic
+        # clock and sleep for streams, set by the concrete client (its own kind of sleep)
+        self._stream_timing: dict[str, Any] = {"clock": self._clock}
         self._closed = False
         self._warned_project = False
         # The proxy the WebSocket uses: the one REST uses for base_url (_pick_ws_proxy).
@@ -358,26 +320,8 @@ class ClientBase:
         return result
 
     def _generated_error(self, where: str, exc: Exception) -> ClaudeAPIError:
-        """Map what escapes a generated endpoint call to the SDK's hierarchy.
-
-        The transport already raises ours for every HTTP and connection failure;
-        what remains is the generated parser choking on a 2xx body (KeyError,
-        JSONDecodeError, RecursionError on absurd nesting ...) and RuntimeErrors of
-        the I/O layer (a closed client, an async pool from a loop that has ended).
-        """
-        if isinstance(exc, _PARSE_ERRORS):
-            return ResponseValidationError(
-                f"{where}: the response could not be parsed ({type(exc).__name__}: {exc})"
-            )
-        if self._closed:
-            return ClientClosedError(f"this {type(self).__name__} is closed; create a new one")
-        if "loop" in str(exc).lower():
-            return APIConnectionError(
-                f"{where}: {exc}. An {type(self).__name__} keeps its connections on the "
-                "event loop it first ran in: create one client per event loop (for example "
-                "inside the coroutine passed to asyncio.run)"
-            )
-        return APIConnectionError(f"{where}: the request failed ({type(exc).__name__}: {exc})")
+        """Map what escapes a generated endpoint call (see ``_errors.error_from_generated``)."""
+        return error_from_generated(where, exc, closed=self._closed, client=type(self).__name__)
 
     @staticmethod
     def _endpoint_name(endpoint: Callable[..., Any]) -> str:
@@ -420,6 +364,7 @@ class ClientBase:
             max_retries=self.max_retries,
             max_response_bytes=self.max_response_bytes,
             proxy=self._ws_proxy,
+            **self._stream_timing,
             **options,
         )
 

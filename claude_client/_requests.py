@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, Generic, Optional, Protocol, TypeVar, Uni
 from . import _validation as check
 from ._batch import BatchRun, Chunk, governor_for
 from ._config import SERVICE_TIMEOUT_DEFAULT, SERVICE_TIMEOUT_MAX, TASK_HTTP_MARGIN
-from ._exceptions import error_from_task_result
+from ._errors import error_from_task_result
 from ._models import (
     BatchResponse,
     Capabilities,

@@ -29,6 +29,12 @@ than telling the caller.
 
 One :class:`Deadline` per call covers every attempt and every sleep; a retry
 starts only when its sleep plus a useful attempt still fit (:meth:`Deadline.can_fit`).
+
+:class:`RetryState` is the one retry state machine every retry loop of the SDK
+drives (sync and async REST transports, sync and async WebSocket connectors): told
+how an attempt failed (a :class:`Failure`, classified by :mod:`claude_client._errors`),
+it answers with a :class:`Decision`: sleep this long and try again, or give up. It
+does no I/O and never sleeps; the loops around it do only that.
 """
 
 from __future__ import annotations
@@ -37,7 +43,10 @@ import math
 import random
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Optional
+
+from ._exceptions import ClaudeAPIError
 
 __all__ = [
     "BASE_DELAY",
@@ -49,6 +58,9 @@ __all__ = [
     "MAX_RETRY_AFTER",
     "OVERLOADED_PREFIX",
     "Deadline",
+    "Decision",
+    "Failure",
+    "RetryState",
     "backoff_delay",
     "is_budget_detail",
     "is_pool_overloaded",
@@ -204,3 +216,119 @@ def is_retryable_connection_error(*, request_sent: bool, task: bool) -> bool:
     error or connect/pool timeout): the service never saw the request.
     """
     return not (task and request_sent)
+
+
+# --------------------------------------------------------------------------- state machine
+
+
+@dataclass(frozen=True, slots=True)
+class Failure:
+    """How one attempt failed, as the policy sees it (``_errors`` classifies outcomes).
+
+    ``error`` is what the caller raises when the call gives up; ``retryable`` says
+    whether the policy allows another attempt at all (:func:`is_retryable_status`,
+    :func:`is_retryable_connection_error`); ``overloaded`` marks the worker pool's
+    refusal, which has its own allowance.
+    """
+
+    error: ClaudeAPIError
+    retryable: bool
+    overloaded: bool = False
+
+
+GIVE_UP_NOT_RETRYABLE = "not retryable"
+GIVE_UP_EXHAUSTED = "retries exhausted"
+GIVE_UP_RETRY_AFTER = "Retry-After too long"
+GIVE_UP_DEADLINE = "deadline"
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """What to do after a failed attempt: sleep ``delay`` s and retry, or give up.
+
+    ``delay is None`` means give up (raise the failure's error, or hand back the
+    answer when it is a response); ``reason`` then says why (``GIVE_UP_*``).
+    """
+
+    delay: Optional[float]
+    reason: str = ""
+
+    @property
+    def retry(self) -> bool:
+        return self.delay is not None
+
+
+class RetryState:
+    """The retries of one call: the single retry state machine (no I/O, no sleep).
+
+    Every retry loop of the SDK (the sync and async REST transports, the sync and
+    async WebSocket connectors) is a thin loop around one of these: it counts an
+    attempt with :meth:`started`, does the I/O, has the outcome classified into a
+    :class:`Failure` and asks :meth:`after` what to do. The answer follows the
+    module's policy: ordinary failures count against ``max_retries`` with
+    :func:`backoff_delay`; pool refusals get :data:`MAX_OVERLOAD_RETRIES` of their
+    own with :func:`overload_delay` (``retry_overloaded=False`` hands them straight
+    back); a ``Retry-After`` over the cap gives up; so does a sleep that would not
+    leave ``need`` seconds of the one :class:`Deadline` for the next attempt.
+    """
+
+    __slots__ = (
+        "attempts",
+        "deadline",
+        "max_retries",
+        "need",
+        "overloads",
+        "retry_overloaded",
+        "rng",
+    )
+
+    def __init__(
+        self,
+        deadline: Deadline,
+        max_retries: int,
+        *,
+        need: float = 0.0,
+        retry_overloaded: bool = True,
+        rng: Callable[[], float] = random.random,
+    ) -> None:
+        self.deadline = deadline
+        self.max_retries = max_retries
+        self.need = need
+        self.retry_overloaded = retry_overloaded
+        self.rng = rng
+        self.attempts = 0  # attempts started
+        self.overloads = 0  # pool refusals met
+
+    def started(self) -> int:
+        """Count an attempt about to start; returns its number (from 1)."""
+        self.attempts += 1
+        return self.attempts
+
+    def after(self, failure: Failure) -> Decision:
+        """What to do once the current attempt failed with ``failure``."""
+        overloaded = failure.overloaded
+        if overloaded:
+            self.overloads += 1
+            if not self.retry_overloaded:
+                return Decision(None, GIVE_UP_NOT_RETRYABLE)
+        if not failure.retryable:
+            return Decision(None, GIVE_UP_NOT_RETRYABLE)
+        failures = self.attempts - self.overloads
+        if self.max_retries <= 0 or failures > self.max_retries:
+            return Decision(None, GIVE_UP_EXHAUSTED)
+        retry_after = failure.error.retry_after
+        if overloaded:
+            if self.overloads > MAX_OVERLOAD_RETRIES:
+                return Decision(None, GIVE_UP_EXHAUSTED)
+            delay = (
+                overload_delay(self.overloads - 1, rng=self.rng)
+                if retry_after is None
+                else backoff_delay(0, retry_after=retry_after)
+            )
+        else:
+            delay = backoff_delay(failures - 1, retry_after=retry_after, rng=self.rng)
+        if math.isinf(delay):
+            return Decision(None, GIVE_UP_RETRY_AFTER)
+        if not self.deadline.can_fit(delay, self.need):
+            return Decision(None, GIVE_UP_DEADLINE)
+        return Decision(delay)

@@ -20,12 +20,14 @@ For each request they:
   no retry starts unless its sleep plus a useful attempt still fit, and for chat
   the body's ``timeout`` field (the service-side limit) is lowered on a retry so
   the service gives up before the client does;
-* retry per :mod:`claude_client._retry` (agentic tasks, ``/v1/task``, use the
-  strict policy); ``sleep`` / ``clock`` / ``rng`` are injectable for tests;
-* turn every final failure into the SDK's hierarchy: status >= 400 ->
-  :func:`~claude_client._exceptions.error_from_response` (so non-IANA codes like
-  520 never reach the generated layer, whose ``HTTPStatus(520)`` would raise),
-  ``httpx.TimeoutException`` -> :class:`TimeoutError`, any other
+* retry as :class:`~claude_client._retry.RetryState` decides (agentic tasks,
+  ``/v1/task``, use the strict policy); ``sleep`` / ``clock`` / ``rng`` are
+  injectable for tests. The per-request state and every decision live in
+  :class:`_Call` (no I/O); the two transports are the same thin loop around it;
+* turn every final failure into the SDK's hierarchy through
+  :mod:`claude_client._errors`: status >= 400 -> ``error_from_response`` (so
+  non-IANA codes like 520 never reach the generated layer, whose ``HTTPStatus(520)``
+  would raise), ``httpx.TimeoutException`` -> :class:`TimeoutError`, any other
   ``httpx.TransportError`` -> :class:`APIConnectionError`; the httpx exception is
   kept as ``__cause__``;
 * log on the ``claude_client`` logger: every retry at INFO (method, path, status,
@@ -42,8 +44,8 @@ Against hostile or broken servers (issue 11):
   :class:`ResponseValidationError` and memory stays near the cap; a bad
   ``Content-Encoding`` is a :class:`ResponseValidationError` too;
 * every socket operation of an httpx transport it wraps is bounded by the call's
-  deadline (:class:`_DeadlineBackend`, installed into the transport's connection
-  pool), so a server trickling headers or a body byte by byte cannot stretch a call
+  deadline (:mod:`claude_client._sockets`, installed into the transport's
+  connection pool), so a server trickling headers or a body byte by byte cannot stretch a call
   past its ``timeout``; the same hook makes connections opened before
   ``os.fork()`` unusable in the child (it opens its own) and lets :meth:`close`
   wake a call blocked on a socket in another thread;
@@ -57,39 +59,27 @@ import contextvars
 import json
 import logging
 import math
-import os
 import random
-import socket
 import time
-import weakref
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator, Mapping
-from contextlib import contextmanager, suppress
+from collections.abc import Awaitable, Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, Optional, Union
+from typing import Optional
 
 import httpx
 
 from ._config import DEFAULT_MAX_RESPONSE_BYTES, KeyRing
-from ._exceptions import (
-    APIConnectionError,
-    ClaudeAPIError,
-    ClientClosedError,
-    ResponseValidationError,
-    TaskFailedError,
-    TimeoutError,
-    error_from_response,
+from ._errors import (
+    error_bad_encoding,
+    error_body_too_large,
+    failure_from_httpx,
+    failure_from_response,
+    task_refusal,
 )
+from ._exceptions import ClaudeAPIError, ClientClosedError, TimeoutError
 from ._logging import logger
-from ._retry import (
-    MAX_OVERLOAD_RETRIES,
-    OVERLOADED_PREFIX,
-    Deadline,
-    backoff_delay,
-    is_pool_overloaded,
-    is_retryable_connection_error,
-    is_retryable_status,
-    overload_delay,
-)
+from ._retry import GIVE_UP_DEADLINE, GIVE_UP_RETRY_AFTER, Deadline, Failure, RetryState
+from ._sockets import DEADLINE, AsyncDeadlineBackend, DeadlineBackend, install_backend
 
 __all__ = [
     "AsyncRetryTransport",
@@ -119,8 +109,7 @@ class CallOptions:
     is kept <= ``remaining - margin`` (bounded 1..300); ``service_timeout`` is
     what the caller asked for (``None``: the service default, 30 s).
     ``retry_overloaded=False`` hands the worker pool's 503 refusal straight back
-    (``batch()`` paces its chunks itself). ``attempts`` and ``overloads`` (pool
-    refusals met) are filled in by the transport.
+    (``batch()`` paces its chunks itself).
     """
 
     deadline: Deadline
@@ -131,8 +120,6 @@ class CallOptions:
     service_timeout: Optional[float] = None
     service_timeout_margin: Optional[float] = None
     retry_overloaded: bool = True
-    attempts: int = 0
-    overloads: int = 0
 
 
 _CURRENT: contextvars.ContextVar[Optional[CallOptions]] = contextvars.ContextVar(
@@ -154,224 +141,9 @@ def call_options(options: CallOptions) -> Iterator[CallOptions]:
         _CURRENT.reset(token)
 
 
-_DEADLINE: contextvars.ContextVar[Optional[Deadline]] = contextvars.ContextVar(
-    "claude_client_socket_deadline", default=None
-)
-"""The deadline of the call whose requests this thread / task is sending (see
-:class:`_DeadlineBackend`); ``None`` outside a call."""
-
 _DECODE_STEP = 1024
 """Compressed bytes handed to the decoder at a time: one step inflates to about 1 MiB
 at most (deflate's ratio is ~1032:1), so the cap is checked before memory runs away."""
-
-
-def _clamp(timeout: Optional[float], error: str) -> Optional[float]:
-    """``timeout`` lowered to what remains of the current call's deadline.
-
-    ``error`` names the httpcore timeout raised when nothing remains (imported only
-    then: this runs on every socket read and write).
-    """
-    deadline = _DEADLINE.get()
-    if deadline is None:
-        return timeout
-    left = deadline.remaining()
-    if left <= 0:
-        import httpcore
-
-        raise getattr(httpcore, error)("the call's deadline passed")
-    return left if timeout is None or left < timeout else timeout
-
-
-class _DeadlineStream:
-    """An httpcore network stream whose every read / write ends by the call's deadline.
-
-    It also remembers the process that opened it: after ``os.fork()`` the child sees
-    it as closed by the server (``is_readable``), so httpcore drops the inherited
-    connection, never shares it with the parent, and opens its own.
-    """
-
-    __slots__ = ("__weakref__", "_pid", "_registry", "_stream")
-
-    def __init__(self, stream: Any, registry: weakref.WeakSet[Any]) -> None:
-        self._stream = stream
-        self._pid = os.getpid()
-        self._registry = registry
-        registry.add(self)
-
-    @property
-    def forked(self) -> bool:
-        return self._pid != os.getpid()
-
-    def read(self, max_bytes: int, timeout: Optional[float] = None) -> bytes:
-        data: bytes = self._stream.read(max_bytes, _clamp(timeout, "ReadTimeout"))
-        return data
-
-    def write(self, buffer: bytes, timeout: Optional[float] = None) -> None:
-        self._stream.write(buffer, _clamp(timeout, "WriteTimeout"))
-
-    def close(self) -> None:
-        self._registry.discard(self)
-        self._stream.close()
-
-    def start_tls(
-        self,
-        ssl_context: Any,
-        server_hostname: Optional[str] = None,
-        timeout: Optional[float] = None,
-    ) -> _DeadlineStream:
-        tls = self._stream.start_tls(
-            ssl_context, server_hostname, _clamp(timeout, "ConnectTimeout")
-        )
-        self._registry.discard(self)
-        return _DeadlineStream(tls, self._registry)
-
-    def get_extra_info(self, info: str) -> Any:
-        if info == "is_readable" and self.forked:
-            return True  # "the server closed it": the pool drops it and connects anew
-        return self._stream.get_extra_info(info)
-
-    def shutdown(self) -> None:
-        """Wake a read blocked on this socket in another thread (``close()`` does not)."""
-        sock = self._stream.get_extra_info("socket")
-        if sock is not None and not self.forked:
-            with suppress(OSError):  # already shut or closed
-                sock.shutdown(socket.SHUT_RDWR)
-
-
-class _AsyncDeadlineStream:
-    """Async twin of :class:`_DeadlineStream`."""
-
-    __slots__ = ("__weakref__", "_pid", "_stream")
-
-    def __init__(self, stream: Any) -> None:
-        self._stream = stream
-        self._pid = os.getpid()
-
-    async def read(self, max_bytes: int, timeout: Optional[float] = None) -> bytes:
-        data: bytes = await self._stream.read(max_bytes, _clamp(timeout, "ReadTimeout"))
-        return data
-
-    async def write(self, buffer: bytes, timeout: Optional[float] = None) -> None:
-        await self._stream.write(buffer, _clamp(timeout, "WriteTimeout"))
-
-    async def aclose(self) -> None:
-        if self._pid != os.getpid():
-            return  # the parent's event loop owns it; the child must not touch it
-        await self._stream.aclose()
-
-    async def start_tls(
-        self,
-        ssl_context: Any,
-        server_hostname: Optional[str] = None,
-        timeout: Optional[float] = None,
-    ) -> _AsyncDeadlineStream:
-        tls = await self._stream.start_tls(
-            ssl_context, server_hostname, _clamp(timeout, "ConnectTimeout")
-        )
-        return _AsyncDeadlineStream(tls)
-
-    def get_extra_info(self, info: str) -> Any:
-        if info == "is_readable" and self._pid != os.getpid():
-            return True
-        return self._stream.get_extra_info(info)
-
-
-class _DeadlineBackend:
-    """httpcore network backend wrapping another: its streams are :class:`_DeadlineStream`."""
-
-    def __init__(self, backend: Any) -> None:
-        self._backend = backend
-        self.streams: weakref.WeakSet[_DeadlineStream] = weakref.WeakSet()
-
-    def connect_tcp(
-        self,
-        host: str,
-        port: int,
-        timeout: Optional[float] = None,
-        local_address: Optional[str] = None,
-        socket_options: Optional[Iterable[Any]] = None,
-    ) -> _DeadlineStream:
-        stream = self._backend.connect_tcp(
-            host,
-            port,
-            _clamp(timeout, "ConnectTimeout"),
-            local_address,
-            socket_options,
-        )
-        return _DeadlineStream(stream, self.streams)
-
-    def connect_unix_socket(
-        self,
-        path: str,
-        timeout: Optional[float] = None,
-        socket_options: Optional[Iterable[Any]] = None,
-    ) -> _DeadlineStream:
-        stream = self._backend.connect_unix_socket(
-            path, _clamp(timeout, "ConnectTimeout"), socket_options
-        )
-        return _DeadlineStream(stream, self.streams)
-
-    def sleep(self, seconds: float) -> None:
-        self._backend.sleep(seconds)
-
-    def shutdown_all(self) -> None:
-        for stream in list(self.streams):
-            stream.shutdown()
-
-
-class _AsyncDeadlineBackend:
-    """Async twin of :class:`_DeadlineBackend`."""
-
-    def __init__(self, backend: Any) -> None:
-        self._backend = backend
-
-    async def connect_tcp(
-        self,
-        host: str,
-        port: int,
-        timeout: Optional[float] = None,
-        local_address: Optional[str] = None,
-        socket_options: Optional[Iterable[Any]] = None,
-    ) -> _AsyncDeadlineStream:
-        stream = await self._backend.connect_tcp(
-            host,
-            port,
-            _clamp(timeout, "ConnectTimeout"),
-            local_address,
-            socket_options,
-        )
-        return _AsyncDeadlineStream(stream)
-
-    async def connect_unix_socket(
-        self,
-        path: str,
-        timeout: Optional[float] = None,
-        socket_options: Optional[Iterable[Any]] = None,
-    ) -> _AsyncDeadlineStream:
-        stream = await self._backend.connect_unix_socket(
-            path, _clamp(timeout, "ConnectTimeout"), socket_options
-        )
-        return _AsyncDeadlineStream(stream)
-
-    async def sleep(self, seconds: float) -> None:
-        await self._backend.sleep(seconds)
-
-
-def _install_backend(transport: object, backend_cls: type[Any]) -> Any:
-    """Put a deadline backend under an httpx transport's connection pool, if it has one.
-
-    Works for ``httpx.HTTPTransport`` / ``AsyncHTTPTransport`` (and their proxy
-    pools); other transports keep their I/O and get the deadline checked between
-    body chunks only. Returns the installed backend or ``None``.
-    """
-    pool = getattr(transport, "_pool", None)
-    backend = getattr(pool, "_network_backend", None)
-    if backend is None:
-        return None
-    if not isinstance(backend, backend_cls):
-        backend = backend_cls(backend)
-        pool._network_backend = backend  # type: ignore[union-attr]
-    return backend
 
 
 def _origin(url: httpx.URL) -> tuple[str, str, int]:
@@ -394,13 +166,21 @@ class _BodyTooLarge(Exception):
 
 
 class _BodyReader:
-    """Reads a response body in steps: decoded size capped, deadline checked per chunk."""
+    """Reads a response body in steps: decoded size capped, deadline checked per chunk.
 
-    __slots__ = ("chunks", "deadline", "decoder", "limit", "size")
+    ``deadline`` is checked between chunks only for transports whose sockets the
+    deadline does not bound (not an httpx one; ``None`` otherwise): a slow body still
+    ends soon after it. ``pending`` is false for a response whose body was already
+    read (a mock transport's): then :meth:`finish` leaves it as it is.
+    """
 
-    def __init__(self, response: httpx.Response, limit: int, deadline: Deadline) -> None:
+    __slots__ = ("chunks", "deadline", "decoder", "limit", "pending", "response", "size")
+
+    def __init__(self, response: httpx.Response, limit: int, deadline: Optional[Deadline]) -> None:
+        self.response = response
         self.limit = limit
         self.deadline = deadline
+        self.pending = not response.is_stream_consumed
         self.size = 0
         self.chunks: list[bytes] = []
         encoding = response.headers.get("content-encoding")
@@ -409,15 +189,13 @@ class _BodyReader:
             if encoding and encoding.strip().lower() != "identity"
             else None
         )
+        if not self.pending:
+            self.add(response.content)
 
-    def feed(self, raw: bytes, *, check_deadline: bool) -> None:
-        """Take the next raw chunk off the wire.
-
-        ``check_deadline``: for transports whose sockets the deadline does not bound
-        (not an httpx one): a slow body still ends soon after the deadline.
-        """
+    def feed(self, raw: bytes) -> None:
+        """Take the next raw chunk off the wire."""
         self.add(raw)
-        if check_deadline and self.deadline.expired:
+        if self.deadline is not None and self.deadline.expired:
             raise httpx.ReadTimeout("the call's deadline passed while reading the body")
 
     def add(self, raw: bytes) -> None:
@@ -428,10 +206,15 @@ class _BodyReader:
             for start in range(0, len(raw), _DECODE_STEP):
                 self._add(decode(raw[start : start + _DECODE_STEP]))
 
-    def finish(self) -> bytes:
+    def finish(self) -> None:
+        """The whole body arrived: it becomes the response's content."""
+        if not self.pending:
+            return
         if self.decoder is not None:
             self._add(self.decoder.flush())
-        return self.chunks[0] if len(self.chunks) == 1 else b"".join(self.chunks)
+        chunks = self.chunks
+        self.response._content = chunks[0] if len(chunks) == 1 else b"".join(chunks)
+        chunks.clear()  # the loop keeps the reader: it must not keep a second copy
 
     def _add(self, data: bytes) -> None:
         if data:
@@ -445,16 +228,11 @@ def _is_task_path(path: str) -> bool:
     return path.rstrip("/").endswith("/v1/task")
 
 
-def _detail(body: Any) -> Any:
-    return body.get("detail") if isinstance(body, Mapping) else None
-
-
 class _Core:
-    """What the sync and async transports share: everything but the I/O."""
+    """What the sync and async transports share: configuration, auth, the open flag."""
 
     def __init__(
         self,
-        *,
         keys: KeyRing,
         timeout: float,
         max_retries: int,
@@ -473,9 +251,11 @@ class _Core:
         # The usual request (base_url joined with a path) matches these exactly.
         self.origin_fast = (base.scheme, base.netloc) if base is not None else None
         self.max_response_bytes = max_response_bytes
+        self.bounded = False  # sockets bounded by the deadline (an httpx transport's pool)
         self.closed = False
 
-    def options(self) -> CallOptions:
+    def begin(self, request: httpx.Request) -> _Call:
+        """The state of one request through the transport (auth applied)."""
         opts = _CURRENT.get()
         if opts is None:
             opts = CallOptions(
@@ -484,7 +264,8 @@ class _Core:
                 ),
                 max_retries=self.max_retries,
             )
-        return opts
+        self.authorize(request, opts)
+        return _Call(self, request, opts)
 
     def authorize(self, request: httpx.Request, opts: CallOptions) -> None:
         url = request.url
@@ -514,137 +295,175 @@ class _Core:
                 raise err from cause
             raise err
 
-    def body_reader(self, response: httpx.Response, opts: CallOptions) -> _BodyReader:
-        return _BodyReader(response, self.max_response_bytes, opts.deadline)
 
-    def body_too_large(
-        self, request: httpx.Request, response: httpx.Response, exc: _BodyTooLarge, task: bool
-    ) -> tuple[ClaudeAPIError, bool]:
-        """An error status keeps its class (from the body's first bytes); a success fails."""
-        limit = self.max_response_bytes
-        chunks = exc.chunks
-        if response.status_code >= 400:
-            response._content = exc.prefix()
-            err, retryable, _ = self.error_for_response(request, response, task)
-            err.message += f" (body over max_response_bytes={limit}, not read whole)"
-            return err, retryable
-        chunks.clear()  # free the partial body before the error travels up
-        return (
-            ResponseValidationError(
-                f"{request.method} {request.url.path}: the response body is larger than "
-                f"max_response_bytes={limit} bytes (after decompression); reading stopped. "
-                "Pass max_response_bytes= to the client to allow more",
-                status_code=response.status_code,
-                headers=response.headers,
-                request_id=response.headers.get("x-request-id"),
+class _Call:
+    """One request through a retry transport: the retry loop's state, and no I/O.
+
+    The sync and async transports are the same thin loop around it; only sending,
+    reading the body, closing the response and sleeping are theirs::
+
+        with core.begin(request) as call:
+            while True:
+                attempt = call.attempt()          # raises: closed, deadline passed
+                response = None
+                try:
+                    response = send(attempt)
+                    reader = call.received(response)
+                    ... feed reader.pending body chunks, reader.finish()
+                except Exception as exc:
+                    close(response)
+                    call.failed(exc, response)       # raises, or sets call.delay
+                else:
+                    if call.succeeded(response):     # raises, or sets call.delay
+                        return response
+                sleep(call.delay)
+
+    What failed is mapped by :mod:`~claude_client._errors`; whether and when to try
+    again is the :class:`~claude_client._retry.RetryState`'s decision.
+    """
+
+    __slots__ = (
+        "core",
+        "delay",
+        "opts",
+        "original_timeout",
+        "request",
+        "retry",
+        "start",
+        "task",
+        "token",
+    )
+
+    def __init__(self, core: _Core, request: httpx.Request, opts: CallOptions) -> None:
+        self.core = core
+        self.request = request
+        self.opts = opts
+        self.task = opts.task if opts.task is not None else _is_task_path(request.url.path)
+        self.original_timeout = dict(request.extensions.get("timeout") or {})
+        self.retry = RetryState(
+            opts.deadline,
+            opts.max_retries,
+            need=(
+                MIN_ATTEMPT_SECONDS
+                if opts.service_timeout_margin is None
+                else opts.service_timeout_margin + SERVICE_TIMEOUT_MIN
             ),
-            False,
+            retry_overloaded=opts.retry_overloaded,
+            rng=core.rng,
         )
+        self.start = 0.0
+        self.delay = 0.0  # seconds to sleep before the next attempt
+        self.token: Optional[contextvars.Token[Optional[Deadline]]] = None
 
-    @staticmethod
-    def bad_encoding(
-        request: httpx.Request, response: httpx.Response, exc: httpx.DecodingError
-    ) -> ClaudeAPIError:
-        encoding = response.headers.get("content-encoding", "")
-        return ResponseValidationError(
-            f"{request.method} {request.url.path}: the response body could not be decoded "
-            f"(Content-Encoding {encoding[:50]!r}): {str(exc)[:200]}",
-            status_code=response.status_code,
-            headers=response.headers,
-            request_id=response.headers.get("x-request-id"),
-        )
+    def __enter__(self) -> _Call:
+        self.token = DEADLINE.set(self.opts.deadline)
+        return self
 
-    def need(self, opts: CallOptions) -> float:
-        if opts.service_timeout_margin is not None:
-            return opts.service_timeout_margin + SERVICE_TIMEOUT_MIN
-        return MIN_ATTEMPT_SECONDS
+    def __exit__(self, *exc_info: object) -> None:
+        if self.token is not None:
+            DEADLINE.reset(self.token)
 
-    def attempt_request(
-        self, request: httpx.Request, opts: CallOptions, original_timeout: Mapping[str, Any]
-    ) -> httpx.Request:
-        """The request for this attempt: timeouts capped, service timeout adjusted."""
+    # ------------------------------------------------------------------ one attempt
+
+    def attempt(self) -> httpx.Request:
+        """The request to send next: timeouts capped to the deadline, service timeout fitted."""
+        request = self.request
+        self.core.check_open(request)
+        opts = self.opts
         remaining = opts.deadline.remaining()
         if remaining <= 0:
             raise TimeoutError(
                 f"{request.method} {request.url.path}: the call's deadline of "
-                f"{opts.deadline.timeout:g} s passed before attempt {opts.attempts + 1}"
+                f"{opts.deadline.timeout:g} s passed before attempt {self.retry.attempts + 1}"
             )
         if not math.isinf(remaining):
             capped = {}
             for name in _TIMEOUT_KEYS:
-                value = original_timeout.get(name)
+                value = self.original_timeout.get(name)
                 capped[name] = remaining if value is None else min(value, remaining)
             request.extensions["timeout"] = capped
-        if opts.service_timeout_margin is not None and not math.isinf(remaining):
-            request = self._fit_service_timeout(request, opts, remaining)
+            if opts.service_timeout_margin is not None:
+                request = self.request = _fit_service_timeout(request, opts, remaining)
+        self.retry.started()
+        self.start = self.core.clock()
         return request
 
-    def _fit_service_timeout(
-        self, request: httpx.Request, opts: CallOptions, remaining: float
-    ) -> httpx.Request:
-        assert opts.service_timeout_margin is not None
-        wanted = (
-            opts.service_timeout if opts.service_timeout is not None else SERVICE_TIMEOUT_DEFAULT
-        )
-        allowed = remaining - opts.service_timeout_margin
-        if allowed >= wanted - 1.0:
-            # The usual first attempt (its deadline is wanted + margin): nothing to change.
-            # The 1 s slack keeps a retry's ask below ``remaining`` (margin > 1 s).
-            return request
-        new_value = max(
-            SERVICE_TIMEOUT_MIN, min(SERVICE_TIMEOUT_MAX, math.floor(allowed * 10) / 10)
-        )
-        try:
-            body = json.loads(request.content)
-        except (ValueError, httpx.RequestNotRead):
-            return request
-        if not isinstance(body, dict) or body.get("timeout") == new_value:
-            return request
-        body["timeout"] = new_value
-        content = json.dumps(body, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
-        raw = content.encode("utf-8")
-        headers = request.headers.copy()
-        headers["Content-Length"] = str(len(raw))
-        return httpx.Request(
-            request.method,
-            request.url,
-            headers=headers,
-            content=raw,
-            extensions=request.extensions,
-        )
+    def received(self, response: httpx.Response) -> _BodyReader:
+        """The status line arrived: log it; the reader the body is read into (it checks
+        the deadline between chunks unless the sockets are bounded by it)."""
+        self._log_attempt(response)
+        deadline = None if self.core.bounded else self.opts.deadline
+        return _BodyReader(response, self.core.max_response_bytes, deadline)
 
-    @staticmethod
-    def map_transport_error(
-        exc: httpx.TransportError, request: httpx.Request, opts: CallOptions, elapsed: float
-    ) -> tuple[ClaudeAPIError, bool]:
-        """(our exception, whether the request may have reached the service)."""
-        where = f"{request.method} {request.url.path}"
-        sent = not isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout))
-        err: ClaudeAPIError
-        if isinstance(exc, httpx.TimeoutException):
-            kind = type(exc).__name__
-            if opts.deadline.expired:
-                err = TimeoutError(
-                    f"{where}: no answer within the call's timeout of "
-                    f"{opts.deadline.timeout:g} s ({kind}, attempt {opts.attempts})"
-                )
-            else:
-                err = TimeoutError(
-                    f"{where} timed out ({kind}) after {elapsed:.2f} s on attempt {opts.attempts}"
-                )
+    def succeeded(self, response: httpx.Response) -> bool:
+        """After a whole answer: ``True`` to return it; else raise, or :attr:`delay` is set."""
+        self.core.check_open(self.request)
+        if response.status_code < 400:
+            refused = task_refusal(self.request, response) if self.task else None
+            if refused is None:
+                return True
+            # Retried like the pool's 503; when retries run out the 200 goes back
+            # to the caller, whose parser raises TaskFailedError.
+            decision = self.retry.after(refused)
+            if decision.delay is None:
+                self._log_give_up(refused.error, decision.reason)
+                return True
+            self._log_retry(refused.error, decision.delay)
+            self.delay = decision.delay
+            return False
+        failure = failure_from_response(self.request, response, task=self.task)
+        self._next(failure, failure.error)
+        return False
+
+    def failed(self, exc: Exception, response: Optional[httpx.Response]) -> None:
+        """After an exception (``response``: the one whose body failed): raise, or set
+        :attr:`delay`."""
+        request = self.request
+        cause: BaseException = exc
+        if isinstance(exc, _BodyTooLarge) and response is not None:
+            limit = self.core.max_response_bytes
+            prefix = exc.prefix() if response.status_code >= 400 else b""
+            exc.chunks.clear()  # free the partial body before the error travels up
+            failure = error_body_too_large(request, response, prefix, limit, task=self.task)
+            cause = failure.error
+        elif isinstance(exc, httpx.DecodingError) and response is not None:
+            raise error_bad_encoding(request, response, exc) from None
+        elif isinstance(exc, httpx.TransportError):
+            self.core.check_open(request, exc)
+            if response is None:
+                self._log_attempt(None)
+            failure = failure_from_httpx(
+                exc,
+                request,
+                task=self.task,
+                deadline=self.opts.deadline,
+                attempt=self.retry.attempts,
+                elapsed=self.core.clock() - self.start,
+                answered=response is not None,
+            )
         else:
-            reason = str(exc) or type(exc).__name__
-            err = APIConnectionError(f"{where}: connection failed: {reason}")
-        return err, sent
+            raise exc  # not a failure of the wire: the caller's or a bug, as it is
+        self._next(failure, cause)
 
-    def log_attempt(
-        self,
-        request: httpx.Request,
-        response: Optional[httpx.Response],
-        elapsed: float,
-        opts: CallOptions,
-    ) -> None:
+    def _next(self, failure: Failure, cause: BaseException) -> None:
+        """Raise ``failure``'s error, or set :attr:`delay` before the next attempt."""
+        decision = self.retry.after(failure)
+        err = failure.error
+        if decision.delay is None:
+            self._log_give_up(err, decision.reason)
+            if cause is err:
+                raise err
+            raise err from cause
+        self._log_retry(err, decision.delay)
+        self.delay = decision.delay
+
+    # ------------------------------------------------------------------ logging
+
+    def _log_attempt(self, response: Optional[httpx.Response]) -> None:
         if logger.isEnabledFor(logging.DEBUG):
+            request = self.request
+            elapsed = self.core.clock() - self.start
+            attempt = self.retry.attempts
             status = response.status_code if response is not None else None
             request_id = response.headers.get("x-request-id") if response is not None else None
             logger.debug(
@@ -653,52 +472,22 @@ class _Core:
                 request.url.path,
                 status if status is not None else "no response",
                 elapsed * 1000,
-                opts.attempts,
+                attempt,
                 request_id or "-",
                 extra={
                     "method": request.method,
                     "path": request.url.path,
                     "status": status,
                     "elapsed": elapsed,
-                    "attempt": opts.attempts,
+                    "attempt": attempt,
                     "request_id": request_id,
                 },
             )
 
-    def retry_delay(
-        self,
-        request: httpx.Request,
-        opts: CallOptions,
-        err: ClaudeAPIError,
-        retryable: bool,
-        overloaded: bool = False,
-    ) -> Optional[float]:
-        """Seconds to sleep before the next attempt, or ``None`` to raise ``err``.
-
-        A worker-pool refusal (``overloaded``) has its own allowance and backoff
-        (``_retry`` module doc); other failures count against ``max_retries``.
-        """
-        if overloaded:
-            opts.overloads += 1
-            if not opts.retry_overloaded:
-                return None
-        failures = opts.attempts - opts.overloads
-        if not retryable or opts.max_retries <= 0 or failures > opts.max_retries:
-            return None
-        if overloaded:
-            if opts.overloads > MAX_OVERLOAD_RETRIES:
-                return None
-            delay = (
-                overload_delay(opts.overloads - 1, rng=self.rng)
-                if err.retry_after is None
-                else backoff_delay(0, retry_after=err.retry_after)
-            )
-        else:
-            delay = backoff_delay(failures - 1, retry_after=err.retry_after, rng=self.rng)
-        status: Union[int, str] = (
-            err.status_code if err.status_code is not None else type(err).__name__
-        )
-        if math.isinf(delay):
+    def _log_give_up(self, err: ClaudeAPIError, reason: str) -> None:
+        request = self.request
+        status = err.status_code if err.status_code is not None else type(err).__name__
+        if reason == GIVE_UP_RETRY_AFTER:
             logger.info(
                 "Not retrying %s %s after %s: Retry-After %.0f s is longer than allowed",
                 request.method,
@@ -706,72 +495,66 @@ class _Core:
                 status,
                 err.retry_after or 0.0,
             )
-            return None
-        if not opts.deadline.can_fit(delay, self.need(opts)):
+        elif reason == GIVE_UP_DEADLINE:
             logger.info(
                 "Not retrying %s %s after %s: %.2f s left of the call's deadline",
                 request.method,
                 request.url.path,
                 status,
-                opts.deadline.remaining(),
+                self.opts.deadline.remaining(),
             )
-            return None
+
+    def _log_retry(self, err: ClaudeAPIError, delay: float) -> None:
+        request = self.request
+        status = err.status_code if err.status_code is not None else type(err).__name__
         logger.info(
             "Retrying %s %s after %s (attempt %d of %d) in %.2f s",
             request.method,
             request.url.path,
             status,
-            opts.attempts + 1,
-            opts.max_retries + 1,
+            self.retry.attempts + 1,
+            self.opts.max_retries + 1,
             delay,
             extra={
                 "method": request.method,
                 "path": request.url.path,
                 "status": err.status_code,
-                "attempt": opts.attempts,
+                "attempt": self.retry.attempts,
                 "delay": delay,
             },
         )
-        return delay
 
-    def error_for_response(
-        self, request: httpx.Request, response: httpx.Response, task: bool
-    ) -> tuple[ClaudeAPIError, bool, bool]:
-        """(our exception, whether to retry it, whether it is the pool's refusal)."""
-        err = error_from_response(
-            response.status_code,
-            response.headers,
-            response.content,
-            method=request.method,
-            path=request.url.path,
-        )
-        detail = _detail(err.body)
-        retryable = is_retryable_status(
-            response.status_code, detail, task=task, retry_after=err.retry_after
-        )
-        return err, retryable, response.status_code == 503 and is_pool_overloaded(detail)
 
-    @staticmethod
-    def task_refused(request: httpx.Request, response: httpx.Response) -> Optional[ClaudeAPIError]:
-        """A ``/v1/task`` 200 whose task the pool refused (status ``failed``, ``result.error``
-        ``Worker pool overloaded: ...``): proof it never ran, so it may be retried."""
-        content = response.content
-        if OVERLOADED_PREFIX.encode() not in content[:4096]:
-            return None
-        try:
-            body = json.loads(content)
-            error = body["result"]["error"] if body.get("status") == "failed" else None
-        except (ValueError, TypeError, KeyError, AttributeError):
-            return None
-        if not is_pool_overloaded(error):
-            return None
-        return TaskFailedError(
-            f"{error} ({request.method} {request.url.path} answered status 'failed')",
-            status_code=response.status_code,
-            body=body,
-            headers=response.headers,
-            request_id=response.headers.get("x-request-id"),
-        )
+def _fit_service_timeout(
+    request: httpx.Request, opts: CallOptions, remaining: float
+) -> httpx.Request:
+    """``request`` with its JSON body's ``timeout`` lowered to fit ``remaining - margin``."""
+    assert opts.service_timeout_margin is not None
+    wanted = opts.service_timeout if opts.service_timeout is not None else SERVICE_TIMEOUT_DEFAULT
+    allowed = remaining - opts.service_timeout_margin
+    if allowed >= wanted - 1.0:
+        # The usual first attempt (its deadline is wanted + margin): nothing to change.
+        # The 1 s slack keeps a retry's ask below ``remaining`` (margin > 1 s).
+        return request
+    new_value = max(SERVICE_TIMEOUT_MIN, min(SERVICE_TIMEOUT_MAX, math.floor(allowed * 10) / 10))
+    try:
+        body = json.loads(request.content)
+    except (ValueError, httpx.RequestNotRead):
+        return request
+    if not isinstance(body, dict) or body.get("timeout") == new_value:
+        return request
+    body["timeout"] = new_value
+    content = json.dumps(body, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    raw = content.encode("utf-8")
+    headers = request.headers.copy()
+    headers["Content-Length"] = str(len(raw))
+    return httpx.Request(
+        request.method,
+        request.url,
+        headers=headers,
+        content=raw,
+        extensions=request.extensions,
+    )
 
 
 class RetryTransport(httpx.BaseTransport):
@@ -795,98 +578,34 @@ class RetryTransport(httpx.BaseTransport):
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
     ) -> None:
         self._inner = inner if inner is not None else httpx.HTTPTransport()
-        self._backend: Optional[_DeadlineBackend] = _install_backend(self._inner, _DeadlineBackend)
-        self._core = _Core(
-            keys=keys,
-            timeout=timeout,
-            max_retries=max_retries,
-            clock=clock,
-            rng=rng,
-            origin=origin,
-            max_response_bytes=max_response_bytes,
-        )
+        self._backend: Optional[DeadlineBackend] = install_backend(self._inner, DeadlineBackend)
+        self._core = _Core(keys, timeout, max_retries, clock, rng, origin, max_response_bytes)
+        self._core.bounded = self._backend is not None
         self._sleep = sleep
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
-        core = self._core
-        opts = core.options()
-        task = opts.task if opts.task is not None else _is_task_path(request.url.path)
-        core.authorize(request, opts)
-        original_timeout = dict(request.extensions.get("timeout") or {})
-        token = _DEADLINE.set(opts.deadline)
-        try:
+        # The body is read here, for successes too, so a connection cut off mid-body
+        # is an error of ours (and retried as one), never a bare httpx error raised
+        # later while the caller reads the response.
+        with self._core.begin(request) as call:
             while True:
-                core.check_open(request)
-                attempt = core.attempt_request(request, opts, original_timeout)
-                opts.attempts += 1
-                start = core.clock()
-                overloaded = False
+                attempt = call.attempt()
+                response = None
                 try:
                     response = self._inner.handle_request(attempt)
-                except httpx.TransportError as exc:
-                    core.check_open(request, exc)
-                    elapsed = core.clock() - start
-                    core.log_attempt(attempt, None, elapsed, opts)
-                    err, sent = core.map_transport_error(exc, attempt, opts, elapsed)
-                    retryable = is_retryable_connection_error(request_sent=sent, task=task)
-                    cause: BaseException = exc
+                    reader = call.received(response)
+                    if reader.pending:
+                        for raw in response.iter_raw():
+                            reader.feed(raw)
+                    reader.finish()
+                except Exception as exc:
+                    if response is not None:
+                        response.close()
+                    call.failed(exc, response)
                 else:
-                    elapsed = core.clock() - start
-                    core.log_attempt(attempt, response, elapsed, opts)
-                    # The body is read here, for successes too, so a connection cut off
-                    # mid-body is an error of ours (and retried as one), never a bare
-                    # httpx error raised later while the caller reads the response.
-                    try:
-                        self._read(response, core.body_reader(response, opts))
-                    except httpx.TransportError as exc:
-                        response.close()
-                        core.check_open(request, exc)
-                        err, _ = core.map_transport_error(exc, attempt, opts, elapsed)
-                        retryable = is_retryable_connection_error(request_sent=True, task=task)
-                        cause = exc
-                    except httpx.DecodingError as exc:
-                        response.close()
-                        raise core.bad_encoding(attempt, response, exc) from None
-                    except _BodyTooLarge as exc:
-                        response.close()
-                        err, retryable = core.body_too_large(attempt, response, exc, task)
-                        cause = err
-                    else:
-                        core.check_open(request)
-                        if response.status_code < 400:
-                            refused = core.task_refused(attempt, response) if task else None
-                            if refused is None:
-                                return response
-                            # Retried like the pool's 503; when retries run out the 200
-                            # goes back to the caller, whose parser raises TaskFailedError.
-                            delay = core.retry_delay(attempt, opts, refused, True, True)
-                            if delay is None:
-                                return response
-                            self._sleep(delay)
-                            request = attempt
-                            continue
-                        err, retryable, overloaded = core.error_for_response(
-                            attempt, response, task
-                        )
-                        cause = err
-                delay = core.retry_delay(attempt, opts, err, retryable, overloaded)
-                if delay is None:
-                    if cause is err:
-                        raise err
-                    raise err from cause
-                self._sleep(delay)
-                request = attempt
-        finally:
-            _DEADLINE.reset(token)
-
-    def _read(self, response: httpx.Response, reader: _BodyReader) -> None:
-        if response.is_stream_consumed:  # already read (a mock transport's response)
-            reader.add(response.content)
-            return
-        unbounded = self._backend is None
-        for raw in response.iter_raw():
-            reader.feed(raw, check_deadline=unbounded)
-        response._content = reader.finish()
+                    if call.succeeded(response):
+                        return response
+                self._sleep(call.delay)
 
     def close(self) -> None:
         """Refuse further requests, wake calls blocked on a socket, close the pool."""
@@ -917,99 +636,33 @@ class AsyncRetryTransport(httpx.AsyncBaseTransport):
 
             sleep = asyncio.sleep
         self._inner = inner if inner is not None else httpx.AsyncHTTPTransport()
-        self._backend: Optional[_AsyncDeadlineBackend] = _install_backend(
-            self._inner, _AsyncDeadlineBackend
+        self._backend: Optional[AsyncDeadlineBackend] = install_backend(
+            self._inner, AsyncDeadlineBackend
         )
-        self._core = _Core(
-            keys=keys,
-            timeout=timeout,
-            max_retries=max_retries,
-            clock=clock,
-            rng=rng,
-            origin=origin,
-            max_response_bytes=max_response_bytes,
-        )
+        self._core = _Core(keys, timeout, max_retries, clock, rng, origin, max_response_bytes)
+        self._core.bounded = self._backend is not None
         self._sleep = sleep
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        core = self._core
-        opts = core.options()
-        task = opts.task if opts.task is not None else _is_task_path(request.url.path)
-        core.authorize(request, opts)
-        original_timeout = dict(request.extensions.get("timeout") or {})
-        token = _DEADLINE.set(opts.deadline)
-        try:
+        with self._core.begin(request) as call:
             while True:
-                core.check_open(request)
-                attempt = core.attempt_request(request, opts, original_timeout)
-                opts.attempts += 1
-                start = core.clock()
-                overloaded = False
+                attempt = call.attempt()
+                response = None
                 try:
                     response = await self._inner.handle_async_request(attempt)
-                except httpx.TransportError as exc:
-                    core.check_open(request, exc)
-                    elapsed = core.clock() - start
-                    core.log_attempt(attempt, None, elapsed, opts)
-                    err, sent = core.map_transport_error(exc, attempt, opts, elapsed)
-                    retryable = is_retryable_connection_error(request_sent=sent, task=task)
-                    cause: BaseException = exc
+                    reader = call.received(response)
+                    if reader.pending:
+                        async for raw in response.aiter_raw():
+                            reader.feed(raw)
+                    reader.finish()
+                except Exception as exc:
+                    if response is not None:
+                        await response.aclose()
+                    call.failed(exc, response)
                 else:
-                    elapsed = core.clock() - start
-                    core.log_attempt(attempt, response, elapsed, opts)
-                    # The body is read here, for successes too (see RetryTransport).
-                    try:
-                        await self._read(response, core.body_reader(response, opts))
-                    except httpx.TransportError as exc:
-                        await response.aclose()
-                        core.check_open(request, exc)
-                        err, _ = core.map_transport_error(exc, attempt, opts, elapsed)
-                        retryable = is_retryable_connection_error(request_sent=True, task=task)
-                        cause = exc
-                    except httpx.DecodingError as exc:
-                        await response.aclose()
-                        raise core.bad_encoding(attempt, response, exc) from None
-                    except _BodyTooLarge as exc:
-                        await response.aclose()
-                        err, retryable = core.body_too_large(attempt, response, exc, task)
-                        cause = err
-                    else:
-                        core.check_open(request)
-                        if response.status_code < 400:
-                            refused = core.task_refused(attempt, response) if task else None
-                            if refused is None:
-                                return response
-                            # Retried like the pool's 503; when retries run out the 200
-                            # goes back to the caller, whose parser raises TaskFailedError.
-                            delay = core.retry_delay(attempt, opts, refused, True, True)
-                            if delay is None:
-                                return response
-                            await self._sleep(delay)
-                            request = attempt
-                            continue
-                        err, retryable, overloaded = core.error_for_response(
-                            attempt, response, task
-                        )
-                        cause = err
-                delay = core.retry_delay(attempt, opts, err, retryable, overloaded)
-                if delay is None:
-                    if cause is err:
-                        raise err
-                    raise err from cause
-                await self._sleep(delay)
-                request = attempt
-        finally:
-            _DEADLINE.reset(token)
-
-    async def _read(self, response: httpx.Response, reader: _BodyReader) -> None:
-        if response.is_stream_consumed:
-            reader.add(response.content)
-            return
-        unbounded = self._backend is None
-        raw_chunks: AsyncIterator[bytes] = response.aiter_raw()
-        async for raw in raw_chunks:
-            reader.feed(raw, check_deadline=unbounded)
-        response._content = reader.finish()
+                    if call.succeeded(response):
+                        return response
+                await self._sleep(call.delay)
 
     async def aclose(self) -> None:
         """Refuse further requests and close the pool."""

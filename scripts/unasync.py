@@ -39,7 +39,7 @@ IDENTIFIERS = [
     ("AsyncHTTPTransport", "HTTPTransport"),
     ("AsyncClient", "Client"),
     ("async_default_sleep", "default_sleep"),
-    ("async_refuse_after_close", "refuse_after_close"),
+    ("async_sleep", "sleep"),
     ("async_run_chunks", "run_chunks"),
     ("asyncio_detailed", "sync_detailed"),
     ("set_async_httpx_client", "set_httpx_client"),

@@ -29,7 +29,7 @@ from _harness import floor_server, fold, interleave
 
 from claude_client._models import parse_response
 from claude_client._requests import build_complete
-from claude_client._transport import RetryTransport
+from claude_client._transport import RetryTransport, call_options
 
 BLOCK = 200
 
@@ -142,11 +142,13 @@ def part2() -> None:
     t("_transport: request.headers['Authorization'] = ...", set_auth)
     core = fac._http._transport._core
     opts = prep(fac).options
-    timeouts = {"connect": 10.0, "read": 300.0, "write": 300.0, "pool": 10.0}
-    t(
-        "_transport._Core.attempt_request (capped timeouts)",
-        lambda: core.attempt_request(req, opts, timeouts),
-    )
+    req.extensions["timeout"] = {"connect": 10.0, "read": 300.0, "write": 300.0, "pool": 10.0}
+
+    def begin_attempt() -> None:
+        with call_options(opts), core.begin(req) as call:
+            call.attempt()
+
+    t("_transport: _Core.begin + _Call.attempt (auth, RetryState, capped timeouts)", begin_attempt)
     t(
         "generated _build_response: HTTPStatus(...) + Response(...) (json excluded)",
         lambda: GeneratedResponse(

@@ -26,9 +26,10 @@ import httpx
 
 from .. import _requests as build
 from .. import _validation as check
-from .._base import GENERATED_ERRORS, ClientBase, unwrap
+from .._base import ClientBase, unwrap
 from .._batch import Chunk, PoolCapacity, PoolGovernor
 from .._config import HEALTH_READ_TIMEOUT, ApiKey, ProxySetting
+from .._errors import GENERATED_ERRORS
 from .._exceptions import ClaudeAPIError, ClientClosedError
 from .._io import (
     AsyncModelResolver,
@@ -123,6 +124,8 @@ class AsyncClaudeClient(ClientBase):
             )
         self._ws_proxy = self._pick_ws_proxy(http_client, transport, proxy)
         self._sleep: AsyncSleep = sleep if sleep is not None else async_default_sleep()
+        # The test hooks reach streams as they reach REST (async_sleep -> sleep when unasynced).
+        self._stream_timing = {"clock": self._clock, "async_sleep": self._sleep}
         inner: httpx.AsyncBaseTransport
         if http_client is not None:
             inner = AsyncUserClientTransport(http_client)

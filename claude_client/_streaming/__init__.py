@@ -31,7 +31,8 @@ no ``await`` on the async client either.
 """
 
 from ._async import AsyncChatStream, AsyncTaskStream
-from ._core import StreamSettings, ThinkingEvent, ws_url_from_base
+from ._core import ThinkingEvent
+from ._settings import StreamSettings, ws_url_from_base
 from ._sync import ChatStream, TaskStream
 
 __all__ = [

@@ -17,30 +17,14 @@ import functools
 import math
 import sys
 import time
-import weakref
-from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Generic, Optional, Self, TypeVar
+from typing import TYPE_CHECKING, Any, Optional, Self, TypeVar
 
-from .._retry import Deadline, backoff_delay
-from ._core import (
-    AUTO_FALLBACK_MODEL,
-    ChatAccessors,
-    ChatProtocol,
-    Protocol,
-    ResultParser,
-    StreamSettings,
-    TaskAccessors,
-    TaskProtocol,
-    close_code_of,
-    close_wait,
-    connect_failure,
-    forget_frames,
-    logger,
-    redirect_refused,
-    remaining_or_none,
-    websockets_logger,
-)
+from .._logging import logger
+from .._retry import Deadline
+from . import _core
+from ._core import ChatAccessors, Connector, Protocol, StreamCore, StreamSettings, TaskAccessors
 
 if TYPE_CHECKING:
     from websockets.asyncio.client import ClientConnection
@@ -73,7 +57,7 @@ class _Socket:
         if conn is None:
             return
         try:
-            conn.close_timeout = close_wait(self.close_timeout, self.end)
+            conn.close_timeout = _core.close_wait(self.close_timeout, self.end)
             await conn.close()
         except Exception:
             # E.g. under `-W error`, asyncio's warning about an async generator
@@ -81,16 +65,12 @@ class _Socket:
             # TCP connection instead: the socket must not outlive the stream.
             logger.debug("stream: closing handshake failed, aborting", exc_info=True)
             conn.transport.abort()
-        logger.debug("stream: socket closed (close code %s)", close_code_of(conn))
+        logger.debug("stream: socket closed (close code %s)", _core.close_code_of(conn))
 
 
 @functools.cache
 def _connection_class() -> type[ClientConnection]:
-    """websockets' ``ClientConnection``, refusing a redirected upgrade.
-
-    Recent ``websockets`` follow a 3xx to wherever ``Location`` points; an exception that
-    is not its ``InvalidStatus`` makes it give up instead.
-    """
+    """websockets' asyncio ``ClientConnection``, refusing a redirected upgrade."""
     from websockets.asyncio.client import ClientConnection
 
     class NoRedirectClientConnection(ClientConnection):
@@ -98,10 +78,7 @@ def _connection_class() -> type[ClientConnection]:
             try:
                 await super().handshake(*args, **kwargs)
             except Exception as exc:
-                refused = redirect_refused(exc)
-                if refused is None:
-                    raise
-                raise refused from exc
+                _core.refuse_redirect(exc)
 
     return NoRedirectClientConnection
 
@@ -109,42 +86,13 @@ def _connection_class() -> type[ClientConnection]:
 async def _connect(settings: StreamSettings, deadline: Deadline, protocol: Protocol[Any]) -> Any:
     from websockets.asyncio.client import connect
 
-    extra_headers, user_agent = settings.handshake_headers()
-    options: dict[str, Any] = settings.connect_options()
-    if user_agent is not None:
-        options["user_agent_header"] = user_agent
-    attempt = 0
+    connector = Connector(settings, deadline, protocol)
     while True:
-        remaining = deadline.remaining()
-        if remaining <= 0:
-            raise protocol.deadline_passed(deadline.timeout)
-        logger.debug("stream: connecting to %s (attempt %d)", settings.ws_url, attempt + 1)
+        options = connector.attempt()
         try:
-            return await connect(
-                settings.ws_url,
-                additional_headers=extra_headers,
-                open_timeout=min(settings.connect_timeout, remaining),
-                close_timeout=settings.close_timeout,
-                max_size=settings.max_response_bytes,
-                logger=websockets_logger(),
-                create_connection=_connection_class(),
-                **options,
-            )
+            return await connect(settings.ws_url, create_connection=_connection_class(), **options)
         except Exception as exc:
-            forget_frames(exc)
-            error, retryable = connect_failure(exc, settings.ws_url)
-            delay = backoff_delay(attempt, retry_after=error.retry_after)
-            if not retryable or attempt >= settings.max_retries or not deadline.can_fit(delay):
-                logger.debug("stream: connecting failed, not retrying: %s", error.message)
-                raise error from exc
-            logger.debug(
-                "stream: connecting failed (%s), retry %d in %.2f s",
-                error.message,
-                attempt + 1,
-                delay,
-            )
-            await settings.async_sleep(delay)
-            attempt += 1
+            await settings.async_sleep(connector.failed(exc))
 
 
 def _current_task_getter() -> Callable[[asyncio.AbstractEventLoop], Optional[asyncio.Task[Any]]]:
@@ -234,11 +182,8 @@ async def _run(
 ) -> AsyncGenerator[T, None]:
     from websockets.exceptions import ConnectionClosed
 
-    timeout = protocol.overall_timeout(settings)
-    deadline = Deadline(timeout)
-    remaining = deadline.remaining()
-    sock.close_timeout = settings.close_timeout
-    sock.end = None if math.isinf(remaining) else time.monotonic() + remaining
+    deadline = _core.start_deadline(settings, protocol, sock)
+    idle = protocol.idle_timeout(settings)
     dog: Optional[_Watchdog] = None
     try:
         if before_connect is not None:
@@ -253,11 +198,10 @@ async def _run(
             # No local holds the request: an agentic task's carries the key.
             await conn.send(protocol.payload(settings.keys))
         except ConnectionClosed as exc:
-            forget_frames(exc)
-            if sock.closing:
+            error = protocol.closed_early(exc, sock.closing)
+            if error is None:
                 return
-            raise protocol.closed(exc) from None
-        idle = protocol.idle_timeout(settings)
+            raise error from None
         loop = asyncio.get_running_loop()
         clock = loop.time
         remaining = deadline.remaining()
@@ -292,9 +236,8 @@ async def _run(
                     raise  # cancelled from outside as well: that wins, as in asyncio.timeout
                 sock.hurry()
                 # The timer fired at the earlier of the two limits: which one was it?
-                if idle is not None and (end is None or clock() < end):
-                    raise protocol.idle_timed_out(idle) from None
-                raise protocol.deadline_passed(deadline.timeout) from None
+                idle_first = idle is not None and (end is None or clock() < end)
+                raise protocol.timed_out(idle if idle_first else None, deadline.timeout) from None
             except ConnectionClosed as exc:
                 if sock.closing:
                     return
@@ -318,22 +261,15 @@ async def _run(
         await sock.aclose()
 
 
-class _AsyncStream(Generic[T]):
+class _AsyncStream(StreamCore[T, AsyncGenerator[T, None]]):
     """An async iterator over one request's stream; the socket opens on the first item.
 
     Leaving an ``async for`` loop over it early closes it (see the module docstring).
     """
 
-    _protocol: Protocol[T]
-
     def __init__(self, settings: StreamSettings, protocol: Protocol[T]) -> None:
-        self._settings = settings
-        self._protocol = protocol
-        protocol.content_limit = settings.max_response_bytes
+        super().__init__(settings, protocol)
         self._sock = _Socket()
-        self._gen: Optional[AsyncGenerator[T, None]] = None  # driven by __anext__()
-        # handed to an async for loop, which owns it
-        self._loop_gen: Optional[weakref.ref[AsyncGenerator[T, None]]] = None
 
     def _before_connect(self) -> Optional[Callable[[Deadline], Awaitable[None]]]:
         return None
@@ -343,39 +279,20 @@ class _AsyncStream(Generic[T]):
 
     def __aiter__(self) -> AsyncIterator[T]:
         # The generator itself: ``async for`` then skips the Python level
-        # ``__anext__`` below (a coroutine per chunk). The loop owns it and the
-        # stream keeps a weak reference, so leaving the loop lets asyncio close it.
-        gen = self._gen
-        if gen is None:
-            gen = self._loop_gen() if self._loop_gen is not None else None
-            if gen is not None:
-                return gen  # a loop is running it (``aiter(stream)`` again)
-            if self._loop_gen is not None or self._sock.closing:
-                return self  # left early or closed: ``__anext__`` stops
-            gen = self._start()
-        self._gen = None
-        self._loop_gen = weakref.ref(gen)
-        return gen
+        # ``__anext__`` below (a coroutine per chunk).
+        gen = self._for_loop()
+        return self if gen is None else gen
 
     async def __anext__(self) -> T:
-        gen = self._gen
+        gen = self._driven()
         if gen is None:
-            if self._loop_gen is not None:
-                gen = self._loop_gen()
-                if gen is None:
-                    raise StopAsyncIteration  # the loop that ran it was left: closed
-            elif self._sock.closing:
-                raise StopAsyncIteration
-            else:
-                gen = self._gen = self._start()
+            raise StopAsyncIteration
         return await gen.__anext__()
 
     async def aclose(self) -> None:
         """Close the socket (idempotent)."""
         await self._sock.aclose()
-        gen = self._gen
-        if gen is None and self._loop_gen is not None:
-            gen = self._loop_gen()
+        gen = self._running()
         if gen is not None:
             # being iterated by another task: it stops on the closed socket
             with contextlib.suppress(RuntimeError):
@@ -392,20 +309,8 @@ class _AsyncStream(Generic[T]):
     ) -> None:
         await self.aclose()
 
-    @property
-    def finished(self) -> bool:
-        """Whether the final frame arrived."""
-        return self._protocol.finished
 
-    def __repr__(self) -> str:
-        state = "finished" if self.finished else "closed" if self._sock.closing else "open"
-        return (
-            f"<{type(self).__name__} {self._protocol.kind} {self._settings.ws_url} "
-            f"{state}, {self._protocol.frames} frames>"
-        )
-
-
-class AsyncChatStream(ChatAccessors, _AsyncStream[str]):
+class AsyncChatStream(ChatAccessors[Awaitable[str]], _AsyncStream[str]):
     """The asyncio twin of :class:`ChatStream`: ``async for chunk in stream``.
 
     Also an async context manager; :meth:`aclose` closes it early. ``resolve_model``
@@ -413,68 +318,21 @@ class AsyncChatStream(ChatAccessors, _AsyncStream[str]):
     real model before connecting; without it ``auto`` is sent as ``sonnet``.
     """
 
-    _protocol: ChatProtocol
-
-    def __init__(
-        self,
-        settings: StreamSettings,
-        *,
-        messages: Sequence[Mapping[str, Any]],
-        model: str = "sonnet",
-        project_id: Optional[str] = None,
-        resolve_model: Optional[Callable[[Optional[float]], Awaitable[str]]] = None,
-    ) -> None:
-        super().__init__(
-            settings, ChatProtocol(model=model, messages=messages, project_id=project_id)
-        )
-        self._resolve_model = resolve_model
-
     def _before_connect(self) -> Optional[Callable[[Deadline], Awaitable[None]]]:
-        if self._protocol.model_requested != "auto":
+        protocol, resolve = self._protocol, self._resolve_model  # never self: see module doc
+        if not protocol.needs_model:
             return None
-        protocol, resolve = self._protocol, self._resolve_model
 
         async def resolve_auto(deadline: Deadline) -> None:
-            if resolve is not None:
-                model = await resolve(remaining_or_none(deadline))
-            else:
-                model = AUTO_FALLBACK_MODEL
-            logger.debug("chat stream: model 'auto' resolved to %r", model)
-            protocol.model_requested = model
+            protocol.use_model(
+                await resolve(_core.remaining_or_none(deadline)) if resolve else None
+            )
 
         return resolve_auto
 
 
 class AsyncTaskStream(TaskAccessors, _AsyncStream[Any]):
     """The asyncio twin of :class:`TaskStream`."""
-
-    _protocol: TaskProtocol
-
-    def __init__(
-        self,
-        settings: StreamSettings,
-        *,
-        description: str,
-        allow_tools: Sequence[str] = (),
-        allow_agents: Sequence[str] = (),
-        allow_skills: Sequence[str] = (),
-        timeout: Optional[int] = None,
-        max_cost: Optional[float] = None,
-        parse_result: Optional[ResultParser] = None,
-    ) -> None:
-        super().__init__(
-            settings,
-            TaskProtocol.for_settings(
-                settings,
-                description=description,
-                allow_tools=allow_tools,
-                allow_agents=allow_agents,
-                allow_skills=allow_skills,
-                timeout=timeout,
-                max_cost=max_cost,
-                parse_result=parse_result,
-            ),
-        )
 
 
 __all__ = ["AsyncChatStream", "AsyncTaskStream"]

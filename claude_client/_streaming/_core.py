@@ -1,45 +1,46 @@
-"""The I/O-free half of streaming: URL, settings, messages, frames, error mapping.
+"""The I/O-free half of streaming: messages, frames, connect retries, and the stream
+objects' bookkeeping (settings: ``_settings.py``).
 
 Everything here is shared by the sync (``_sync.py``) and asyncio (``_async.py``)
-streams; only the socket calls differ between them. Nothing in this module
-imports ``websockets``: exceptions from it are recognised by class name and module
-so that ``import claude_client`` never pays for the library.
+streams; what those keep is I/O only: opening and closing the socket, the tuned
+frame loop, sleeping between connection attempts. Failures are mapped by
+:mod:`claude_client._errors`, retries decided by :class:`~claude_client._retry.RetryState`.
+Nothing in this module imports ``websockets``: ``import claude_client`` never pays
+for the library.
 """
 
 from __future__ import annotations
 
-import asyncio
-import builtins
-import functools
 import json
 import logging
 import math
 import time
-import traceback
-import urllib.parse
-from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field, replace
-from typing import Any, Final, Generic, Literal, Optional, TypeVar, Union
+import weakref
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from typing import Any, Final, Generic, Literal, NoReturn, Optional, TypeVar, Union
 
 from .._config import DEFAULT_MAX_RESPONSE_BYTES, KeyRing
+from .._errors import (
+    error_from_stream_message,
+    error_from_task_result,
+    error_from_ws_closed,
+    error_from_ws_connect,
+    forget_frames,
+    redirect_refused,
+)
 from .._exceptions import (
-    APIConnectionError,
     AuthenticationError,
     ClaudeAPIError,
     InvalidInputError,
     ResponseValidationError,
-    StreamInterruptedError,
     TimeoutError,
-    error_from_response,
-    error_from_stream_message,
-    error_from_task_result,
 )
 from .._models import APIObject, TaskResult, Usage
-from .._retry import Deadline, is_retryable_status
+from .._retry import Deadline, RetryState
+from ._settings import StreamSettings, ws_url_from_base
 
 logger = logging.getLogger("claude_client")
 
-STREAM_PATH: Final = "/v1/stream"
 SOCKET_MODELS: Final = ("haiku", "sonnet", "opus")
 # What STREAMING.md says a client without a route recommendation may send for "auto".
 AUTO_FALLBACK_MODEL: Final = "sonnet"
@@ -55,235 +56,19 @@ CLOSE_GRACE: Final = 0.25
 
 T = TypeVar("T")
 
-
-def ws_url_from_base(base_url: str) -> str:
-    """The ``/v1/stream`` URL of a service whose REST base URL is ``base_url``.
-
-    ``http`` becomes ``ws`` and ``https`` becomes ``wss``; a path prefix (a service
-    mounted under ``/claude``) is kept. Credentials, query and fragment of the base
-    URL are dropped: the key travels in the ``Authorization`` header, never in the URL.
-
-    >>> ws_url_from_base("https://api.example.com/claude/")
-    'wss://api.example.com/claude/v1/stream'
-    """
-    parts = urllib.parse.urlsplit(base_url.strip())
-    scheme = {"http": "ws", "https": "wss", "ws": "ws", "wss": "wss"}.get(parts.scheme.lower())
-    if scheme is None or not parts.hostname:
-        raise InvalidInputError(
-            f"base_url must be an http(s) URL with a host, got {base_url!r}", param="base_url"
-        )
-    host = parts.hostname
-    if ":" in host:  # IPv6 literal
-        host = f"[{host}]"
-    netloc = host if parts.port is None else f"{host}:{parts.port}"
-    path = parts.path.rstrip("/") + STREAM_PATH
-    return urllib.parse.urlunsplit((scheme, netloc, path, "", ""))
-
-
-@functools.cache
-def _websockets_major() -> int:
-    from importlib.metadata import version
-
-    major = version("websockets").split(".")[0]
-    return int(major) if major.isdigit() else 0
-
-
-async def _asyncio_sleep(seconds: float) -> None:
-    await asyncio.sleep(seconds)
-
-
-class _RedactedStr(str):
-    """A header value whose ``repr`` hides it (tracebacks rendered with locals use repr)."""
-
-    __slots__ = ()
-
-    def __repr__(self) -> str:
-        return "'<redacted>'"
-
-
-class HandshakeHeaders(Mapping[str, str]):
-    """The handshake's extra headers, ``Authorization`` made from the key ring on demand.
-
-    What ``websockets`` is handed instead of a list of pairs, so that no frame of
-    ours (nor an argument of theirs) holds ``Bearer <key>`` as a plain string, and
-    ``repr`` shows the header names only.
-    """
-
-    __slots__ = ("_headers", "_keys")
-
-    def __init__(self, headers: Mapping[str, str], keys: Optional[KeyRing]) -> None:
-        self._headers = {k: v for k, v in headers.items() if k.lower() != "user-agent"}
-        self._keys = keys if keys is not None and keys.has_key else None
-
-    def __getitem__(self, name: str) -> str:
-        if name == "Authorization" and self._keys is not None:
-            return _RedactedStr(f"Bearer {self._keys.default_key()}")
-        return self._headers[name]
-
-    def __iter__(self) -> Iterator[str]:
-        yield from self._headers
-        if self._keys is not None:
-            yield "Authorization"
-
-    def __len__(self) -> int:
-        return len(self._headers) + (self._keys is not None)
-
-    def __repr__(self) -> str:
-        return f"<HandshakeHeaders {list(self)!r}>"
-
-
-def _key_ring(api_key: Optional[str]) -> Optional[KeyRing]:
-    """``api_key`` in the redacting holder the REST side uses (``None`` without a key)."""
-    return KeyRing(api_key, default_project=None) if api_key else None
-
-
-@dataclass(frozen=True)
-class StreamSettings:
-    """Everything a stream needs from its client, as plain values.
-
-    Attributes:
-        ws_url: the socket URL (see :func:`ws_url_from_base`).
-        headers: the client's default headers and ``User-Agent``, sent on the
-            handshake (without ``Authorization``: that comes from ``keys``).
-        keys: the API key, in the :class:`~claude_client._config.KeyRing` that hides it
-            from ``repr`` and refuses pickling. It becomes the handshake's
-            ``Authorization`` header and the ``api_key`` of agentic-task messages (the
-            protocol requires it there); it is never logged.
-        timeout: seconds for everything: connecting (with retries) plus the whole
-            stream. ``None`` for no overall limit.
-        idle_timeout: longest silence allowed between two frames (and between the
-            request and the first frame). ``None`` for no limit.
-        connect_timeout: cap on one connection attempt (TCP + TLS + upgrade).
-        max_retries: further connection attempts after a retryable failure. Once a
-            frame has arrived nothing is retried.
-        close_timeout: how long closing waits for the service's close frame; never
-            past the call's deadline (then :data:`CLOSE_GRACE` at most).
-        max_response_bytes: the largest frame accepted (after decompression), and the
-            most text a chat stream accumulates; the client's ``max_response_bytes``.
-        proxy: the proxy URL to connect through, or ``None`` for a direct connection
-            (the client's: the one its REST calls use). Never shown by ``repr``.
-        sleep / async_sleep: used between connection attempts (tests replace them).
-    """
-
-    ws_url: str
-    headers: Mapping[str, str] = field(default_factory=dict, repr=False)
-    keys: Optional[KeyRing] = field(default=None, repr=False)
-    timeout: Optional[float] = 600.0
-    idle_timeout: Optional[float] = 60.0
-    connect_timeout: float = 10.0
-    max_retries: int = 2
-    close_timeout: float = 2.0
-    max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES
-    proxy: Optional[str] = field(default=None, repr=False)
-    sleep: Callable[[float], None] = field(default=time.sleep, repr=False, compare=False)
-    async_sleep: Callable[[float], Awaitable[None]] = field(
-        default=_asyncio_sleep, repr=False, compare=False
-    )
-
-    def __post_init__(self) -> None:
-        if self.max_retries < 0:
-            raise InvalidInputError("max_retries must be >= 0", param="max_retries")
-        limit = self.max_response_bytes
-        if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
-            raise InvalidInputError(
-                f"max_response_bytes must be a positive integer, got {limit!r}",
-                param="max_response_bytes",
-            )
-        for name in ("timeout", "idle_timeout"):
-            value = getattr(self, name)
-            if value is not None and not value > 0:
-                raise InvalidInputError(f"{name} must be positive or None", param=name)
-            if value is not None and math.isinf(value):  # the facade's "no deadline"
-                object.__setattr__(self, name, None)
-        for name in ("connect_timeout", "close_timeout"):
-            if not getattr(self, name) > 0:
-                raise InvalidInputError(f"{name} must be positive", param=name)
-
-    @classmethod
-    def from_client(
-        cls,
-        *,
-        base_url: str,
-        api_key: Optional[str],
-        default_headers: Optional[Mapping[str, str]] = None,
-        **options: Any,
-    ) -> StreamSettings:
-        """Settings from what a client knows: base URL, key, default headers, options.
-
-        ``options`` are the other fields (``timeout``, ``idle_timeout``, ``max_retries``,
-        ``proxy`` ...; without ``proxy``, the environment's, as a client would choose it).
-        The handshake carries ``Authorization: Bearer <key>`` when there is a key (an
-        ``Authorization`` among ``default_headers`` is dropped then).
-        """
-        headers = dict(default_headers or {})
-        if api_key:
-            for name in [n for n in headers if n.lower() == "authorization"]:
-                del headers[name]
-        if "proxy" not in options:  # the client's default policy: the environment's proxy
-            from .._config import environment_proxy
-
-            options["proxy"] = environment_proxy(base_url)
-        return cls(
-            ws_url=ws_url_from_base(base_url), headers=headers, keys=_key_ring(api_key), **options
-        )
-
-    @classmethod
-    def for_client(
-        cls,
-        client: Any,
-        *,
-        project_id: Optional[str] = None,
-        timeout: Optional[float] = None,
-        **options: Any,
-    ) -> StreamSettings:
-        """Settings for a ``ClaudeClient`` / ``AsyncClaudeClient`` (duck-typed, no import).
-
-        Reads ``client.base_url``, ``client._handshake_headers()`` (default headers
-        and ``User-Agent``), ``client._key_for(project_id, required=False)``,
-        ``client.timeout`` (overridden by a per-call ``timeout``),
-        ``client.max_retries`` and ``client.max_response_bytes`` (when it has one).
-        ``options`` set the other fields.
-        """
-        options.setdefault("max_retries", client.max_retries)
-        options.setdefault("max_response_bytes", client.max_response_bytes)
-        options.setdefault("proxy", client._ws_proxy)
-        return cls(
-            ws_url=ws_url_from_base(str(client.base_url)),
-            headers=client._handshake_headers(),
-            keys=_key_ring(client._key_for(project_id, required=False)),
-            timeout=client.timeout if timeout is None else timeout,
-            **options,
-        )
-
-    @property
-    def api_key(self) -> Optional[str]:
-        """The key itself (``None`` without one): only ever put into a request."""
-        return self.keys.default_key() if self.keys is not None else None
-
-    def with_timeout(self, timeout: Optional[float]) -> StreamSettings:
-        """A copy with another overall ``timeout`` (a per-call override)."""
-        return replace(self, timeout=timeout)
-
-    def connect_options(self) -> dict[str, Any]:
-        """``connect()`` keywords: the proxy decision is ours, never websockets' own
-        reading of the environment (which differs from httpx's, so REST and the socket
-        took different routes). websockets < 15 has no proxy support at all."""
-        if _websockets_major() >= 15:
-            return {"proxy": self.proxy}
-        if self.proxy is not None:
-            raise APIConnectionError(
-                "a proxy is configured but the installed websockets (< 15) cannot use one "
-                "for the WebSocket: upgrade websockets to >= 15"
-            )
-        return {}
-
-    def handshake_headers(self) -> tuple[HandshakeHeaders, Optional[str]]:
-        """(headers for ``additional_headers``, ``User-Agent`` value or ``None``)."""
-        user_agent: Optional[str] = None
-        for name, value in self.headers.items():
-            if name.lower() == "user-agent":
-                user_agent = value
-        return HandshakeHeaders(self.headers, self.keys), user_agent
+__all__ = [
+    "ChatAccessors",
+    "ChatProtocol",
+    "Connector",
+    "Protocol",
+    "StreamCore",
+    "StreamSettings",
+    "TaskAccessors",
+    "TaskProtocol",
+    "ThinkingEvent",
+    "decode_frame",
+    "ws_url_from_base",
+]
 
 
 # --------------------------------------------------------------------------- results
@@ -420,16 +205,19 @@ class Protocol(Generic[T]):
 
     def closed(self, exc: BaseException) -> ClaudeAPIError:
         """The error for a socket that closed before the final frame (``ConnectionClosed``)."""
-        sent = getattr(exc, "sent", None)
-        if getattr(sent, "code", None) == 1009:  # websockets refused a frame over max_size
-            logger.debug("stream: %s frame over the size limit", self.kind)
-            return ResponseValidationError(
-                f"{self.kind} stream: the service sent a frame larger than "
-                f"max_response_bytes ({self.content_limit:,} bytes), so the socket was "
-                f"closed after {self.frames} frames; raise the client's max_response_bytes "
-                "to accept bigger frames"
-            )
-        return self.interrupted(*close_details(exc))
+        return error_from_ws_closed(
+            exc,
+            kind=self.kind,
+            frames=self.frames,
+            partial_content=self.content,
+            limit=self.content_limit,
+        )
+
+    def closed_early(self, exc: BaseException, closing: bool) -> Optional[ClaudeAPIError]:
+        """A ``ConnectionClosed`` while sending the request: ``None`` when our own
+        ``close()`` caused it (the stream just ends), else the error to raise."""
+        forget_frames(exc)
+        return None if closing else self.closed(exc)
 
     def too_much_content(self) -> ResponseValidationError:
         return ResponseValidationError(
@@ -438,20 +226,10 @@ class Protocol(Generic[T]):
             "stream was closed; raise the client's max_response_bytes to accept more"
         )
 
-    def interrupted(self, code: Optional[int], reason: str) -> StreamInterruptedError:
-        logger.debug(
-            "stream: %s interrupted after %d frames (close code %s)", self.kind, self.frames, code
-        )
-        what = "before its final frame"
-        if code is None or code == 1006:
-            how = "the connection dropped (no close frame, code 1006)"
-        else:
-            how = f"the service closed the socket (code {code}{', ' + reason if reason else ''})"
-        partial = self.content
-        got = f"; {len(partial)} characters received" if partial else ""
-        return StreamInterruptedError(
-            f"{self.kind} stream ended {what}: {how}{got}", partial_content=partial
-        )
+    def timed_out(self, idle: Optional[float], timeout: Optional[float]) -> TimeoutError:
+        """The idle timeout's error when ``idle`` is given (it struck first), else the
+        overall ``timeout``'s."""
+        return self.idle_timed_out(idle) if idle is not None else self.deadline_passed(timeout)
 
     def idle_timed_out(self, seconds: float) -> TimeoutError:
         return TimeoutError(
@@ -491,6 +269,17 @@ class ChatProtocol(Protocol[str]):
         self.usage: Optional[Usage] = None
         self.cost: Optional[float] = None
         self.model: Optional[str] = None
+
+    @property
+    def needs_model(self) -> bool:
+        """Whether ``model="auto"`` must be resolved before connecting (the socket has none)."""
+        return self.model_requested == "auto"
+
+    def use_model(self, model: Optional[str]) -> None:
+        """The model ``auto`` resolved to (``None``: no resolver, STREAMING.md's fallback)."""
+        chosen = model if model is not None else AUTO_FALLBACK_MODEL
+        logger.debug("chat stream: model 'auto' resolved to %r", chosen)
+        self.model_requested = chosen
 
     def request(self, api_key: Optional[str]) -> dict[str, Any]:
         message: dict[str, Any] = {
@@ -624,97 +413,6 @@ class TaskProtocol(Protocol[Any]):
 # --------------------------------------------------------------------------- connecting
 
 
-class RedirectRefused(Exception):
-    """The service answered the WebSocket upgrade with a 3xx (raised in the handshake).
-
-    Not a ``websockets`` exception on purpose: ``websockets`` follows a redirect it
-    recognises (to another origin too, where an agentic task would carry the key in
-    its message); this one it passes through, and :func:`connect_failure` words it.
-    """
-
-    def __init__(self, status: int, location: Optional[str]) -> None:
-        super().__init__(status, location)
-        self.status = status
-        self.location = location
-
-
-def redirect_refused(exc: BaseException) -> Optional[RedirectRefused]:
-    """A :class:`RedirectRefused` for a handshake answered with a 3xx, else ``None``."""
-    if not _is_ws_exception(exc, "InvalidStatus"):
-        return None
-    response = getattr(exc, "response", None)
-    status = int(getattr(response, "status_code", 0) or 0)
-    if not 300 <= status < 400:
-        return None
-    headers = getattr(response, "headers", None)
-    location = headers.get("Location") if headers is not None else None
-    return RedirectRefused(status, location if isinstance(location, str) else None)
-
-
-def forget_frames(exc: BaseException) -> None:
-    """Drop the local variables of the finished frames in ``exc``'s tracebacks.
-
-    ``websockets`` frames hold the handshake headers and the message sent (an agentic
-    task's carries the key); a traceback rendered with locals (Sentry, rich,
-    ``pytest --showlocals``) would print them. Running frames (ours) are left alone.
-    """
-    seen: set[int] = set()
-    current: Optional[BaseException] = exc
-    while current is not None and id(current) not in seen:
-        seen.add(id(current))
-        traceback.clear_frames(current.__traceback__)
-        current = current.__cause__ or current.__context__
-
-
-def _is_ws_exception(exc: BaseException, name: str) -> bool:
-    return any(
-        cls.__name__ == name and cls.__module__.startswith("websockets")
-        for cls in type(exc).__mro__
-    )
-
-
-def connect_failure(exc: BaseException, ws_url: str) -> tuple[ClaudeAPIError, bool]:
-    """(our exception, worth retrying) for an exception raised while opening the socket."""
-    where = urllib.parse.urlsplit(ws_url)._replace(query="", fragment="").geturl()
-    if isinstance(exc, RedirectRefused):
-        location = exc.location if exc.location is not None else "(none)"
-        if len(location) > 300:
-            location = location[:300] + "..."
-        return (
-            APIConnectionError(
-                f"the service answered the WebSocket upgrade of {where} with a redirect "
-                f"(HTTP {exc.status}, Location: {location!r}); redirects are not followed: "
-                "the socket connects only to the client's base_url",
-                status_code=exc.status,
-            ),
-            False,
-        )
-    if _is_ws_exception(exc, "InvalidStatus"):
-        response = getattr(exc, "response", None)
-        status = int(getattr(response, "status_code", 0) or 0)
-        headers = getattr(response, "headers", None) or {}
-        body = getattr(response, "body", None) or b""
-        error = error_from_response(
-            status, dict(headers.items()), bytes(body), method="GET", path=STREAM_PATH
-        )
-        if error.message.startswith("HTTP "):
-            error.message = f"the service refused the WebSocket upgrade: {error.message}"
-        detail = error.body.get("detail") if isinstance(error.body, Mapping) else None
-        # Nothing has been sent on a socket that was never opened, so even a task
-        # stream may retry like an ordinary call: the task cannot have started.
-        retryable = is_retryable_status(status, detail, task=False, retry_after=error.retry_after)
-        return error, retryable
-    if isinstance(exc, builtins.TimeoutError):
-        return TimeoutError(f"timed out opening {where}"), True
-    if _is_ws_exception(exc, "InvalidURI"):
-        return APIConnectionError(f"invalid WebSocket URL {where}: {exc}"), False
-    if _is_ws_exception(exc, "InvalidMessage") or isinstance(exc, (OSError, EOFError)):
-        return APIConnectionError(f"could not open {where}: {exc}"), True
-    if _is_ws_exception(exc, "InvalidHandshake"):
-        return APIConnectionError(f"{where} did not accept a WebSocket: {exc}"), False
-    return APIConnectionError(f"could not open {where}: {type(exc).__name__}: {exc}"), False
-
-
 class QuietLogger(logging.LoggerAdapter):  # type: ignore[type-arg]
     """The logger handed to ``websockets``: warnings and errors only.
 
@@ -729,14 +427,6 @@ class QuietLogger(logging.LoggerAdapter):  # type: ignore[type-arg]
 
 def websockets_logger() -> QuietLogger:
     return QuietLogger(logging.getLogger("claude_client.websockets"), {})
-
-
-def close_details(exc: BaseException) -> tuple[Optional[int], str]:
-    """(close code, reason) of a ``websockets.exceptions.ConnectionClosed``."""
-    frame = getattr(exc, "rcvd", None)  # None: no close frame came (1006)
-    if frame is None:
-        return None, ""
-    return getattr(frame, "code", None), str(getattr(frame, "reason", "") or "")
 
 
 def close_wait(close_timeout: float, end: Optional[float]) -> float:
@@ -756,13 +446,188 @@ def remaining_or_none(deadline: Deadline) -> Optional[float]:
     return None if math.isinf(remaining) else remaining
 
 
-# --------------------------------------------------------------------------- accessors
+class Connector:
+    """The connection attempts of one stream: what each gets, what a failure means.
+
+    No I/O: the sync and async connectors are thin loops around it::
+
+        connector = Connector(settings, deadline, protocol)
+        while True:
+            options = connector.attempt()   # raises once the deadline passed
+            try:
+                return connect(settings.ws_url, **options)
+            except Exception as exc:
+                sleep(connector.failed(exc))   # raises our error when giving up
+
+    Failures are mapped by :func:`~claude_client._errors.error_from_ws_connect` and
+    retried per the one :class:`~claude_client._retry.RetryState` (``max_retries``,
+    backoff, ``Retry-After``, the call's deadline).
+    """
+
+    __slots__ = ("deadline", "options", "protocol", "retry", "settings")
+
+    def __init__(
+        self, settings: StreamSettings, deadline: Deadline, protocol: Protocol[Any]
+    ) -> None:
+        self.settings = settings
+        self.deadline = deadline
+        self.protocol = protocol
+        self.retry = RetryState(deadline, settings.max_retries)
+        extra_headers, user_agent = settings.handshake_headers()
+        options: dict[str, Any] = settings.connect_options()
+        if user_agent is not None:
+            options["user_agent_header"] = user_agent
+        options.update(
+            additional_headers=extra_headers,
+            close_timeout=settings.close_timeout,
+            max_size=settings.max_response_bytes,
+            logger=websockets_logger(),
+        )
+        self.options = options
+
+    def attempt(self) -> dict[str, Any]:
+        """``connect()`` keywords for the next attempt (``open_timeout`` fits the deadline)."""
+        remaining = self.deadline.remaining()
+        if remaining <= 0:
+            raise self.protocol.deadline_passed(self.deadline.timeout)
+        number = self.retry.started()
+        logger.debug("stream: connecting to %s (attempt %d)", self.settings.ws_url, number)
+        return {**self.options, "open_timeout": min(self.settings.connect_timeout, remaining)}
+
+    def failed(self, exc: BaseException) -> float:
+        """Seconds to wait before the next attempt; raises our error when giving up."""
+        forget_frames(exc)
+        failure = error_from_ws_connect(exc, self.settings.ws_url)
+        decision = self.retry.after(failure)
+        error = failure.error
+        if decision.delay is None:
+            logger.debug("stream: connecting failed, not retrying: %s", error.message)
+            raise error from exc
+        logger.debug(
+            "stream: connecting failed (%s), retry %d in %.2f s",
+            error.message,
+            self.retry.attempts,
+            decision.delay,
+        )
+        return decision.delay
 
 
-class ChatAccessors:
-    """What a chat stream exposes (sync and async alike)."""
+def refuse_redirect(exc: Exception) -> NoReturn:
+    """Re-raise a handshake failure; a 3xx as :class:`~claude_client._errors.RedirectRefused`.
+
+    Recent ``websockets`` follow a 3xx to wherever ``Location`` points; an exception
+    that is not its ``InvalidStatus`` makes it give up instead.
+    """
+    refused = redirect_refused(exc)
+    if refused is None:
+        raise exc
+    raise refused from exc
+
+
+def start_deadline(settings: StreamSettings, protocol: Protocol[Any], sock: Any) -> Deadline:
+    """The deadline of one stream call, on the settings' clock; ``sock`` learns when
+    it ends (``time.monotonic``) and how long closing may wait."""
+    deadline = Deadline(protocol.overall_timeout(settings), clock=settings.clock)
+    remaining = deadline.remaining()
+    sock.close_timeout = settings.close_timeout
+    sock.end = None if math.isinf(remaining) else time.monotonic() + remaining
+    return deadline
+
+
+# --------------------------------------------------------------------------- stream objects
+
+G = TypeVar("G")
+"""A stream's generator: ``Generator[T, None, None]`` or ``AsyncGenerator[T, None]``."""
+R = TypeVar("R")
+"""What a chat stream's ``resolve_model`` returns: ``str``, or an awaitable of one."""
+
+
+class StreamCore(Generic[T, G]):
+    """What a stream object does besides I/O (sync and async alike).
+
+    Who holds the generator: ``next()`` / ``anext()`` drive one the stream holds; a
+    ``for`` loop is handed the generator itself (no Python-level ``__next__`` per
+    chunk) and the stream keeps a weak reference, so leaving the loop early frees
+    the generator, whose ``finally`` closes the socket. ``_sock`` is the side's
+    socket holder (``closing`` once closed); ``_start`` makes the side's generator.
+    """
+
+    _protocol: Protocol[T]
+    _sock: Any
+
+    def __init__(self, settings: StreamSettings, protocol: Protocol[T]) -> None:
+        self._settings = settings
+        self._protocol = protocol
+        protocol.content_limit = settings.max_response_bytes
+        self._gen: Optional[G] = None  # driven by next() / anext()
+        self._loop_gen: Optional[weakref.ref[G]] = None  # handed to a for loop, which owns it
+
+    def _start(self) -> G:
+        raise NotImplementedError
+
+    def _for_loop(self) -> Optional[G]:
+        """The generator to hand a ``for`` loop, or ``None``: hand it the stream (it stops)."""
+        gen = self._gen
+        if gen is None:
+            gen = self._loop_gen() if self._loop_gen is not None else None
+            if gen is not None:
+                return gen  # a loop is running it (``iter(stream)`` again)
+            if self._loop_gen is not None or self._sock.closing:
+                return None  # left early or closed
+            gen = self._start()
+        self._gen = None
+        self._loop_gen = weakref.ref(gen)
+        return gen
+
+    def _driven(self) -> Optional[G]:
+        """The generator the next item comes from, or ``None``: the stream is over."""
+        gen = self._gen
+        if gen is None:
+            if self._loop_gen is not None:
+                return self._loop_gen()  # None: the loop that ran it was left, closing it
+            if self._sock.closing:
+                return None
+            gen = self._gen = self._start()
+        return gen
+
+    def _running(self) -> Optional[G]:
+        """The generator running now, if any (to close it with the stream)."""
+        gen = self._gen
+        if gen is None and self._loop_gen is not None:
+            return self._loop_gen()
+        return gen
+
+    @property
+    def finished(self) -> bool:
+        """Whether the final frame arrived."""
+        return self._protocol.finished
+
+    def __repr__(self) -> str:
+        state = "finished" if self.finished else "closed" if self._sock.closing else "open"
+        return (
+            f"<{type(self).__name__} {self._protocol.kind} {self._settings.ws_url} "
+            f"{state}, {self._protocol.frames} frames>"
+        )
+
+
+class ChatAccessors(StreamCore[str, Any], Generic[R]):
+    """What a chat stream takes and exposes (sync and async alike)."""
 
     _protocol: ChatProtocol
+
+    def __init__(
+        self,
+        settings: StreamSettings,
+        *,
+        messages: Sequence[Mapping[str, Any]],
+        model: str = "sonnet",
+        project_id: Optional[str] = None,
+        resolve_model: Optional[Callable[[Optional[float]], R]] = None,
+    ) -> None:
+        super().__init__(
+            settings, ChatProtocol(model=model, messages=messages, project_id=project_id)
+        )
+        self._resolve_model = resolve_model
 
     @property
     def content(self) -> str:
@@ -785,10 +650,36 @@ class ChatAccessors:
         return self._protocol.model
 
 
-class TaskAccessors:
-    """What a task stream exposes (sync and async alike)."""
+class TaskAccessors(StreamCore[Any, Any]):
+    """What a task stream takes and exposes (sync and async alike)."""
 
     _protocol: TaskProtocol
+
+    def __init__(
+        self,
+        settings: StreamSettings,
+        *,
+        description: str,
+        allow_tools: Sequence[str] = (),
+        allow_agents: Sequence[str] = (),
+        allow_skills: Sequence[str] = (),
+        timeout: Optional[int] = None,
+        max_cost: Optional[float] = None,
+        parse_result: Optional[ResultParser] = None,
+    ) -> None:
+        super().__init__(
+            settings,
+            TaskProtocol.for_settings(
+                settings,
+                description=description,
+                allow_tools=allow_tools,
+                allow_agents=allow_agents,
+                allow_skills=allow_skills,
+                timeout=timeout,
+                max_cost=max_cost,
+                parse_result=parse_result,
+            ),
+        )
 
     @property
     def result(self) -> Any:

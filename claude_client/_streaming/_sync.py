@@ -20,28 +20,24 @@ import sys
 import threading
 import time
 import weakref
-from collections.abc import Generator, Iterator, Mapping, Sequence
+from collections.abc import Generator, Iterator
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Generic, Optional, Self, TypeVar
+from typing import TYPE_CHECKING, Any, Optional, Self, TypeVar
 
-from .._retry import Deadline, backoff_delay
+from .._retry import Deadline
 from ._core import (
-    AUTO_FALLBACK_MODEL,
     ChatAccessors,
-    ChatProtocol,
+    Connector,
     Protocol,
-    ResultParser,
+    StreamCore,
     StreamSettings,
     TaskAccessors,
-    TaskProtocol,
     close_code_of,
     close_wait,
-    connect_failure,
-    forget_frames,
     logger,
-    redirect_refused,
+    refuse_redirect,
     remaining_or_none,
-    websockets_logger,
+    start_deadline,
 )
 
 if TYPE_CHECKING:
@@ -134,11 +130,7 @@ def _close_all_at_exit() -> None:
 
 @functools.cache
 def _connection_class() -> type[ClientConnection]:
-    """websockets' ``ClientConnection``, refusing a redirected upgrade.
-
-    Recent ``websockets`` follow a 3xx to wherever ``Location`` points; an
-    exception that is not its ``InvalidStatus`` makes it give up instead.
-    """
+    """websockets' sync ``ClientConnection``, refusing a redirected upgrade."""
     from websockets.sync.client import ClientConnection
 
     class NoRedirectClientConnection(ClientConnection):
@@ -146,10 +138,7 @@ def _connection_class() -> type[ClientConnection]:
             try:
                 super().handshake(*args, **kwargs)
             except Exception as exc:
-                refused = redirect_refused(exc)
-                if refused is None:
-                    raise
-                raise refused from exc
+                refuse_redirect(exc)
 
     return NoRedirectClientConnection
 
@@ -185,45 +174,17 @@ def _close_draining(conn: ClientConnection) -> None:
 def _connect(settings: StreamSettings, deadline: Deadline, protocol: Protocol[Any]) -> Any:
     from websockets.sync.client import connect
 
-    extra_headers, user_agent = settings.handshake_headers()
-    options: dict[str, Any] = settings.connect_options()
-    if user_agent is not None:
-        options["user_agent_header"] = user_agent
-    attempt = 0
+    connector = Connector(settings, deadline, protocol)
     while True:
-        remaining = deadline.remaining()
-        if remaining <= 0:
-            raise protocol.deadline_passed(deadline.timeout)
-        logger.debug("stream: connecting to %s (attempt %d)", settings.ws_url, attempt + 1)
+        options = connector.attempt()
         try:
             # Entering the context is how every websockets version from 13 on hands
             # out an open connection without a deprecation warning (17.1 deprecates
             # using `connect()`'s return value directly); we close it ourselves.
-            return connect(
-                settings.ws_url,
-                additional_headers=extra_headers,
-                open_timeout=min(settings.connect_timeout, remaining),
-                close_timeout=settings.close_timeout,
-                max_size=settings.max_response_bytes,
-                logger=websockets_logger(),
-                create_connection=_connection_class(),
-                **options,
-            ).__enter__()
+            conn = connect(settings.ws_url, create_connection=_connection_class(), **options)
+            return conn.__enter__()
         except Exception as exc:
-            forget_frames(exc)
-            error, retryable = connect_failure(exc, settings.ws_url)
-            delay = backoff_delay(attempt, retry_after=error.retry_after)
-            if not retryable or attempt >= settings.max_retries or not deadline.can_fit(delay):
-                logger.debug("stream: connecting failed, not retrying: %s", error.message)
-                raise error from exc
-            logger.debug(
-                "stream: connecting failed (%s), retry %d in %.2f s",
-                error.message,
-                attempt + 1,
-                delay,
-            )
-            settings.sleep(delay)
-            attempt += 1
+            settings.sleep(connector.failed(exc))
 
 
 def _run(
@@ -234,11 +195,8 @@ def _run(
 ) -> Generator[T, None, None]:
     from websockets.exceptions import ConnectionClosed
 
-    timeout = protocol.overall_timeout(settings)
-    deadline = Deadline(timeout)
-    remaining = deadline.remaining()
-    sock.close_timeout = settings.close_timeout
-    sock.end = None if math.isinf(remaining) else time.monotonic() + remaining
+    deadline = start_deadline(settings, protocol, sock)
+    idle = protocol.idle_timeout(settings)
     try:
         if before_connect is not None:
             before_connect(deadline)
@@ -251,13 +209,12 @@ def _run(
             # No local holds the request: an agentic task's carries the key.
             conn.send(protocol.payload(settings.keys))
         except ConnectionClosed as exc:
-            forget_frames(exc)
-            if sock.closing:
+            error = protocol.closed_early(exc, sock.closing)
+            if error is None:
                 return
-            raise protocol.closed(exc) from None
-        idle = protocol.idle_timeout(settings)
+            raise error from None
         # Per frame: one clock read for the wait, no Deadline/min/isinf calls.
-        clock = time.monotonic
+        clock = settings.clock
         remaining = deadline.remaining()
         end = None if math.isinf(remaining) else clock() + remaining
         recv, handle = conn.recv, protocol.handle
@@ -275,9 +232,7 @@ def _run(
                 raw = recv(timeout=wait)
             except builtins.TimeoutError:
                 sock.hurry()
-                if idle_bound and idle is not None:
-                    raise protocol.idle_timed_out(idle) from None
-                raise protocol.deadline_passed(deadline.timeout) from None
+                raise protocol.timed_out(idle if idle_bound else None, deadline.timeout) from None
             except ConnectionClosed as exc:
                 if sock.closing:
                     return
@@ -291,22 +246,15 @@ def _run(
         sock.close()
 
 
-class _Stream(Generic[T]):
+class _Stream(StreamCore[T, Generator[T, None, None]]):
     """An iterator over one request's stream; the socket opens on the first ``next()``.
 
     Leaving a ``for`` loop over it early closes it (see the module docstring).
     """
 
-    _protocol: Protocol[T]
-
     def __init__(self, settings: StreamSettings, protocol: Protocol[T]) -> None:
-        self._settings = settings
-        self._protocol = protocol
-        protocol.content_limit = settings.max_response_bytes
+        super().__init__(settings, protocol)
         self._sock = _Socket()
-        self._gen: Optional[Generator[T, None, None]] = None  # driven by next()
-        # handed to a for loop, which owns it
-        self._loop_gen: Optional[weakref.ref[Generator[T, None, None]]] = None
 
     def _before_connect(self) -> Optional[Callable[[Deadline], None]]:
         return None
@@ -315,40 +263,19 @@ class _Stream(Generic[T]):
         return _run(self._settings, self._protocol, self._sock, self._before_connect())
 
     def __iter__(self) -> Iterator[T]:
-        # The generator itself: a ``for`` loop then skips the Python level
-        # ``__next__`` below on every chunk. The loop owns it and the stream keeps
-        # a weak reference, so leaving the loop frees it and closes the socket.
-        gen = self._gen
-        if gen is None:
-            gen = self._loop_gen() if self._loop_gen is not None else None
-            if gen is not None:
-                return gen  # a loop is running it (``iter(stream)`` again)
-            if self._loop_gen is not None or self._sock.closing:
-                return self  # left early or closed: ``__next__`` stops
-            gen = self._start()
-        self._gen = None
-        self._loop_gen = weakref.ref(gen)
-        return gen
+        gen = self._for_loop()
+        return self if gen is None else gen
 
     def __next__(self) -> T:
-        gen = self._gen
+        gen = self._driven()
         if gen is None:
-            if self._loop_gen is not None:
-                gen = self._loop_gen()
-                if gen is None:
-                    raise StopIteration  # the loop that ran it was left: closed
-            elif self._sock.closing:
-                raise StopIteration
-            else:
-                gen = self._gen = self._start()
+            raise StopIteration
         return next(gen)
 
     def close(self) -> None:
         """Close the socket (idempotent; safe from another thread while iterating)."""
         self._sock.close()
-        gen = self._gen
-        if gen is None and self._loop_gen is not None:
-            gen = self._loop_gen()
+        gen = self._running()
         if gen is not None:
             # running in another thread: it stops on the closed socket
             with contextlib.suppress(ValueError):
@@ -365,20 +292,8 @@ class _Stream(Generic[T]):
     ) -> None:
         self.close()
 
-    @property
-    def finished(self) -> bool:
-        """Whether the final frame arrived."""
-        return self._protocol.finished
 
-    def __repr__(self) -> str:
-        state = "finished" if self.finished else "closed" if self._sock.closing else "open"
-        return (
-            f"<{type(self).__name__} {self._protocol.kind} {self._settings.ws_url} "
-            f"{state}, {self._protocol.frames} frames>"
-        )
-
-
-class ChatStream(ChatAccessors, _Stream[str]):
+class ChatStream(ChatAccessors[str], _Stream[str]):
     """The text of a chat answer as it is produced: iterate to get ``str`` chunks.
 
     ``for chunk in stream: print(chunk, end="")``. After the last chunk,
@@ -391,31 +306,13 @@ class ChatStream(ChatAccessors, _Stream[str]):
     has no ``auto``.
     """
 
-    _protocol: ChatProtocol
-
-    def __init__(
-        self,
-        settings: StreamSettings,
-        *,
-        messages: Sequence[Mapping[str, Any]],
-        model: str = "sonnet",
-        project_id: Optional[str] = None,
-        resolve_model: Optional[Callable[[Optional[float]], str]] = None,
-    ) -> None:
-        super().__init__(
-            settings, ChatProtocol(model=model, messages=messages, project_id=project_id)
-        )
-        self._resolve_model = resolve_model
-
     def _before_connect(self) -> Optional[Callable[[Deadline], None]]:
-        if self._protocol.model_requested != "auto":
+        protocol, resolve = self._protocol, self._resolve_model  # never self: see module doc
+        if not protocol.needs_model:
             return None
-        protocol, resolve = self._protocol, self._resolve_model
 
         def resolve_auto(deadline: Deadline) -> None:
-            model = resolve(remaining_or_none(deadline)) if resolve else AUTO_FALLBACK_MODEL
-            logger.debug("chat stream: model 'auto' resolved to %r", model)
-            protocol.model_requested = model
+            protocol.use_model(resolve(remaining_or_none(deadline)) if resolve else None)
 
         return resolve_auto
 
@@ -428,34 +325,6 @@ class TaskStream(TaskAccessors, _Stream[Any]):
     task that did not complete raises the exception ``error_from_task_result``
     picks, carrying ``task_result``.
     """
-
-    _protocol: TaskProtocol
-
-    def __init__(
-        self,
-        settings: StreamSettings,
-        *,
-        description: str,
-        allow_tools: Sequence[str] = (),
-        allow_agents: Sequence[str] = (),
-        allow_skills: Sequence[str] = (),
-        timeout: Optional[int] = None,
-        max_cost: Optional[float] = None,
-        parse_result: Optional[ResultParser] = None,
-    ) -> None:
-        super().__init__(
-            settings,
-            TaskProtocol.for_settings(
-                settings,
-                description=description,
-                allow_tools=allow_tools,
-                allow_agents=allow_agents,
-                allow_skills=allow_skills,
-                timeout=timeout,
-                max_cost=max_cost,
-                parse_result=parse_result,
-            ),
-        )
 
 
 __all__ = ["ChatStream", "TaskStream"]

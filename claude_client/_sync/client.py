@@ -28,9 +28,10 @@ import httpx
 
 from .. import _requests as build
 from .. import _validation as check
-from .._base import GENERATED_ERRORS, ClientBase, unwrap
+from .._base import ClientBase, unwrap
 from .._batch import Chunk, PoolCapacity, PoolGovernor
 from .._config import HEALTH_READ_TIMEOUT, ApiKey, ProxySetting
+from .._errors import GENERATED_ERRORS
 from .._exceptions import ClaudeAPIError, ClientClosedError
 from .._io import (
     ModelResolver,
@@ -125,6 +126,8 @@ class ClaudeClient(ClientBase):
             )
         self._ws_proxy = self._pick_ws_proxy(http_client, transport, proxy)
         self._sleep: Sleep = sleep if sleep is not None else default_sleep()
+        # The test hooks reach streams as they reach REST (sleep -> sleep when unasynced).
+        self._stream_timing = {"clock": self._clock, "sleep": self._sleep}
         inner: httpx.BaseTransport
         if http_client is not None:
             inner = UserClientTransport(http_client)

@@ -220,3 +220,44 @@ def test_a_silent_stream_reports_the_limit_that_struck(
         )
     assert expected in str(info.value)
     side.close(client)
+
+
+def _closed_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+    return port
+
+
+def test_stream_connect_retries_sleep_with_the_clients_sleep(side: Side) -> None:
+    """The client's ``sleep`` hook reaches the stream's connect retries, as it does REST's."""
+    from claude_client import APIConnectionError
+
+    slept: list[float] = []
+
+    async def async_sleep(seconds: float) -> None:
+        slept.append(seconds)
+
+    hook = async_sleep if side.kind == "async" else slept.append
+    client = side.client(
+        base_url=f"http://127.0.0.1:{_closed_port()}", sleep=hook, max_retries=2, timeout=30
+    )
+    with pytest.raises(APIConnectionError):
+        side.collect(lambda: client.stream(PROMPT, model="haiku"))
+    assert len(slept) == 2  # two retries, slept through the client's hook
+    side.close(client)
+
+
+def test_stream_deadline_runs_on_the_clients_clock(side: Side) -> None:
+    """The client's ``clock`` hook is what a stream's deadline is measured on."""
+    from claude_client import TimeoutError
+
+    ticks = iter(range(0, 10**9, 1000))  # every reading 1000 s after the last
+
+    client = side.client(clock=lambda: float(next(ticks)))
+    with pytest.raises(TimeoutError) as info:
+        side.collect(lambda: client.stream(PROMPT, model="haiku", timeout=60))
+    assert "did not finish within its timeout of 60 s (0 frames received)" in str(info.value)
+    side.close(client)
