@@ -377,7 +377,7 @@ def bench_import(args: argparse.Namespace) -> list[Row]:
     bench = "2 import time"
     n = args.import_reps
     # Bytecode first, as installing a wheel does: with PYTHONDONTWRITEBYTECODE set (it is
-    # here) an edited checkout recompiles claude_client/_client.py on every import
+    # here) an edited checkout recompiles claude_client/_async/client.py on every import
     # (~12 ms), which is not what users pay; httpx in site-packages has its .pyc.
     subprocess.run(
         [sys.executable, "-m", "compileall", "-q", "claude_client", "generated/claude_code_api"],
