@@ -472,33 +472,14 @@ class BatchRun:
     def _fail(self, chunk: Chunk, exc: ClaudeAPIError) -> None:
         text = f"{type(exc).__name__}: {exc}"
         for i in range(chunk.start, chunk.end):
-            item = self.items[i]
-            self.results[i] = {
-                "id": item.get("id"),
-                "prompt": item["prompt"],
-                "status": "failed",
-                "content": None,
-                "usage": None,
-                "cost": None,
-                "error": text,
-            }
+            self.results[i] = _failed_item(self.items[i], text)
         self.refused_since.pop(chunk.start, None)
 
     def merge(self) -> BatchResponse:
         """One response for the whole batch, in input order (unsent items: ``not run``)."""
         results: list[Any] = []
         for item, result in zip(self.items, self.results, strict=True):
-            if result is None:
-                result = {
-                    "id": item.get("id"),
-                    "prompt": item["prompt"],
-                    "status": "failed",
-                    "content": None,
-                    "usage": None,
-                    "cost": None,
-                    "error": "not run",
-                }
-            results.append(result)
+            results.append(result if result is not None else _failed_item(item, "not run"))
         completed = sum(1 for r in results if r.get("status") == "completed")
         return BatchResponse(
             {
@@ -510,3 +491,16 @@ class BatchRun:
                 "total_tokens": self.total_tokens,
             }
         )
+
+
+def _failed_item(item: Mapping[str, Any], error: str) -> dict[str, Any]:
+    """A failed result in the service's shape (all seven keys) for an item we answer."""
+    return {
+        "id": item.get("id"),
+        "prompt": item["prompt"],
+        "status": "failed",
+        "content": None,
+        "usage": None,
+        "cost": None,
+        "error": error,
+    }
