@@ -63,8 +63,12 @@ FATAL = (
     ClientClosedError,
 )
 POOL_REFUSAL = "Worker pool overloaded"
-# Pool refusals left after the SDK's own retries: more rounds, backoff 1, 2, 4, 8, 8 s.
+# Refusals left after the SDK's own retries get more rounds here: the pool frees within
+# seconds (backoff 1, 2, 4, 8, 8 s), and the service's rate limit counts requests per
+# wall-clock minute (backoff 5, 10, 20, 30 ... s, or its Retry-After), so a batch longer
+# than the key's requests/minute waits for the next minute instead of stopping.
 POOL_RETRY_ROUNDS = 6
+RATE_LIMIT_RETRY_ROUNDS = 10
 FSYNC_EVERY_SECONDS = 1.0
 REDRAW_SECONDS = 0.2
 CLOSE_GRACE_SECONDS = 0.5
@@ -319,16 +323,26 @@ class BatchRun:
         self.in_flight: set[asyncio.Task[None]] = set()
 
     async def _complete(self, item: Item) -> Response:
-        """``complete()``, with more rounds for pool refusals than the SDK's own retries."""
-        for round_ in range(POOL_RETRY_ROUNDS + 1):
+        """``complete()``, with more rounds for refusals than the SDK's own retries."""
+        pool_rounds = rate_rounds = 0
+        while True:
             try:
                 return await self.client.complete(item.prompt, model=self.args.model)
             except ServerError as exc:
-                if POOL_REFUSAL not in str(exc) or round_ == POOL_RETRY_ROUNDS:
+                if POOL_REFUSAL not in str(exc) or pool_rounds >= POOL_RETRY_ROUNDS:
                     raise
-                delay = min(2.0**round_, 8.0)
-                await asyncio.sleep(random.uniform(delay / 2, delay))
-        raise AssertionError("unreachable")
+                delay = min(2.0**pool_rounds, 8.0)
+                pool_rounds += 1
+            except RateLimitError as exc:
+                if rate_rounds >= RATE_LIMIT_RETRY_ROUNDS:
+                    raise
+                delay = (
+                    exc.retry_after
+                    if exc.retry_after is not None
+                    else min(5.0 * 2.0**rate_rounds, 30.0)
+                )
+                rate_rounds += 1
+            await asyncio.sleep(random.uniform(delay / 2, delay))
 
     async def _one(self, item: Item, slots: asyncio.Semaphore) -> None:
         try:
@@ -339,19 +353,33 @@ class BatchRun:
             self.stopping = True
             return
         except ClaudeAPIError as exc:
-            self.writer.write(failed_line(item, exc))
-            self.failed += 1
-            if self.progress:
-                self.progress.record(failed=True)
+            if self._write(failed_line(item, exc)):
+                self.failed += 1
+                if self.progress:
+                    self.progress.record(failed=True)
         else:
-            self.writer.write(completed_line(item, response))
-            self.completed += 1
-            cost = float(response.cost or 0.0)
-            self.spent += cost
-            if self.progress:
-                self.progress.record(failed=False, tokens=response.usage.total_tokens, cost=cost)
+            if self._write(completed_line(item, response)):
+                self.completed += 1
+                cost = float(response.cost or 0.0)
+                self.spent += cost
+                if self.progress:
+                    self.progress.record(
+                        failed=False, tokens=response.usage.total_tokens, cost=cost
+                    )
         finally:
             slots.release()
+
+    def _write(self, record: dict[str, Any]) -> bool:
+        """Write one line; a write that fails (disk full, closed pipe) stops the run."""
+        if self.fatal is not None and isinstance(self.fatal, OSError):
+            return False
+        try:
+            self.writer.write(record)
+        except OSError as exc:
+            self.fatal = exc
+            self.stopping = True
+            return False
+        return True
 
     async def run(self) -> None:
         slots = asyncio.Semaphore(self.concurrency)
@@ -521,3 +549,18 @@ def run_batch(args: argparse.Namespace) -> int:
     finally:
         if out is not sys.stdout:
             out.close()
+        else:
+            with contextlib.suppress(OSError, ValueError):
+                out.flush()
+            if isinstance(sys.exc_info()[1], BrokenPipeError) or not _stdout_alive():
+                # The reader left (`| head`): no "Exception ignored" at interpreter exit.
+                devnull = os.open(os.devnull, os.O_WRONLY)
+                os.dup2(devnull, sys.stdout.fileno())
+
+
+def _stdout_alive() -> bool:
+    try:
+        sys.stdout.flush()
+    except (BrokenPipeError, ValueError):
+        return False
+    return True

@@ -185,6 +185,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--latency", type=float, default=0.0, metavar="SECONDS", help="time one model run takes"
     )
+    p.add_argument(
+        "--json",
+        action="store_true",
+        default=argparse.SUPPRESS,
+        help='print {"url", "key"} as one JSON line',
+    )
 
     p = sub.add_parser(
         "completion",

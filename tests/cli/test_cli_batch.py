@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import signal
+import subprocess
 
 import pytest
 from cli_kit import cli_env, read_lines, start, wait_for_lines, write_prompts
@@ -228,3 +229,35 @@ def test_max_cost_stops_near_the_limit_with_its_own_status(
     )
     assert again.status == 9
     assert len(read_lines(out)) == len(lines)
+
+
+def test_rate_limit_refusals_wait_and_retry_instead_of_failing(
+    run, fake: FakeService, tmp_path
+) -> None:
+    # More 429s than the SDK's own retries (2): the batch waits (Retry-After 0 here) and
+    # sends again, so every prompt completes.
+    fake.fail_next(6, status=429, retry_after=0, path="/v1/chat/completions")
+    src = write_prompts(tmp_path / "in.txt", prompts(4))
+    out = tmp_path / "out.jsonl"
+    result = run("batch", str(src), "-o", str(out), "-c", "1", "-q")
+    assert result.status == 0, result.err
+    assert [line["status"] for line in read_lines(out)] == ["completed"] * 4
+
+
+def test_a_reader_that_leaves_stops_the_batch(fake: FakeService, tmp_path) -> None:
+    fake.latency(0.01)
+    src = write_prompts(tmp_path / "in.txt", prompts(200))
+    proc = start(
+        ["batch", str(src), "-c", "2", "-q"],
+        cli_env(fake),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    assert json.loads(proc.stdout.readline())["status"] == "completed"
+    proc.stdout.close()  # `| head -1`
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=30) == 1
+    assert "BrokenPipeError" in err and "Exception ignored" not in err
+    assert "Traceback" not in err
+    assert sum(runs_per_prompt(fake).values()) < 200  # it stopped sending
