@@ -2,4 +2,6 @@
 
 from ._cli import main
 
-raise SystemExit(main())
+# Guarded: tools that import every module of the package (pkgutil walks) must not run it.
+if __name__ == "__main__":
+    raise SystemExit(main())
