@@ -21,7 +21,7 @@ import time
 from dataclasses import dataclass
 from typing import IO, TYPE_CHECKING, Any, Optional
 
-from .._exceptions import (
+from .. import (
     APIConnectionError,
     AuthenticationError,
     BudgetExceededError,

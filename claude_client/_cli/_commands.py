@@ -9,7 +9,7 @@ import time
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Optional
 
-from .._exceptions import APIConnectionError, ClaudeAPIError, ServerError, TimeoutError
+from .. import APIConnectionError, ClaudeAPIError, ServerError, TimeoutError
 from ._common import (
     EXIT_CONNECTION,
     EXIT_ERROR,

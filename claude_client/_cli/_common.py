@@ -11,7 +11,7 @@ import sys
 from collections.abc import Mapping, Sequence
 from typing import IO, TYPE_CHECKING, Any, Optional
 
-from .._exceptions import (
+from .. import (
     APIConnectionError,
     AuthenticationError,
     BudgetExceededError,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from .._config import VERSION
+from .. import __version__ as VERSION
 from ._common import PROG
 
 DESCRIPTION = """\
