@@ -252,6 +252,7 @@ class Writer:
             self.is_file = stat.S_ISREG(os.fstat(self.fd).st_mode)
         except (OSError, ValueError, AttributeError):
             self.fd, self.is_file = None, False
+        self.shares_terminal = out is sys.stdout and out.isatty() and sys.stderr.isatty()
         self._last_sync = time.monotonic()
 
     def write(self, record: dict[str, Any]) -> None:
@@ -374,6 +375,8 @@ class BatchRun:
         if self.fatal is not None and isinstance(self.fatal, OSError):
             return False
         try:
+            if self.progress is not None and self.writer.shares_terminal:
+                self.progress.clear()  # results on stdout, the bar on stderr: one screen
             self.writer.write(record)
         except OSError as exc:
             self.fatal = exc

@@ -92,6 +92,13 @@ class Progress:
             self.stream.write("progress: " + self.text() + "\n")
             self.stream.flush()
 
+    def clear(self) -> None:
+        """Erase the bar, so a result line written to the same terminal starts clean."""
+        if self.tty and self._drawn:
+            self.stream.write(ERASE_LINE)
+            self.stream.flush()
+            self._drawn = False
+
     def finish(self) -> None:
         """The last state: the bar left on its line, or one final plain line."""
         if self.tty:
