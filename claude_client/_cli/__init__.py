@@ -48,8 +48,12 @@ def main(argv: Optional[list[str]] = None) -> int:
         print("", file=sys.stderr)
         return 130
     except BrokenPipeError:
-        # `claude-client ... | head`: the reader left; not an error of ours.
-        sys.stderr.close()
+        # `claude-client ... | head`: the reader left; not an error of ours. Point stdout
+        # at /dev/null so the interpreter's last flush does not complain either.
+        import os
+
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
         return 0
     except Exception as exc:
         return report(exc)

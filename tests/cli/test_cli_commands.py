@@ -335,3 +335,19 @@ def test_fake_command_prints_url_and_key_and_serves(tmp_path) -> None:
     finally:
         proc.terminate()
         assert proc.wait(timeout=15) == 0
+
+
+def test_a_reader_that_leaves_early_is_not_an_error(fake: FakeService) -> None:
+    fake.set_answer_words(20000)  # a long answer, more than a pipe buffer holds
+    proc = subprocess.Popen(
+        [*COMMAND, "complete", "--no-stream", "-q", "long"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=cli_env(fake),
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    assert len(proc.stdout.read(10)) == 10
+    proc.stdout.close()  # `| head -c 10`
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=30) == 0
+    assert err == ""
