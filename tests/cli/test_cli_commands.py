@@ -351,3 +351,22 @@ def test_a_reader_that_leaves_early_is_not_an_error(fake: FakeService) -> None:
     err = proc.stderr.read().decode()
     assert proc.wait(timeout=30) == 0
     assert err == ""
+
+
+def test_task_lists_its_artifacts_with_their_size(run, fake: FakeService) -> None:
+    # The fake invents no artifacts (as the service): answer one task with a body that has.
+    body = {
+        "task_id": "t2",
+        "status": "completed",
+        "result": {"summary": "Wrote the report"},
+        "usage": {"total_tokens": 42, "total_cost": 0.0021, "model_used": "sonnet"},
+        "execution_log": [],
+        "artifacts": [
+            {"type": "file", "path": "out/report.md", "size_bytes": 1234, "created_at": "now"}
+        ],
+    }
+    fake.fail_next(1, status=200, path="/v1/task", body=body)
+    result = run("task", "Write the report")
+    assert result.status == 0, result.err
+    assert result.out == "Wrote the report\n\nArtifacts:\n  out/report.md  (1234 bytes)\n"
+    assert "[task completed, model sonnet, 42 tokens, cost $0.002100]" in result.err
