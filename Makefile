@@ -40,8 +40,22 @@ test: lint typecheck check-generated check-unasync
 
 # The quickstart against the embedded fake service (or a real one when CLAUDE_API_URL
 # and CLAUDE_API_KEY are set): complete, stream, agentic_task, batch, usage, health.
+# Then one command-line call: `claude-client fake` in the background, `complete` on it.
 demo: install
 	$(BIN)/python examples/quickstart.py
+	@echo; echo "== the command line (claude-client) ============================"
+	@if [ -n "$$CLAUDE_API_URL" ] && [ -n "$$CLAUDE_API_KEY" ]; then \
+	  echo '$$ claude-client complete "Explain recursion in one sentence"'; \
+	  $(BIN)/claude-client complete "Explain recursion in one sentence"; \
+	else \
+	  $(BIN)/claude-client fake --port 0 > $(VENV)/demo-fake.txt & pid=$$!; \
+	  trap "kill $$pid 2>/dev/null" EXIT; \
+	  for i in $$(seq 200); do grep -q '^export' $(VENV)/demo-fake.txt 2>/dev/null && break; sleep 0.05; done; \
+	  eval "$$(grep '^export' $(VENV)/demo-fake.txt)"; \
+	  echo '$$ claude-client fake &    # the embedded fake; prints its URL and key'; \
+	  echo '$$ claude-client complete "Explain recursion in one sentence"'; \
+	  $(BIN)/claude-client complete "Explain recursion in one sentence"; \
+	fi
 
 # Not part of `make test`: timings are never asserted, only reported (table + results.json).
 bench: install

@@ -347,6 +347,8 @@ MUST_NOT_IMPORT = (
     "starlette",
     "claude_client.testing",
     "claude_client._streaming",
+    "claude_client._cli",
+    "argparse",
 )
 
 
@@ -373,6 +375,17 @@ def import_cumulative_us(module: str, *, lean: bool = False) -> float:
     raise RuntimeError(f"no importtime line for {module}:\n{proc.stderr[-2000:]}")
 
 
+def wall_ms(command: list[str]) -> float:
+    """Wall-clock milliseconds of a whole process (start, work, exit)."""
+    started = time.perf_counter()
+    subprocess.run(command, check=True, cwd=str(ROOT), stdout=subprocess.DEVNULL)
+    return (time.perf_counter() - started) * 1000
+
+
+# The console script pip installed next to this interpreter (`claude-client = ...:main`).
+CLI_SCRIPT = str(Path(sys.executable).parent / "claude-client")
+
+
 def bench_import(args: argparse.Namespace) -> list[Row]:
     bench = "2 import time"
     n = args.import_reps
@@ -390,6 +403,9 @@ def bench_import(args: argparse.Namespace) -> list[Row]:
         "claude_client": lambda: import_cumulative_us("claude_client") / 1000,
         "httpx lean": lambda: import_cumulative_us("httpx", lean=True) / 1000,
         "claude_client lean": lambda: import_cumulative_us("claude_client", lean=True) / 1000,
+        # Whole processes: the command line's --help against a bare import of the SDK.
+        "cli help": lambda: wall_ms([CLI_SCRIPT, "--help"]),
+        "python import": lambda: wall_ms([sys.executable, "-c", "import claude_client"]),
     }
     figs = interleave(sides, reps=n, warmup=1)
     code = (
@@ -428,6 +444,16 @@ def bench_import(args: argparse.Namespace) -> list[Row]:
             ratio(figs["claude_client lean"], figs["httpx lean"]),
             "httpx",
             "<= 1.5",
+        ),
+        Row(bench, 'python -c "import claude_client" (process)', figs["python import"], "ms"),
+        Row(
+            bench,
+            "claude-client --help (process)",
+            figs["cli help"],
+            "ms",
+            ratio(figs["cli help"], figs["python import"]),
+            "import claude_client",
+            "<= 2.0",
         ),
         Row(
             bench,
@@ -1126,7 +1152,9 @@ def legend(args: argparse.Namespace) -> str:
             "build their attrs request body per call, as a user would).",
             "2: `python -X importtime -c 'import M'` cumulative, "
             f"{args.import_reps} fresh processes per side, bytecode compiled first; 'runtime "
-            "deps only' hides rich and click (dev-only here), which httpx imports for its CLI.",
+            "deps only' hides rich and click (dev-only here), which httpx imports for its CLI. "
+            "'(process)': wall clock of a whole fresh process, the `claude-client` console "
+            "script's --help against `python -c 'import claude_client'`, interleaved.",
             f"3: one connection + one chat per rep, {args.tokens:,} small token frames then done, "
             "from a loopback server sending pre-encoded frames; "
             "throughput = frames / (connect .. done).",
@@ -1279,7 +1307,7 @@ def main(argv: list[str] | None = None) -> int:
         )
     else:
         print(
-            "import hygiene: websockets, fastapi, claude_client.testing not imported by "
+            "import hygiene: websockets, fastapi, claude_client.testing, the CLI not imported by "
             "`import claude_client`: ok"
             if "import" in only
             else ""
