@@ -259,6 +259,7 @@ class ClientBase:
     def _track(self, stream: S) -> S:
         """Remember an open stream so that ``close()`` ends it."""
         self._streams.add(stream)
+        stream._otel = getattr(self, "_otel", None)  # type: ignore[attr-defined]  # a StreamCore
         return stream
 
     def _new_generated(self) -> AuthenticatedClient:
