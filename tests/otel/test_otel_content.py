@@ -29,7 +29,9 @@ def _run_everything(fake: FakeService, otel: Telemetry) -> list[str]:
     answers: list[str] = []
     with ClaudeClient(**fake.client_kwargs(), **otel.kwargs(), sleep=no_sleep) as client:
         answers.append(client.complete(SECRET_PROMPT, model="haiku").content)
-        answers.append(client.complete(messages=[{"role": "user", "content": SECRET_PROMPT}]).content)
+        answers.append(
+            client.complete(messages=[{"role": "user", "content": SECRET_PROMPT}]).content
+        )
         stream = client.stream(SECRET_PROMPT)
         answers.append("".join(stream))
         answers.append(str(client.agentic_task(SECRET_PROMPT).summary))
@@ -111,9 +113,7 @@ def test_span_only_capture_puts_messages_on_the_span(
         assert _messages(attrs["gen_ai.output.messages"]) == [
             {"role": "assistant", "parts": [{"type": "text", "content": answer}]}
         ]
-        assert [e.name for e in span.events] == (
-            ["claude_client.attempt"] if span is rest else []
-        )
+        assert [e.name for e in span.events] == (["claude_client.attempt"] if span is rest else [])
 
 
 def test_event_only_capture_uses_the_details_event(

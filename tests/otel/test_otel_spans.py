@@ -132,7 +132,7 @@ def _check_failed(otel: Telemetry, error: BaseException) -> None:
     assert attrs["error.type"] == error_type
     assert attrs["http.response.status_code"] == 503
     assert attrs["claude_client.retry_count"] == 1
-    assert [dict(e.attributes or {}).get("claude_client.backoff_s") for e in span.events][-1] is None
+    assert dict(span.events[-1].attributes or {}).get("claude_client.backoff_s") is None
     [point] = otel.metrics()["gen_ai.client.operation.duration"][1]
     assert point.attributes["error.type"] == error_type
     assert "gen_ai.client.token.usage" not in otel.metrics()
@@ -140,9 +140,11 @@ def _check_failed(otel: Telemetry, error: BaseException) -> None:
 
 def test_failure_sets_error_type_and_status_sync(claude_fake: FakeService, otel: Telemetry) -> None:
     claude_fake.fail_next(2, status=503)
-    with _client(claude_fake, otel, max_retries=1) as client:
-        with pytest.raises(ClaudeAPIError) as caught:
-            client.complete(PROMPT, model="haiku")
+    with (
+        _client(claude_fake, otel, max_retries=1) as client,
+        pytest.raises(ClaudeAPIError) as caught,
+    ):
+        client.complete(PROMPT, model="haiku")
     _check_failed(otel, caught.value)
 
 
@@ -241,10 +243,9 @@ def test_interrupted_stream_ends_span_with_error_sync(
     claude_fake: FakeService, otel: Telemetry
 ) -> None:
     claude_fake.drop_stream_after(3)
-    with _client(claude_fake, otel) as client:
-        with pytest.raises(StreamInterruptedError):
-            for _ in client.stream(PROMPT, model="haiku"):
-                pass
+    with _client(claude_fake, otel) as client, pytest.raises(StreamInterruptedError):
+        for _ in client.stream(PROMPT, model="haiku"):
+            pass
     _check_interrupted(otel)
 
 
@@ -338,9 +339,7 @@ async def test_batch_parent_and_chunk_children_async(
     claude_fake: FakeService, otel: Telemetry
 ) -> None:
     async with _aclient(claude_fake, otel) as client:
-        result = await client.batch(
-            [f"prompt {i}" for i in range(5)], model="haiku", chunk_size=2
-        )
+        result = await client.batch([f"prompt {i}" for i in range(5)], model="haiku", chunk_size=2)
     _check_batch(otel, claude_fake, result)
 
 
@@ -368,9 +367,7 @@ def test_generated_endpoint_via_call_sync(claude_fake: FakeService, otel: Teleme
     _check_plain(otel, claude_fake, "GET /v1/usage")
 
 
-async def test_generated_endpoint_via_call_async(
-    claude_fake: FakeService, otel: Telemetry
-) -> None:
+async def test_generated_endpoint_via_call_async(claude_fake: FakeService, otel: Telemetry) -> None:
     from claude_code_api.api.api import get_usage
 
     async with _aclient(claude_fake, otel) as client:
