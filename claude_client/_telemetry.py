@@ -710,12 +710,16 @@ class Telemetry:
 
         if not self._ready(client):
             return run_chunks(run, send, read_pool, sleep)
+        import threading
+
         from opentelemetry import context
 
         rec = self._begin_batch(run, model)
+        lock = threading.Lock()
 
         def traced_send(chunk: Chunk) -> BatchResponse:
-            rec.chunks += 1
+            with lock:
+                rec.chunks += 1
             token = context.attach(rec.context)  # a chunk runs on its own thread
             try:
                 return send(chunk)
