@@ -5,8 +5,9 @@ checks once per process whether ``opentelemetry`` is importable (:func:`present`
 without it the client drops its :class:`Telemetry` (``client._otel = None``) and
 every later call pays one ``None`` check. With the API but no SDK configured (the
 global providers are still the API's proxies or no-ops and no ``tracer_provider=`` /
-``meter_provider=`` was given) a call makes no span and records nothing: the
-transport only injects the current context (which carries nothing then).
+``meter_provider=`` was given) a call makes no span, records nothing and sends no
+trace context; the check is cheap (the API's module globals, not its getters) and,
+once a global SDK is set (set once per process), one attribute test.
 
 What a traced call produces (README "Observability" has the table):
 
@@ -106,24 +107,44 @@ TOKEN_BUCKETS = [4**n for n in range(14)]
 
 _PRESENT: Optional[bool] = None
 ACTIVE = False
-"""Whether a client found ``opentelemetry``: until then the transport's hooks are skipped."""
+"""Whether a call of this process was traced (an SDK or a caller's provider): until then
+the transport's hooks (trace context, attempt events) are skipped."""
+_API: Any = None  # (opentelemetry.trace, opentelemetry.metrics._internal) once present()
+_MISSING = object()
 
 
 def present() -> bool:
     """Whether ``opentelemetry`` (the API) is importable; checked once per process."""
-    global _PRESENT, ACTIVE
+    global _PRESENT, _API
     if _PRESENT is None:
         try:
             import opentelemetry.context
             import opentelemetry.metrics
             import opentelemetry.propagate
-            import opentelemetry.trace  # noqa: F401
+            import opentelemetry.trace
         except ImportError:
             _PRESENT = False
         else:
+            from opentelemetry.metrics import _internal as metrics_internal
+
+            _API = (opentelemetry.trace, metrics_internal)
+            # Providers configured through OTEL_PYTHON_*_PROVIDER load on first lookup.
+            opentelemetry.trace.get_tracer_provider()
+            opentelemetry.metrics.get_meter_provider()
             _PRESENT = True
-            ACTIVE = True
     return _PRESENT
+
+
+def _global_sdk() -> bool:
+    """Whether a global provider other than the API's own no-ops is set. Read per call
+    until one is (they are set once per process), so it avoids the public getters'
+    environment lookups: the API's module globals, or the getters if those moved."""
+    trace_api, metrics_internal = _API
+    tp = getattr(trace_api, "_TRACER_PROVIDER", _MISSING)
+    mp = getattr(metrics_internal, "_METER_PROVIDER", _MISSING)
+    if tp is _MISSING or mp is _MISSING:
+        tp, mp = trace_api.get_tracer_provider(), metrics_internal.get_meter_provider()
+    return not ((tp is None or _is_noop(tp)) and (mp is None or _is_noop(mp)))
 
 
 def capture_mode(environ: Optional[Mapping[str, str]] = None) -> str:
@@ -395,6 +416,7 @@ class Telemetry:
         self.meter_provider = meter_provider
         self.server_address, self.server_port = _server(base_url)
         self._resolved = False
+        self._on = tracer_provider is not None or meter_provider is not None
         self._tracer: Any = None
         self._duration: Optional[Histogram] = None
         self._tokens: Optional[Histogram] = None
@@ -432,27 +454,24 @@ class Telemetry:
         )
         self.capture = capture_mode()
         self._resolved = True
-
-    def _enabled(self) -> bool:
-        """Whether spans and metrics are made now (an SDK or a provider of the caller's)."""
-        if self.tracer_provider is not None or self.meter_provider is not None:
-            return True
-        from opentelemetry import metrics, trace
-
-        return not (
-            _is_noop(trace.get_tracer_provider()) and _is_noop(metrics.get_meter_provider())
-        )
+        global ACTIVE
+        ACTIVE = True
 
     def _ready(self, client: Any) -> bool:
         """On the first call, drop this object from ``client`` when ``opentelemetry`` is
-        absent; then whether this call is traced."""
-        if not present():
-            if client is not None and getattr(client, "_otel", None) is self:
-                client._otel = None
-            return False
-        if not self._enabled():
-            return False
+        absent; then whether this call is traced: providers of the caller's, or a global
+        SDK (once one is set it stays: this is then one attribute check)."""
+        if not self._on:
+            if not (_PRESENT or present()):
+                if client is not None and getattr(client, "_otel", None) is self:
+                    client._otel = None
+                return False
+            if not _global_sdk():
+                return False
+            self._on = True
         if not self._resolved:
+            if not present():  # providers were given, yet the API is not importable
+                return False
             self._resolve()
         return True
 
