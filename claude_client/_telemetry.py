@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 import time
 import urllib.parse
 from collections.abc import AsyncGenerator, Awaitable, Callable, Generator, Mapping
@@ -111,6 +112,7 @@ ACTIVE = False
 the transport's hooks (trace context, attempt events) are skipped."""
 _API: Any = None  # (opentelemetry.trace, opentelemetry.metrics._internal) once present()
 _MISSING = object()
+_RESOLVE_LOCK = threading.Lock()
 
 
 def present() -> bool:
@@ -472,7 +474,9 @@ class Telemetry:
         if not self._resolved:
             if not present():  # providers were given, yet the API is not importable
                 return False
-            self._resolve()
+            with _RESOLVE_LOCK:  # two threads' first calls make the instruments once
+                if not self._resolved:
+                    self._resolve()
         return True
 
     # ------------------------------------------------------------ spans
@@ -729,8 +733,6 @@ class Telemetry:
 
         if not self._ready(client):
             return run_chunks(run, send, read_pool, sleep)
-        import threading
-
         from opentelemetry import context
 
         rec = self._begin_batch(run, model)
