@@ -1165,6 +1165,11 @@ def legend(args: argparse.Namespace) -> str:
             "prompt; fresh prompts every rep.",
             f"5: peak RSS added by parsing a {args.mem_items:,}-result /v1/batch body "
             "(high-water mark reset after imports and reading the bytes), fresh process per rep.",
+            f"6: as 1 (sync, {args.calls:,} calls per side per rep); 'off' is a client in the "
+            "state it is in without opentelemetry (no telemetry object, transport hooks off); "
+            "the no-op tracer is the API with no SDK configured (row 1's state when the API "
+            "is installed); the SDK side exports every span to memory (SimpleSpanProcessor) "
+            "and records the metrics.",
         ]
     )
 
@@ -1232,12 +1237,124 @@ def versions() -> dict[str, str]:
     return out
 
 
+# ------------------------------------------------------------------ 6. OpenTelemetry cost
+
+
+def bench_otel(args: argparse.Namespace) -> list[Row]:
+    """Sync ``complete()`` per call: off (as without opentelemetry), the API with no SDK
+    (the no-op tracer: the state of row 1), and the SDK with in-memory exporters."""
+    bench = "6 OpenTelemetry, sync per-call"
+    try:
+        from opentelemetry.sdk.metrics import MeterProvider
+        from opentelemetry.sdk.metrics.export import InMemoryMetricReader
+        from opentelemetry.sdk.trace import TracerProvider
+        from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+        from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+        from claude_client import _telemetry
+    except ImportError as e:
+        return [not_available(bench, "(whole benchmark)", f"needs opentelemetry-sdk: {e}")]
+    n = args.calls // BLOCKS
+    reps = args.reps * BLOCKS
+    auth = {"Authorization": f"Bearer {API_KEY}"}
+    exporter = InMemorySpanExporter()
+    tracer_provider = TracerProvider()
+    tracer_provider.add_span_processor(SimpleSpanProcessor(exporter))
+    meter_provider = MeterProvider(metric_readers=[InMemoryMetricReader()])
+    with floor_server("http") as port:
+        url = f"http://127.0.0.1:{port}"
+        raw = httpx.Client(base_url=url, headers=auth)
+        off = _sdk.sync_client(url, API_KEY)
+        noop = _sdk.sync_client(url, API_KEY)
+        sdk = _sdk.sync_client(
+            url, API_KEY, tracer_provider=tracer_provider, meter_provider=meter_provider
+        )
+        off.complete(PROMPT, model=MODEL)  # the first call resolves the telemetry
+        off._otel = None  # what a client without opentelemetry holds after its first call
+
+        def raw_loop() -> None:
+            post = raw.post
+            for _ in range(n):
+                post("/v1/chat/completions", json=CHAT_BODY).json()
+
+        def off_loop() -> None:
+            _telemetry.ACTIVE = False  # the transport's hooks, as without opentelemetry
+            try:
+                complete = off.complete
+                for _ in range(n):
+                    complete(PROMPT, model=MODEL)
+            finally:
+                _telemetry.ACTIVE = True
+
+        def loop_of(client: Any) -> Callable[[], None]:
+            def loop() -> None:
+                complete = client.complete
+                for _ in range(n):
+                    complete(PROMPT, model=MODEL)
+                exporter.clear()  # memory stays flat; clearing is outside no timed call
+
+            return loop
+
+        sides = {
+            "raw": timed(raw_loop),
+            "off": timed(off_loop),
+            "noop": timed(loop_of(noop)),
+            "sdk": timed(loop_of(sdk)),
+        }
+        figs = fold(interleave(sides, reps=reps, warmup=2), BLOCKS)
+        for client in (off, noop, sdk):
+            client.close()
+        raw.close()
+    tracer_provider.shutdown()
+    meter_provider.shutdown()
+    per_call = 1e6 / (n * BLOCKS)
+    us = {k: v.scaled(per_call) for k, v in figs.items()}
+    added = Figure([a - b for a, b in zip(us["sdk"].samples, us["off"].samples, strict=True)])
+    return [
+        Row(bench, "raw httpx.Client.post().json()", us["raw"], "us/call"),
+        Row(
+            bench,
+            "complete(), opentelemetry off (as not installed)",
+            us["off"],
+            "us/call",
+            ratio(figs["off"], figs["raw"]),
+            "raw",
+        ),
+        Row(
+            bench,
+            "complete(), API without SDK (no-op tracer)",
+            us["noop"],
+            "us/call",
+            ratio(figs["noop"], figs["raw"]),
+            "raw",
+            "<= 1.10",
+        ),
+        Row(
+            bench,
+            "  no-op tracer vs off",
+            ratio=ratio(figs["noop"], figs["off"]),
+            vs="off",
+        ),
+        Row(
+            bench,
+            "complete(), SDK + in-memory span and metric exporters",
+            us["sdk"],
+            "us/call",
+            ratio(figs["sdk"], figs["off"]),
+            "off",
+            note=f"adds {added.median:.1f} us/call [{added.min:.1f}-{added.max:.1f}]",
+            extra={"added_us_per_call": added.as_dict("us/call")},
+        ),
+    ]
+
+
 BENCHES: dict[str, Callable[[argparse.Namespace], list[Row]]] = {
     "per-call": bench_per_call,
     "import": bench_import,
     "stream": bench_stream,
     "batch": bench_batch,
     "memory": bench_memory,
+    "otel": bench_otel,
 }
 
 

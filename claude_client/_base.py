@@ -117,6 +117,20 @@ def unwrap(response: GeneratedResponse[T]) -> T:
     return parsed
 
 
+_PACKAGE_DIR = __file__.rsplit("_base.py", 1)[0]
+
+
+def _outside_package_stacklevel() -> int:
+    """``warnings.warn``'s stacklevel for the first frame outside ``claude_client`` (the
+    caller's line), however many of our frames (telemetry's, for one) are in between."""
+    level = 2
+    frame = sys._getframe(2)  # the caller of the function that warns (its stacklevel 2)
+    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE_DIR):
+        frame = frame.f_back  # type: ignore[assignment]
+        level += 1
+    return level
+
+
 class ClientBase:
     """Configuration, per-call options, parsing and error mapping of both clients."""
 
@@ -259,6 +273,7 @@ class ClientBase:
     def _track(self, stream: S) -> S:
         """Remember an open stream so that ``close()`` ends it."""
         self._streams.add(stream)
+        stream._otel = getattr(self, "_otel", None)  # type: ignore[attr-defined]  # a StreamCore
         return stream
 
     def _new_generated(self) -> AuthenticatedClient:
@@ -340,7 +355,7 @@ class ClientBase:
             f"api_key={{{requested!r}: '<key of {requested}>', {got!r}: '<key of {got}>'}}. "
             "(This warning is shown once per client.)",
             ProjectKeyWarning,
-            stacklevel=5,
+            stacklevel=_outside_package_stacklevel(),
         )
 
     # ------------------------------------------------------------ streams

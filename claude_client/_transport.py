@@ -68,6 +68,7 @@ from typing import Optional
 
 import httpx
 
+from . import _telemetry
 from ._config import DEFAULT_MAX_RESPONSE_BYTES, KeyRing
 from ._errors import (
     error_bad_encoding,
@@ -386,6 +387,8 @@ class _Call:
                 request = self.request = _fit_service_timeout(request, opts, remaining)
         self.retry.started()
         self.start = self.core.clock()
+        if _telemetry.ACTIVE:  # opentelemetry is importable: send the trace context
+            _telemetry.inject(request)
         return request
 
     def received(self, response: httpx.Response) -> _BodyReader:
@@ -401,10 +404,14 @@ class _Call:
         if response.status_code < 400:
             refused = task_refusal(self.request, response) if self.task else None
             if refused is None:
+                if _telemetry.ACTIVE:
+                    self._traced(response.status_code, None, None, response)
                 return True
             # Retried like the pool's 503; when retries run out the 200 goes back
             # to the caller, whose parser raises TaskFailedError.
             decision = self.retry.after(refused)
+            if _telemetry.ACTIVE:
+                self._traced(response.status_code, refused.error, decision.delay, response)
             if decision.delay is None:
                 self._log_give_up(refused.error, decision.reason)
                 return True
@@ -449,6 +456,8 @@ class _Call:
         """Raise ``failure``'s error, or set :attr:`delay` before the next attempt."""
         decision = self.retry.after(failure)
         err = failure.error
+        if _telemetry.ACTIVE:
+            self._traced(err.status_code, err, decision.delay, None)
         if decision.delay is None:
             self._log_give_up(err, decision.reason)
             if cause is err:
@@ -456,6 +465,21 @@ class _Call:
             raise err from cause
         self._log_retry(err, decision.delay)
         self.delay = decision.delay
+
+    def _traced(
+        self,
+        status: Optional[int],
+        error: Optional[ClaudeAPIError],
+        delay: Optional[float],
+        response: Optional[httpx.Response],
+    ) -> None:
+        """The attempt's event on the call's span (retries are events, not child spans)."""
+        request_id = (
+            response.headers.get("x-request-id")
+            if response is not None
+            else (error.request_id if error is not None else None)
+        )
+        _telemetry.attempt_ended(self.retry.attempts, status, error, delay, request_id)
 
     # ------------------------------------------------------------------ logging
 

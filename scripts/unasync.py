@@ -41,6 +41,8 @@ IDENTIFIERS = [
     ("async_default_sleep", "default_sleep"),
     ("async_sleep", "sleep"),
     ("async_run_chunks", "run_chunks"),
+    ("async_traced", "traced"),
+    ("async_batch", "batch"),
     ("asyncio_detailed", "sync_detailed"),
     ("set_async_httpx_client", "set_httpx_client"),
     ("get_async_httpx_client", "get_httpx_client"),

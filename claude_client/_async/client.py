@@ -50,9 +50,13 @@ from .._models import (
     UsageStats,
 )
 from .._requests import Call
+from .._telemetry import Telemetry
 from .._transport import AsyncRetryTransport, call_options
 
 if TYPE_CHECKING:
+    from opentelemetry.metrics import MeterProvider
+    from opentelemetry.trace import TracerProvider
+
     from .._io import AsyncEndpointFunction
     from .._streaming import AsyncChatStream, AsyncTaskStream
 
@@ -86,6 +90,11 @@ class AsyncClaudeClient(ClientBase):
     (default: the environment's, as httpx reads it); the WebSocket uses the same
     proxy as REST. ``max_response_bytes``: the largest body (and stream frame)
     accepted. ``sleep`` / ``clock``: injectable for tests.
+
+    OpenTelemetry (README "Observability"): with ``opentelemetry-api`` installed every
+    call makes a span and records the GenAI metrics through ``tracer_provider`` /
+    ``meter_provider`` (default: the global ones), and sends the trace context to the
+    service; without it nothing is imported.
     """
 
     def __init__(
@@ -103,6 +112,8 @@ class AsyncClaudeClient(ClientBase):
         max_response_bytes: Optional[int] = None,
         sleep: Optional[AsyncSleep] = None,
         clock: Optional[Callable[[], float]] = None,
+        tracer_provider: Optional[TracerProvider] = None,
+        meter_provider: Optional[MeterProvider] = None,
     ) -> None:
         super().__init__(
             base_url=base_url,
@@ -145,6 +156,8 @@ class AsyncClaudeClient(ClientBase):
         )
         self._http = httpx.AsyncClient(transport=retry, **self._http_settings(http_client))
         self._generated = self._new_generated().set_async_httpx_client(self._http)
+        # Resolved by the first call (None from then on when opentelemetry is absent).
+        self._otel: Optional[Telemetry] = Telemetry(self.base_url, tracer_provider, meter_provider)
 
     async def __aenter__(self) -> AsyncClaudeClient:
         self._check_open()
@@ -170,6 +183,12 @@ class AsyncClaudeClient(ClientBase):
 
     async def _execute(self, call: Call[T]) -> T:
         self._check_open()
+        if self._otel is not None:
+            result: T = await self._otel.async_traced(self, call, self._send_call, call)
+            return result
+        return await self._send_call(call)
+
+    async def _send_call(self, call: Call[T]) -> T:
         with call_options(call.options):
             try:
                 resp = await call.endpoint.asyncio_detailed(client=self._generated, **call.kwargs)
@@ -193,6 +212,14 @@ class AsyncClaudeClient(ClientBase):
             usage = await client.call(get_usage.asyncio_detailed, period="week")
         """
         self._check_open()
+        if self._otel is not None:
+            result: T = await self._otel.async_traced(
+                self, endpoint, self._call_endpoint, endpoint, kwargs
+            )
+            return result
+        return await self._call_endpoint(endpoint, kwargs)
+
+    async def _call_endpoint(self, endpoint: AsyncEndpointFunction[T], kwargs: dict[str, Any]) -> T:
         try:
             response = await endpoint(client=self._generated, **kwargs)
         except ClaudeAPIError:
@@ -454,6 +481,10 @@ class AsyncClaudeClient(ClientBase):
         async def send(chunk: Chunk) -> BatchResponse:
             return await self._execute(make_call(chunk))
 
+        if self._otel is not None:
+            return await self._otel.async_batch(
+                self, run, send, model, self._read_pool, self._sleep
+            )
         return await async_run_chunks(run, send, self._read_pool, self._sleep)
 
     async def _read_pool(self, governor: PoolGovernor) -> None:

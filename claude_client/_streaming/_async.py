@@ -275,6 +275,10 @@ class _AsyncStream(StreamCore[T, AsyncGenerator[T, None]]):
         return None
 
     def _start(self) -> AsyncGenerator[T, None]:
+        if self._otel is not None:  # the client's telemetry: a span over the stream
+            return self._otel.async_stream(
+                self._settings, self._protocol, self._sock, self._before_connect(), _run
+            )
         return _run(self._settings, self._protocol, self._sock, self._before_connect())
 
     def __aiter__(self) -> AsyncIterator[T]:

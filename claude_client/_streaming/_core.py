@@ -17,7 +17,7 @@ import math
 import time
 import weakref
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from typing import Any, Final, Generic, Literal, NoReturn, Optional, TypeVar, Union
+from typing import TYPE_CHECKING, Any, Final, Generic, Literal, NoReturn, Optional, TypeVar, Union
 
 from .._config import DEFAULT_MAX_RESPONSE_BYTES, KeyRing
 from .._errors import (
@@ -38,6 +38,9 @@ from .._exceptions import (
 from .._models import APIObject, TaskResult, Usage
 from .._retry import Deadline, RetryState
 from ._settings import StreamSettings, ws_url_from_base
+
+if TYPE_CHECKING:
+    from .._telemetry import Telemetry
 
 logger = logging.getLogger("claude_client")
 
@@ -554,6 +557,9 @@ class StreamCore(Generic[T, G]):
 
     _protocol: Protocol[T]
     _sock: Any
+    _otel: Optional[Telemetry] = (
+        None  # the client's Telemetry, set by ClientBase._track (None: untraced)
+    )
 
     def __init__(self, settings: StreamSettings, protocol: Protocol[T]) -> None:
         self._settings = settings

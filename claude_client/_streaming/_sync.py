@@ -260,6 +260,10 @@ class _Stream(StreamCore[T, Generator[T, None, None]]):
         return None
 
     def _start(self) -> Generator[T, None, None]:
+        if self._otel is not None:  # the client's telemetry: a span over the stream
+            return self._otel.stream(
+                self._settings, self._protocol, self._sock, self._before_connect(), _run
+            )
         return _run(self._settings, self._protocol, self._sock, self._before_connect())
 
     def __iter__(self) -> Iterator[T]:

@@ -52,9 +52,13 @@ from .._models import (
     UsageStats,
 )
 from .._requests import Call
+from .._telemetry import Telemetry
 from .._transport import RetryTransport, call_options
 
 if TYPE_CHECKING:
+    from opentelemetry.metrics import MeterProvider
+    from opentelemetry.trace import TracerProvider
+
     from .._io import EndpointFunction
     from .._streaming import ChatStream, TaskStream
 
@@ -88,6 +92,11 @@ class ClaudeClient(ClientBase):
     (default: the environment's, as httpx reads it); the WebSocket uses the same
     proxy as REST. ``max_response_bytes``: the largest body (and stream frame)
     accepted. ``sleep`` / ``clock``: injectable for tests.
+
+    OpenTelemetry (README "Observability"): with ``opentelemetry-api`` installed every
+    call makes a span and records the GenAI metrics through ``tracer_provider`` /
+    ``meter_provider`` (default: the global ones), and sends the trace context to the
+    service; without it nothing is imported.
     """
 
     def __init__(
@@ -105,6 +114,8 @@ class ClaudeClient(ClientBase):
         max_response_bytes: Optional[int] = None,
         sleep: Optional[Sleep] = None,
         clock: Optional[Callable[[], float]] = None,
+        tracer_provider: Optional[TracerProvider] = None,
+        meter_provider: Optional[MeterProvider] = None,
     ) -> None:
         super().__init__(
             base_url=base_url,
@@ -147,6 +158,8 @@ class ClaudeClient(ClientBase):
         )
         self._http = httpx.Client(transport=retry, **self._http_settings(http_client))
         self._generated = self._new_generated().set_httpx_client(self._http)
+        # Resolved by the first call (None from then on when opentelemetry is absent).
+        self._otel: Optional[Telemetry] = Telemetry(self.base_url, tracer_provider, meter_provider)
 
     def __enter__(self) -> ClaudeClient:
         self._check_open()
@@ -170,6 +183,12 @@ class ClaudeClient(ClientBase):
 
     def _execute(self, call: Call[T]) -> T:
         self._check_open()
+        if self._otel is not None:
+            result: T = self._otel.traced(self, call, self._send_call, call)
+            return result
+        return self._send_call(call)
+
+    def _send_call(self, call: Call[T]) -> T:
         with call_options(call.options):
             try:
                 resp = call.endpoint.sync_detailed(client=self._generated, **call.kwargs)
@@ -193,6 +212,12 @@ class ClaudeClient(ClientBase):
             usage = client.call(get_usage.sync_detailed, period="week")
         """
         self._check_open()
+        if self._otel is not None:
+            result: T = self._otel.traced(self, endpoint, self._call_endpoint, endpoint, kwargs)
+            return result
+        return self._call_endpoint(endpoint, kwargs)
+
+    def _call_endpoint(self, endpoint: EndpointFunction[T], kwargs: dict[str, Any]) -> T:
         try:
             response = endpoint(client=self._generated, **kwargs)
         except ClaudeAPIError:
@@ -452,6 +477,8 @@ class ClaudeClient(ClientBase):
         def send(chunk: Chunk) -> BatchResponse:
             return self._execute(make_call(chunk))
 
+        if self._otel is not None:
+            return self._otel.batch(self, run, send, model, self._read_pool, self._sleep)
         return run_chunks(run, send, self._read_pool, self._sleep)
 
     def _read_pool(self, governor: PoolGovernor) -> None:

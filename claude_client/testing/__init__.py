@@ -140,6 +140,9 @@ Controls (thread-safe; call them from the test while the server runs)
   redacted, JSON body with keys redacted, status, request_id, key_suffix, project_id,
   and ``key_found_in``: where else a key-looking string was sent, so redaction never
   hides a leak). ``set_recording(False)`` for long benchmark runs.
+* ``traceparents(path=None)``: the W3C ``traceparent`` each recorded request arrived
+  with (``RecordedRequest.traceparent`` / ``.tracestate``; a WebSocket message carries
+  its handshake's), so tests can check the client's trace context reached the service.
 * ``add_key``, ``revoke_key``, ``set_rate_limit``, ``set_budget(project_id, tokens)``,
   ``add_usage``, ``clear_faults``, ``set_ready``.
 * Deployment-dependent parts (BEHAVIOUR.md §8), each with the documented default:

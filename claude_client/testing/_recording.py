@@ -43,6 +43,17 @@ class RecordedRequest:
     def header(self, name: str) -> Optional[str]:
         return self.headers.get(name.lower())
 
+    @property
+    def traceparent(self) -> Optional[str]:
+        """The W3C ``traceparent`` header that arrived (``None``: none was sent). For a
+        WebSocket message, the one of the socket's handshake."""
+        return self.headers.get("traceparent")
+
+    @property
+    def tracestate(self) -> Optional[str]:
+        """The W3C ``tracestate`` header that arrived, if any."""
+        return self.headers.get("tracestate")
+
 
 def redact(value: Any) -> Any:
     """Copy of a JSON value with every API-key-looking string replaced."""
@@ -64,7 +75,7 @@ def _redact(value: Any) -> Any:
 
 class RecordingControls:
     """The controls of recorded requests: ``requests``, ``requests_to``,
-    ``set_recording``, ``clear_requests``."""
+    ``traceparents``, ``set_recording``, ``clear_requests``."""
 
     _lock: threading.RLock
 
@@ -84,6 +95,12 @@ class RecordingControls:
             for r in self.requests
             if r.path == path and (method is None or r.method == method.upper())
         ]
+
+    def traceparents(self, path: Optional[str] = None) -> list[Optional[str]]:
+        """The ``traceparent`` each recorded request arrived with (``None`` where none
+        was sent), oldest first; only those to ``path`` when given. WebSocket messages
+        (``method="WS"``) carry their handshake's."""
+        return [r.traceparent for r in self.requests if path is None or r.path == path]
 
     def set_recording(self, enabled: bool) -> None:
         """Record requests (default) or not (long benchmark runs: no growing list)."""
