@@ -89,7 +89,7 @@ class ThinkingEvent(APIObject):
 
     @property
     def content(self) -> str:
-        text = self._data.get("content")
+        text = self.get("content")
         return text if isinstance(text, str) else ""
 
 
