@@ -92,7 +92,7 @@ class ResponseHeaders(Mapping[str, str]):
 
     __slots__ = ("_headers",)
 
-    def __init__(self, headers: httpx.Headers) -> None:
+    def __init__(self, headers: Mapping[str, str]) -> None:
         self._headers = headers
 
     def __getitem__(self, name: str) -> str:
@@ -109,13 +109,6 @@ class ResponseHeaders(Mapping[str, str]):
 
     def __repr__(self) -> str:
         return f"ResponseHeaders({dict(self._headers.items())!r})"
-
-
-def attach_response(result: T, headers: httpx.Headers) -> T:
-    """Give ``result`` (an :class:`APIObject`, or a list of them) the response's headers."""
-    if isinstance(result, APIObject):
-        result._headers = headers
-    return result
 
 
 class APIObject(dict[str, Any]):
@@ -138,7 +131,7 @@ class APIObject(dict[str, Any]):
 
     def __init__(self, data: Mapping[str, Any] = {}) -> None:
         dict.__init__(self, data)
-        self._headers: Optional[httpx.Headers] = None
+        self._headers: Optional[Mapping[str, str]] = None
 
     def __getitem__(self, key: str) -> Any:
         value = dict.__getitem__(self, key)

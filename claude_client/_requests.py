@@ -44,7 +44,7 @@ from ._models import (
     wrap_json,
 )
 from ._retry import Deadline
-from ._transport import CallOptions
+from ._transport import CallOptions, QueryValue
 
 if TYPE_CHECKING:
     from claude_code_api.types import Response as GeneratedResponse
@@ -129,6 +129,8 @@ class CallContext(Protocol):
         task: bool = False,
         service_timeout: Optional[float] = None,
         margin: Optional[float] = None,
+        extra_query: Optional[Mapping[str, QueryValue]] = None,
+        extra_body: Optional[Mapping[str, Any]] = None,
     ) -> CallOptions:
         """The options of one call (raises if the client is closed or lacks the key)."""
         ...
@@ -177,6 +179,8 @@ def build_complete(
     tool_choice: Union[str, Mapping[str, Any], None],
     max_retries: Optional[int],
     extra_headers: Optional[Mapping[str, str]],
+    extra_query: Optional[Mapping[str, QueryValue]] = None,
+    extra_body: Optional[Mapping[str, Any]] = None,
 ) -> Call[Response]:
     """``POST /v1/chat/completions``."""
     msgs = check.chat_messages(prompt, messages)
@@ -191,6 +195,8 @@ def build_complete(
     choice = check.tool_choice(tool_choice)
     retries = check.retries(max_retries)
     headers = check.extra_headers(extra_headers)
+    query = check.extra_query(extra_query)
+    extra = check.extra_body(extra_body)
 
     if service_timeout is not None:
         margin = chat_margin(service_timeout)
@@ -205,6 +211,8 @@ def build_complete(
         project_id=project,
         service_timeout=service_timeout,
         margin=margin,
+        extra_query=query,
+        extra_body=extra,
     )
 
     endpoint, ChatCompletionRequest, Msg, UNSET = _chat()
@@ -267,6 +275,8 @@ def build_task(
     project_id: Optional[str],
     max_retries: Optional[int],
     extra_headers: Optional[Mapping[str, str]],
+    extra_query: Optional[Mapping[str, QueryValue]] = None,
+    extra_body: Optional[Mapping[str, Any]] = None,
 ) -> Call[TaskResult]:
     """``POST /v1/task`` (the task retry policy: see the transport)."""
     text = check.text(description, "description")
@@ -284,6 +294,8 @@ def build_task(
         extra_headers=check.extra_headers(extra_headers),
         project_id=project,
         task=True,
+        extra_query=check.extra_query(extra_query),
+        extra_body=check.extra_body(extra_body),
     )
     from claude_code_api.api.api import execute_agentic_task
     from claude_code_api.models.agentic_task_request import AgenticTaskRequest
@@ -319,6 +331,8 @@ def build_batch(
     project_id: Optional[str],
     max_retries: Optional[int],
     extra_headers: Optional[Mapping[str, str]],
+    extra_query: Optional[Mapping[str, QueryValue]] = None,
+    extra_body: Optional[Mapping[str, Any]] = None,
 ) -> tuple[BatchRun, Callable[[Chunk], Call[BatchResponse]]]:
     """``batch()``'s plan (:class:`BatchRun`) and the ``POST /v1/batch`` call of a chunk."""
     items = check.batch_items(prompts)
@@ -332,6 +346,8 @@ def build_batch(
         raise check.bad("on_progress", "must be callable as on_progress(done, total)")
     project = check.project(project_id)
     headers = check.extra_headers(extra_headers)
+    query = check.extra_query(extra_query)
+    extra = check.extra_body(extra_body)
     # Closed client or missing key: fail before sending, not per chunk.
     base = ctx._call_options(
         deadline=None,
@@ -375,6 +391,8 @@ def build_batch(
             api_key=base.api_key,
             extra_headers=headers,
             retry_overloaded=False,  # the BatchRun paces and resends refused chunks
+            extra_query=query,
+            extra_body=extra,
         )
         body = BatchRequest(
             prompts=[
@@ -400,6 +418,8 @@ def build_usage(
     timeout: Optional[float],
     max_retries: Optional[int],
     extra_headers: Optional[Mapping[str, str]],
+    extra_query: Optional[Mapping[str, QueryValue]] = None,
+    extra_body: Optional[Mapping[str, Any]] = None,
 ) -> Call[UsageStats]:
     """``GET /v1/usage``."""
     name = check.period(period)
@@ -409,6 +429,8 @@ def build_usage(
         max_retries=check.retries(max_retries),
         extra_headers=check.extra_headers(extra_headers),
         project_id=project,
+        extra_query=check.extra_query(extra_query),
+        extra_body=check.extra_body(extra_body, method="GET"),
     )
     from claude_code_api.api.api import get_usage
 
@@ -430,6 +452,9 @@ def _plain_options(
     *,
     key_required: bool,
     project_id: Optional[str] = None,
+    extra_query: Optional[Mapping[str, QueryValue]] = None,
+    extra_body: Optional[Mapping[str, Any]] = None,
+    method: str = "GET",
 ) -> CallOptions:
     return ctx._call_options(
         deadline=check.call_timeout(timeout),
@@ -437,6 +462,8 @@ def _plain_options(
         extra_headers=check.extra_headers(extra_headers),
         project_id=project_id,
         key_required=key_required,
+        extra_query=check.extra_query(extra_query),
+        extra_body=check.extra_body(extra_body, method=method),
     )
 
 
@@ -446,9 +473,19 @@ def build_health(
     timeout: Optional[float],
     max_retries: Optional[int],
     extra_headers: Optional[Mapping[str, str]],
+    extra_query: Optional[Mapping[str, QueryValue]] = None,
+    extra_body: Optional[Mapping[str, Any]] = None,
 ) -> Call[HealthStatus]:
     """``GET /health`` (no key needed)."""
-    options = _plain_options(ctx, timeout, max_retries, extra_headers, key_required=False)
+    options = _plain_options(
+        ctx,
+        timeout,
+        max_retries,
+        extra_headers,
+        key_required=False,
+        extra_query=extra_query,
+        extra_body=extra_body,
+    )
     from claude_code_api.api.default import health
 
     return Call(health, {}, options, parse_health, "GET /health")
@@ -460,9 +497,19 @@ def build_ready(
     timeout: Optional[float],
     max_retries: Optional[int],
     extra_headers: Optional[Mapping[str, str]],
+    extra_query: Optional[Mapping[str, QueryValue]] = None,
+    extra_body: Optional[Mapping[str, Any]] = None,
 ) -> Call[ReadyStatus]:
     """``GET /ready`` (no key needed)."""
-    options = _plain_options(ctx, timeout, max_retries, extra_headers, key_required=False)
+    options = _plain_options(
+        ctx,
+        timeout,
+        max_retries,
+        extra_headers,
+        key_required=False,
+        extra_query=extra_query,
+        extra_body=extra_body,
+    )
     from claude_code_api.api.default import ready
 
     return Call(ready, {}, options, parse_ready, "GET /ready")
@@ -474,9 +521,19 @@ def build_capabilities(
     timeout: Optional[float],
     max_retries: Optional[int],
     extra_headers: Optional[Mapping[str, str]],
+    extra_query: Optional[Mapping[str, QueryValue]] = None,
+    extra_body: Optional[Mapping[str, Any]] = None,
 ) -> Call[Capabilities]:
     """``GET /v1/capabilities``."""
-    options = _plain_options(ctx, timeout, max_retries, extra_headers, key_required=True)
+    options = _plain_options(
+        ctx,
+        timeout,
+        max_retries,
+        extra_headers,
+        key_required=True,
+        extra_query=extra_query,
+        extra_body=extra_body,
+    )
     from claude_code_api.api.api import get_capabilities
 
     return Call(get_capabilities, {}, options, parse_capabilities, "GET /v1/capabilities")
@@ -488,9 +545,19 @@ def build_providers(
     timeout: Optional[float],
     max_retries: Optional[int],
     extra_headers: Optional[Mapping[str, str]],
+    extra_query: Optional[Mapping[str, QueryValue]] = None,
+    extra_body: Optional[Mapping[str, Any]] = None,
 ) -> Call[Any]:
     """``GET /v1/providers`` (no key needed)."""
-    options = _plain_options(ctx, timeout, max_retries, extra_headers, key_required=False)
+    options = _plain_options(
+        ctx,
+        timeout,
+        max_retries,
+        extra_headers,
+        key_required=False,
+        extra_query=extra_query,
+        extra_body=extra_body,
+    )
     from claude_code_api.api.api import list_providers
 
     return Call(list_providers, {}, options, wrap_json, "GET /v1/providers")
@@ -503,10 +570,20 @@ def build_provider_models(
     timeout: Optional[float],
     max_retries: Optional[int],
     extra_headers: Optional[Mapping[str, str]],
+    extra_query: Optional[Mapping[str, QueryValue]] = None,
+    extra_body: Optional[Mapping[str, Any]] = None,
 ) -> Call[Any]:
     """``GET /v1/providers/{provider}/models`` (no key needed)."""
     name = check.text(provider, "provider").strip()
-    options = _plain_options(ctx, timeout, max_retries, extra_headers, key_required=False)
+    options = _plain_options(
+        ctx,
+        timeout,
+        max_retries,
+        extra_headers,
+        key_required=False,
+        extra_query=extra_query,
+        extra_body=extra_body,
+    )
     from claude_code_api.api.api import get_provider_models
 
     return Call(
@@ -528,6 +605,8 @@ def build_route(
     timeout: Optional[float],
     max_retries: Optional[int],
     extra_headers: Optional[Mapping[str, str]],
+    extra_query: Optional[Mapping[str, QueryValue]] = None,
+    extra_body: Optional[Mapping[str, Any]] = None,
 ) -> Call[RouteRecommendation]:
     """``POST /v1/route``."""
     text = check.text(prompt, "prompt")
@@ -540,6 +619,9 @@ def build_route(
         extra_headers,
         key_required=True,
         project_id=check.project(project_id),
+        extra_query=extra_query,
+        extra_body=extra_body,
+        method="POST",
     )
     from claude_code_api.api.api import route_recommendation
     from claude_code_api.models.route_request import RouteRequest
@@ -566,6 +648,8 @@ def build_process(
     timeout: Optional[float],
     max_retries: Optional[int],
     extra_headers: Optional[Mapping[str, str]],
+    extra_query: Optional[Mapping[str, QueryValue]] = None,
+    extra_body: Optional[Mapping[str, Any]] = None,
 ) -> Call[ProcessResponse]:
     """``POST /v1/process`` (the ai-services compatible route)."""
     body: dict[str, Any] = {"provider": check.provider(provider)}
@@ -604,7 +688,15 @@ def build_process(
     if effective_project is not None:
         body["project_id"] = effective_project
     options = _plain_options(
-        ctx, timeout, max_retries, extra_headers, key_required=True, project_id=project
+        ctx,
+        timeout,
+        max_retries,
+        extra_headers,
+        key_required=True,
+        project_id=project,
+        extra_query=extra_query,
+        extra_body=extra_body,
+        method="POST",
     )
     from claude_code_api.api.api import process_ai_services_compatible
     from claude_code_api.models.process_request import ProcessRequest

@@ -27,6 +27,7 @@ FILES = [
 
 # Whole identifiers (word boundaries), in this order.
 IDENTIFIERS = [
+    ("AsyncClaudeClientWithRawResponse", "ClaudeClientWithRawResponse"),
     ("AsyncClaudeClient", "ClaudeClient"),
     ("AsyncRetryTransport", "RetryTransport"),
     ("AsyncChatStream", "ChatStream"),
@@ -41,6 +42,7 @@ IDENTIFIERS = [
     ("async_default_sleep", "default_sleep"),
     ("async_sleep", "sleep"),
     ("async_run_chunks", "run_chunks"),
+    ("async_raw_response", "raw_response"),
     ("asyncio_detailed", "sync_detailed"),
     ("set_async_httpx_client", "set_httpx_client"),
     ("get_async_httpx_client", "get_httpx_client"),

@@ -36,6 +36,7 @@ from .._io import (
     AsyncSleep,
     AsyncUserClientTransport,
     async_default_sleep,
+    async_raw_response,
     async_run_chunks,
 )
 from .._models import (
@@ -50,13 +51,14 @@ from .._models import (
     UsageStats,
 )
 from .._requests import Call
-from .._transport import AsyncRetryTransport, call_options
+from .._response import RawResponse
+from .._transport import AsyncRetryTransport, QueryValue, call_options
 
 if TYPE_CHECKING:
     from .._io import AsyncEndpointFunction
     from .._streaming import AsyncChatStream, AsyncTaskStream
 
-__all__ = ["AsyncClaudeClient"]
+__all__ = ["AsyncClaudeClient", "AsyncClaudeClientWithRawResponse"]
 
 T = TypeVar("T")
 
@@ -133,6 +135,12 @@ class AsyncClaudeClient(ClientBase):
             inner = transport
         else:
             inner = httpx.AsyncHTTPTransport(proxy=self._ws_proxy)
+        self._user_http_client = http_client
+        self._connect(inner, owns_inner=True)
+
+    def _connect(self, inner: httpx.AsyncBaseTransport, *, owns_inner: bool) -> None:
+        """Build this client's httpx client over ``inner`` (the pool; shared by views)."""
+        self._inner = inner
         retry = AsyncRetryTransport(
             inner,
             keys=self._keys,
@@ -142,9 +150,61 @@ class AsyncClaudeClient(ClientBase):
             clock=self._clock,
             origin=self.base_url,
             max_response_bytes=self.max_response_bytes,
+            owns_inner=owns_inner,
         )
-        self._http = httpx.AsyncClient(transport=retry, **self._http_settings(http_client))
+        self._http = httpx.AsyncClient(
+            transport=retry, **self._http_settings(self._user_http_client)
+        )
         self._generated = self._new_generated().set_async_httpx_client(self._http)
+
+    def with_options(
+        self,
+        *,
+        base_url: Optional[str] = None,
+        api_key: Optional[ApiKey] = None,
+        timeout: Optional[float] = None,
+        max_retries: Optional[int] = None,
+        default_headers: Optional[Mapping[str, str]] = None,
+        project_id: Optional[str] = None,
+    ) -> AsyncClaudeClient:
+        """A client with some settings changed that shares this one's connection pool.
+
+        Unset arguments keep this client's values; ``default_headers`` are added to
+        (and override) this client's. No new connection pool: the view sends
+        through this client's connections (and its ``http_client`` / ``transport``
+        / proxy). Closing the view ends its own streams and makes it refuse calls,
+        but leaves the pool open; closing this client closes the pool, and its
+        views then raise :class:`ClientClosedError`::
+
+            fast = client.with_options(timeout=10, max_retries=0)
+            fast.get_usage(period="day")
+        """
+        self._check_open()
+        view = type(self).__new__(type(self))
+        view._init_view(
+            self,
+            base_url=base_url,
+            api_key=api_key,
+            timeout=timeout,
+            max_retries=max_retries,
+            default_headers=default_headers,
+            project_id=project_id,
+        )
+        view._sleep = self._sleep
+        view._stream_timing = {"clock": view._clock, "async_sleep": view._sleep}
+        view._user_http_client = self._user_http_client
+        view._connect(self._inner, owns_inner=False)
+        return view
+
+    @property
+    def with_raw_response(self) -> AsyncClaudeClientWithRawResponse:
+        """The REST methods, returning a :class:`RawResponse` instead of the result.
+
+        ``(await client.with_raw_response.complete("Hi")).headers`` and ``.parse()``
+        (the :class:`Response`); errors raise as usual. ``batch()`` (several requests)
+        and the streams are not offered.
+        """
+        return AsyncClaudeClientWithRawResponse(self)
 
     async def __aenter__(self) -> AsyncClaudeClient:
         self._check_open()
@@ -156,6 +216,9 @@ class AsyncClaudeClient(ClientBase):
     async def close(self) -> None:
         """Close the connection pool and end open streams (a second call does nothing).
 
+        On a :meth:`with_options` view: end the view's streams and refuse further
+        calls through it; the shared pool stays open until its owner is closed.
+
         A call blocked on the network meanwhile (in another thread, for the sync
         client) ends with :class:`ClientClosedError` and nothing is re-sent.
         """
@@ -164,6 +227,8 @@ class AsyncClaudeClient(ClientBase):
         self._closed = True
         for stream in list(self._streams):
             await stream.aclose()
+        for view in list(self._views):
+            await view.close()
         await self._http.aclose()
 
     aclose = close  # unasync: drop
@@ -218,6 +283,8 @@ class AsyncClaudeClient(ClientBase):
         tool_choice: Union[str, Mapping[str, Any], None] = None,
         max_retries: Optional[int] = None,
         extra_headers: Optional[Mapping[str, str]] = None,
+        extra_query: Optional[Mapping[str, QueryValue]] = None,
+        extra_body: Optional[Mapping[str, Any]] = None,
     ) -> Response:
         """One chat completion (``POST /v1/chat/completions``).
 
@@ -242,6 +309,8 @@ class AsyncClaudeClient(ClientBase):
             tool_choice=tool_choice,
             max_retries=max_retries,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
         )
         return await self._execute(call)
 
@@ -259,6 +328,8 @@ class AsyncClaudeClient(ClientBase):
         project_id: Optional[str] = None,
         max_retries: Optional[int] = None,
         extra_headers: Optional[Mapping[str, str]] = None,
+        extra_query: Optional[Mapping[str, QueryValue]] = None,
+        extra_body: Optional[Mapping[str, Any]] = None,
     ) -> TaskResult:
         """Run an agentic task (``POST /v1/task``); returns the completed :class:`TaskResult`.
 
@@ -283,6 +354,8 @@ class AsyncClaudeClient(ClientBase):
             project_id=project_id,
             max_retries=max_retries,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
         )
         return await self._execute(call)
 
@@ -395,6 +468,8 @@ class AsyncClaudeClient(ClientBase):
         project_id: Optional[str] = None,
         max_retries: Optional[int] = None,
         extra_headers: Optional[Mapping[str, str]] = None,
+        extra_query: Optional[Mapping[str, QueryValue]] = None,
+        extra_body: Optional[Mapping[str, Any]] = None,
     ) -> BatchResponse:
         """Many prompts through ``POST /v1/batch``, paced to the service's worker pool.
 
@@ -449,6 +524,8 @@ class AsyncClaudeClient(ClientBase):
             project_id=project_id,
             max_retries=max_retries,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
         )
 
         async def send(chunk: Chunk) -> BatchResponse:
@@ -477,6 +554,8 @@ class AsyncClaudeClient(ClientBase):
         timeout: Optional[float] = None,
         max_retries: Optional[int] = None,
         extra_headers: Optional[Mapping[str, str]] = None,
+        extra_query: Optional[Mapping[str, QueryValue]] = None,
+        extra_body: Optional[Mapping[str, Any]] = None,
     ) -> UsageStats:
         """Usage of the key's project for ``period`` (month, week, day) (``GET /v1/usage``).
 
@@ -489,6 +568,8 @@ class AsyncClaudeClient(ClientBase):
             timeout=timeout,
             max_retries=max_retries,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
         )
         return await self._execute(call)
 
@@ -498,10 +579,17 @@ class AsyncClaudeClient(ClientBase):
         timeout: Optional[float] = None,
         max_retries: Optional[int] = None,
         extra_headers: Optional[Mapping[str, str]] = None,
+        extra_query: Optional[Mapping[str, QueryValue]] = None,
+        extra_body: Optional[Mapping[str, Any]] = None,
     ) -> HealthStatus:
         """``GET /health`` (no key needed): ``status``, ``version``, ``services``."""
         call = build.build_health(
-            self, timeout=timeout, max_retries=max_retries, extra_headers=extra_headers
+            self,
+            timeout=timeout,
+            max_retries=max_retries,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
         )
         return await self._execute(call)
 
@@ -511,10 +599,17 @@ class AsyncClaudeClient(ClientBase):
         timeout: Optional[float] = None,
         max_retries: Optional[int] = None,
         extra_headers: Optional[Mapping[str, str]] = None,
+        extra_query: Optional[Mapping[str, QueryValue]] = None,
+        extra_body: Optional[Mapping[str, Any]] = None,
     ) -> ReadyStatus:
         """``GET /ready`` (no key needed): ``ready`` and ``reason``; truthy when ready."""
         call = build.build_ready(
-            self, timeout=timeout, max_retries=max_retries, extra_headers=extra_headers
+            self,
+            timeout=timeout,
+            max_retries=max_retries,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
         )
         return await self._execute(call)
 
@@ -527,6 +622,8 @@ class AsyncClaudeClient(ClientBase):
         timeout: Optional[float] = None,
         max_retries: Optional[int] = None,
         extra_headers: Optional[Mapping[str, str]] = None,
+        extra_query: Optional[Mapping[str, QueryValue]] = None,
+        extra_body: Optional[Mapping[str, Any]] = None,
     ) -> RouteRecommendation:
         """The model the service recommends for ``prompt`` (``POST /v1/route``)."""
         call = build.build_route(
@@ -537,6 +634,8 @@ class AsyncClaudeClient(ClientBase):
             timeout=timeout,
             max_retries=max_retries,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
         )
         return await self._execute(call)
 
@@ -546,10 +645,17 @@ class AsyncClaudeClient(ClientBase):
         timeout: Optional[float] = None,
         max_retries: Optional[int] = None,
         extra_headers: Optional[Mapping[str, str]] = None,
+        extra_query: Optional[Mapping[str, QueryValue]] = None,
+        extra_body: Optional[Mapping[str, Any]] = None,
     ) -> Capabilities:
         """Agents and skills available to tasks (``GET /v1/capabilities``)."""
         call = build.build_capabilities(
-            self, timeout=timeout, max_retries=max_retries, extra_headers=extra_headers
+            self,
+            timeout=timeout,
+            max_retries=max_retries,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
         )
         return await self._execute(call)
 
@@ -559,10 +665,17 @@ class AsyncClaudeClient(ClientBase):
         timeout: Optional[float] = None,
         max_retries: Optional[int] = None,
         extra_headers: Optional[Mapping[str, str]] = None,
+        extra_query: Optional[Mapping[str, QueryValue]] = None,
+        extra_body: Optional[Mapping[str, Any]] = None,
     ) -> Any:
         """``GET /v1/providers`` (no key needed); JSON objects come back as :class:`APIObject`."""
         call = build.build_providers(
-            self, timeout=timeout, max_retries=max_retries, extra_headers=extra_headers
+            self,
+            timeout=timeout,
+            max_retries=max_retries,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
         )
         return await self._execute(call)
 
@@ -573,6 +686,8 @@ class AsyncClaudeClient(ClientBase):
         timeout: Optional[float] = None,
         max_retries: Optional[int] = None,
         extra_headers: Optional[Mapping[str, str]] = None,
+        extra_query: Optional[Mapping[str, QueryValue]] = None,
+        extra_body: Optional[Mapping[str, Any]] = None,
     ) -> Any:
         """``GET /v1/providers/{provider}/models``; unknown providers raise ``NotFoundError``."""
         call = build.build_provider_models(
@@ -581,6 +696,8 @@ class AsyncClaudeClient(ClientBase):
             timeout=timeout,
             max_retries=max_retries,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
         )
         return await self._execute(call)
 
@@ -602,6 +719,8 @@ class AsyncClaudeClient(ClientBase):
         timeout: Optional[float] = None,
         max_retries: Optional[int] = None,
         extra_headers: Optional[Mapping[str, str]] = None,
+        extra_query: Optional[Mapping[str, QueryValue]] = None,
+        extra_body: Optional[Mapping[str, Any]] = None,
     ) -> ProcessResponse:
         """The ai-services compatible route (``POST /v1/process``)."""
         call = build.build_process(
@@ -621,5 +740,32 @@ class AsyncClaudeClient(ClientBase):
             timeout=timeout,
             max_retries=max_retries,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
         )
         return await self._execute(call)
+
+
+class AsyncClaudeClientWithRawResponse:
+    """``client.with_raw_response``: each REST method returns a :class:`RawResponse`.
+
+    Same arguments as on the client; ``RawResponse.parse()`` is the result the
+    plain method returns.
+    """
+
+    def __init__(self, client: AsyncClaudeClient) -> None:
+        self._client = client
+        self.complete = async_raw_response(client.complete)
+        self.agentic_task = async_raw_response(client.agentic_task)
+        self.get_usage = async_raw_response(client.get_usage)
+        self.health = async_raw_response(client.health)
+        self.ready = async_raw_response(client.ready)
+        self.route = async_raw_response(client.route)
+        self.capabilities = async_raw_response(client.capabilities)
+        self.providers = async_raw_response(client.providers)
+        self.provider_models = async_raw_response(client.provider_models)
+        self.process = async_raw_response(client.process)
+
+    async def call(self, endpoint: AsyncEndpointFunction[T], /, **kwargs: Any) -> RawResponse[T]:
+        """:meth:`AsyncClaudeClient.call`, returning a :class:`RawResponse`."""
+        return await async_raw_response(self._client.call)(endpoint, **kwargs)

@@ -38,6 +38,7 @@ from .._io import (
     Sleep,
     UserClientTransport,
     default_sleep,
+    raw_response,
     run_chunks,
 )
 from .._models import (
@@ -52,13 +53,14 @@ from .._models import (
     UsageStats,
 )
 from .._requests import Call
-from .._transport import RetryTransport, call_options
+from .._response import RawResponse
+from .._transport import QueryValue, RetryTransport, call_options
 
 if TYPE_CHECKING:
     from .._io import EndpointFunction
     from .._streaming import ChatStream, TaskStream
 
-__all__ = ["ClaudeClient"]
+__all__ = ["ClaudeClient", "ClaudeClientWithRawResponse"]
 
 T = TypeVar("T")
 
@@ -135,6 +137,12 @@ class ClaudeClient(ClientBase):
             inner = transport
         else:
             inner = httpx.HTTPTransport(proxy=self._ws_proxy)
+        self._user_http_client = http_client
+        self._connect(inner, owns_inner=True)
+
+    def _connect(self, inner: httpx.BaseTransport, *, owns_inner: bool) -> None:
+        """Build this client's httpx client over ``inner`` (the pool; shared by views)."""
+        self._inner = inner
         retry = RetryTransport(
             inner,
             keys=self._keys,
@@ -144,9 +152,59 @@ class ClaudeClient(ClientBase):
             clock=self._clock,
             origin=self.base_url,
             max_response_bytes=self.max_response_bytes,
+            owns_inner=owns_inner,
         )
-        self._http = httpx.Client(transport=retry, **self._http_settings(http_client))
+        self._http = httpx.Client(transport=retry, **self._http_settings(self._user_http_client))
         self._generated = self._new_generated().set_httpx_client(self._http)
+
+    def with_options(
+        self,
+        *,
+        base_url: Optional[str] = None,
+        api_key: Optional[ApiKey] = None,
+        timeout: Optional[float] = None,
+        max_retries: Optional[int] = None,
+        default_headers: Optional[Mapping[str, str]] = None,
+        project_id: Optional[str] = None,
+    ) -> ClaudeClient:
+        """A client with some settings changed that shares this one's connection pool.
+
+        Unset arguments keep this client's values; ``default_headers`` are added to
+        (and override) this client's. No new connection pool: the view sends
+        through this client's connections (and its ``http_client`` / ``transport``
+        / proxy). Closing the view ends its own streams and makes it refuse calls,
+        but leaves the pool open; closing this client closes the pool, and its
+        views then raise :class:`ClientClosedError`::
+
+            fast = client.with_options(timeout=10, max_retries=0)
+            fast.get_usage(period="day")
+        """
+        self._check_open()
+        view = type(self).__new__(type(self))
+        view._init_view(
+            self,
+            base_url=base_url,
+            api_key=api_key,
+            timeout=timeout,
+            max_retries=max_retries,
+            default_headers=default_headers,
+            project_id=project_id,
+        )
+        view._sleep = self._sleep
+        view._stream_timing = {"clock": view._clock, "sleep": view._sleep}
+        view._user_http_client = self._user_http_client
+        view._connect(self._inner, owns_inner=False)
+        return view
+
+    @property
+    def with_raw_response(self) -> ClaudeClientWithRawResponse:
+        """The REST methods, returning a :class:`RawResponse` instead of the result.
+
+        ``(client.with_raw_response.complete("Hi")).headers`` and ``.parse()``
+        (the :class:`Response`); errors raise as usual. ``batch()`` (several requests)
+        and the streams are not offered.
+        """
+        return ClaudeClientWithRawResponse(self)
 
     def __enter__(self) -> ClaudeClient:
         self._check_open()
@@ -158,6 +216,9 @@ class ClaudeClient(ClientBase):
     def close(self) -> None:
         """Close the connection pool and end open streams (a second call does nothing).
 
+        On a :meth:`with_options` view: end the view's streams and refuse further
+        calls through it; the shared pool stays open until its owner is closed.
+
         A call blocked on the network meanwhile (in another thread, for the sync
         client) ends with :class:`ClientClosedError` and nothing is re-sent.
         """
@@ -166,6 +227,8 @@ class ClaudeClient(ClientBase):
         self._closed = True
         for stream in list(self._streams):
             stream.close()
+        for view in list(self._views):
+            view.close()
         self._http.close()
 
     def _execute(self, call: Call[T]) -> T:
@@ -218,6 +281,8 @@ class ClaudeClient(ClientBase):
         tool_choice: Union[str, Mapping[str, Any], None] = None,
         max_retries: Optional[int] = None,
         extra_headers: Optional[Mapping[str, str]] = None,
+        extra_query: Optional[Mapping[str, QueryValue]] = None,
+        extra_body: Optional[Mapping[str, Any]] = None,
     ) -> Response:
         """One chat completion (``POST /v1/chat/completions``).
 
@@ -242,6 +307,8 @@ class ClaudeClient(ClientBase):
             tool_choice=tool_choice,
             max_retries=max_retries,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
         )
         return self._execute(call)
 
@@ -259,6 +326,8 @@ class ClaudeClient(ClientBase):
         project_id: Optional[str] = None,
         max_retries: Optional[int] = None,
         extra_headers: Optional[Mapping[str, str]] = None,
+        extra_query: Optional[Mapping[str, QueryValue]] = None,
+        extra_body: Optional[Mapping[str, Any]] = None,
     ) -> TaskResult:
         """Run an agentic task (``POST /v1/task``); returns the completed :class:`TaskResult`.
 
@@ -283,6 +352,8 @@ class ClaudeClient(ClientBase):
             project_id=project_id,
             max_retries=max_retries,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
         )
         return self._execute(call)
 
@@ -393,6 +464,8 @@ class ClaudeClient(ClientBase):
         project_id: Optional[str] = None,
         max_retries: Optional[int] = None,
         extra_headers: Optional[Mapping[str, str]] = None,
+        extra_query: Optional[Mapping[str, QueryValue]] = None,
+        extra_body: Optional[Mapping[str, Any]] = None,
     ) -> BatchResponse:
         """Many prompts through ``POST /v1/batch``, paced to the service's worker pool.
 
@@ -447,6 +520,8 @@ class ClaudeClient(ClientBase):
             project_id=project_id,
             max_retries=max_retries,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
         )
 
         def send(chunk: Chunk) -> BatchResponse:
@@ -473,6 +548,8 @@ class ClaudeClient(ClientBase):
         timeout: Optional[float] = None,
         max_retries: Optional[int] = None,
         extra_headers: Optional[Mapping[str, str]] = None,
+        extra_query: Optional[Mapping[str, QueryValue]] = None,
+        extra_body: Optional[Mapping[str, Any]] = None,
     ) -> UsageStats:
         """Usage of the key's project for ``period`` (month, week, day) (``GET /v1/usage``).
 
@@ -485,6 +562,8 @@ class ClaudeClient(ClientBase):
             timeout=timeout,
             max_retries=max_retries,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
         )
         return self._execute(call)
 
@@ -494,10 +573,17 @@ class ClaudeClient(ClientBase):
         timeout: Optional[float] = None,
         max_retries: Optional[int] = None,
         extra_headers: Optional[Mapping[str, str]] = None,
+        extra_query: Optional[Mapping[str, QueryValue]] = None,
+        extra_body: Optional[Mapping[str, Any]] = None,
     ) -> HealthStatus:
         """``GET /health`` (no key needed): ``status``, ``version``, ``services``."""
         call = build.build_health(
-            self, timeout=timeout, max_retries=max_retries, extra_headers=extra_headers
+            self,
+            timeout=timeout,
+            max_retries=max_retries,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
         )
         return self._execute(call)
 
@@ -507,10 +593,17 @@ class ClaudeClient(ClientBase):
         timeout: Optional[float] = None,
         max_retries: Optional[int] = None,
         extra_headers: Optional[Mapping[str, str]] = None,
+        extra_query: Optional[Mapping[str, QueryValue]] = None,
+        extra_body: Optional[Mapping[str, Any]] = None,
     ) -> ReadyStatus:
         """``GET /ready`` (no key needed): ``ready`` and ``reason``; truthy when ready."""
         call = build.build_ready(
-            self, timeout=timeout, max_retries=max_retries, extra_headers=extra_headers
+            self,
+            timeout=timeout,
+            max_retries=max_retries,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
         )
         return self._execute(call)
 
@@ -523,6 +616,8 @@ class ClaudeClient(ClientBase):
         timeout: Optional[float] = None,
         max_retries: Optional[int] = None,
         extra_headers: Optional[Mapping[str, str]] = None,
+        extra_query: Optional[Mapping[str, QueryValue]] = None,
+        extra_body: Optional[Mapping[str, Any]] = None,
     ) -> RouteRecommendation:
         """The model the service recommends for ``prompt`` (``POST /v1/route``)."""
         call = build.build_route(
@@ -533,6 +628,8 @@ class ClaudeClient(ClientBase):
             timeout=timeout,
             max_retries=max_retries,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
         )
         return self._execute(call)
 
@@ -542,10 +639,17 @@ class ClaudeClient(ClientBase):
         timeout: Optional[float] = None,
         max_retries: Optional[int] = None,
         extra_headers: Optional[Mapping[str, str]] = None,
+        extra_query: Optional[Mapping[str, QueryValue]] = None,
+        extra_body: Optional[Mapping[str, Any]] = None,
     ) -> Capabilities:
         """Agents and skills available to tasks (``GET /v1/capabilities``)."""
         call = build.build_capabilities(
-            self, timeout=timeout, max_retries=max_retries, extra_headers=extra_headers
+            self,
+            timeout=timeout,
+            max_retries=max_retries,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
         )
         return self._execute(call)
 
@@ -555,10 +659,17 @@ class ClaudeClient(ClientBase):
         timeout: Optional[float] = None,
         max_retries: Optional[int] = None,
         extra_headers: Optional[Mapping[str, str]] = None,
+        extra_query: Optional[Mapping[str, QueryValue]] = None,
+        extra_body: Optional[Mapping[str, Any]] = None,
     ) -> Any:
         """``GET /v1/providers`` (no key needed); JSON objects come back as :class:`APIObject`."""
         call = build.build_providers(
-            self, timeout=timeout, max_retries=max_retries, extra_headers=extra_headers
+            self,
+            timeout=timeout,
+            max_retries=max_retries,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
         )
         return self._execute(call)
 
@@ -569,6 +680,8 @@ class ClaudeClient(ClientBase):
         timeout: Optional[float] = None,
         max_retries: Optional[int] = None,
         extra_headers: Optional[Mapping[str, str]] = None,
+        extra_query: Optional[Mapping[str, QueryValue]] = None,
+        extra_body: Optional[Mapping[str, Any]] = None,
     ) -> Any:
         """``GET /v1/providers/{provider}/models``; unknown providers raise ``NotFoundError``."""
         call = build.build_provider_models(
@@ -577,6 +690,8 @@ class ClaudeClient(ClientBase):
             timeout=timeout,
             max_retries=max_retries,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
         )
         return self._execute(call)
 
@@ -598,6 +713,8 @@ class ClaudeClient(ClientBase):
         timeout: Optional[float] = None,
         max_retries: Optional[int] = None,
         extra_headers: Optional[Mapping[str, str]] = None,
+        extra_query: Optional[Mapping[str, QueryValue]] = None,
+        extra_body: Optional[Mapping[str, Any]] = None,
     ) -> ProcessResponse:
         """The ai-services compatible route (``POST /v1/process``)."""
         call = build.build_process(
@@ -617,5 +734,32 @@ class ClaudeClient(ClientBase):
             timeout=timeout,
             max_retries=max_retries,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
         )
         return self._execute(call)
+
+
+class ClaudeClientWithRawResponse:
+    """``client.with_raw_response``: each REST method returns a :class:`RawResponse`.
+
+    Same arguments as on the client; ``RawResponse.parse()`` is the result the
+    plain method returns.
+    """
+
+    def __init__(self, client: ClaudeClient) -> None:
+        self._client = client
+        self.complete = raw_response(client.complete)
+        self.agentic_task = raw_response(client.agentic_task)
+        self.get_usage = raw_response(client.get_usage)
+        self.health = raw_response(client.health)
+        self.ready = raw_response(client.ready)
+        self.route = raw_response(client.route)
+        self.capabilities = raw_response(client.capabilities)
+        self.providers = raw_response(client.providers)
+        self.provider_models = raw_response(client.provider_models)
+        self.process = raw_response(client.process)
+
+    def call(self, endpoint: EndpointFunction[T], /, **kwargs: Any) -> RawResponse[T]:
+        """:meth:`ClaudeClient.call`, returning a :class:`RawResponse`."""
+        return raw_response(self._client.call)(endpoint, **kwargs)
