@@ -53,6 +53,7 @@ from ._models import (
     Usage,
     UsageStats,
 )
+from ._response import RawResponse
 from ._sync.client import ClaudeClient
 
 if TYPE_CHECKING:
@@ -104,6 +105,7 @@ __all__ = [
     "ProcessResponse",
     "ProjectKeyWarning",
     "RateLimitError",
+    "RawResponse",
     "ReadyStatus",
     "Response",
     "ResponseValidationError",

@@ -409,6 +409,19 @@ class KeyRing:
             )
         return None
 
+    @property
+    def has_provider(self) -> bool:
+        """True when a key is a provider (a callable), asked on each use."""
+        return not isinstance(self._single, (str, type(None))) or any(
+            not isinstance(key, str) for key in self._keys.values()
+        )
+
+    def pinned(self) -> KeyRing:
+        """The default key resolved once (one connection's key); ``self`` without providers."""
+        if not self.has_provider:
+            return self
+        return KeyRing(self.default_key(), default_project=None)
+
     def with_default_project(self, project_id: Optional[str]) -> KeyRing:
         """The same keys with another default project (``with_options(project_id=)``)."""
         ring = KeyRing.__new__(KeyRing)

@@ -17,7 +17,7 @@ import math
 import time
 import weakref
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from typing import Any, Final, Generic, Literal, NoReturn, Optional, TypeVar, Union
+from typing import Any, ClassVar, Final, Generic, Literal, NoReturn, Optional, TypeVar, Union
 
 from .._config import DEFAULT_MAX_RESPONSE_BYTES, KeyRing
 from .._errors import (
@@ -170,12 +170,18 @@ class Protocol(Generic[T]):
     def content(self) -> str:
         return "".join(self.content_parts)
 
+    sends_key: ClassVar[bool] = False
+    """Whether the request message carries the API key (an agentic task's does)."""
+
     def request(self, api_key: Optional[str]) -> dict[str, Any]:
         raise NotImplementedError
 
     def payload(self, keys: Optional[KeyRing]) -> str:
-        """The request as the text frame to send (the key is unwrapped only in here)."""
-        return json.dumps(self.request(keys.default_key() if keys is not None else None))
+        """The request as the text frame to send (the key is unwrapped only in here,
+        and only for a protocol whose message carries it: a key provider is asked once
+        more then)."""
+        key = keys.default_key() if keys is not None and self.sends_key else None
+        return json.dumps(self.request(key))
 
     def idle_timeout(self, settings: StreamSettings) -> Optional[float]:
         return settings.idle_timeout
@@ -373,6 +379,8 @@ class TaskProtocol(Protocol[Any]):
             raise AuthenticationError("an API key is required to stream an agentic task")
         return api_key
 
+    sends_key = True  # the protocol puts the key in the task message
+
     def request(self, api_key: Optional[str]) -> dict[str, Any]:
         return {"type": "agentic_task", "api_key": self._require_key(api_key), **self.fields}
 
@@ -490,9 +498,13 @@ class Connector:
         remaining = self.deadline.remaining()
         if remaining <= 0:
             raise self.protocol.deadline_passed(self.deadline.timeout)
+        options = {**self.options, "open_timeout": min(self.settings.connect_timeout, remaining)}
+        pinned = self.settings.pinned_key_headers()  # a rotating key: asked per connection
+        if pinned is not None:
+            options["additional_headers"] = pinned
         number = self.retry.started()
         logger.debug("stream: connecting to %s (attempt %d)", self.settings.ws_url, number)
-        return {**self.options, "open_timeout": min(self.settings.connect_timeout, remaining)}
+        return options
 
     def failed(self, exc: BaseException) -> float:
         """Seconds to wait before the next attempt; raises our error when giving up."""
