@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from ._async.client import AsyncClaudeClient
 from ._base import ProjectKeyWarning, unwrap
-from ._config import VERSION
+from ._config import VERSION, ModelId, ModelName, Period
 from ._exceptions import (
     APIConnectionError,
     AuthenticationError,
@@ -42,6 +42,9 @@ from ._models import (
     HealthStatus,
     ModelUsage,
     ProcessResponse,
+    Provider,
+    ProviderModel,
+    ProviderModels,
     ReadyStatus,
     Response,
     RouteRecommendation,
@@ -57,7 +60,14 @@ from ._response import RawResponse
 from ._sync.client import ClaudeClient
 
 if TYPE_CHECKING:
-    from ._streaming import AsyncChatStream, AsyncTaskStream, ChatStream, TaskStream, ThinkingEvent
+    from ._streaming import (
+        AsyncChatStream,
+        AsyncTaskStream,
+        ChatStream,
+        TaskEvent,
+        TaskStream,
+        ThinkingEvent,
+    )
 
 __version__ = VERSION
 
@@ -66,6 +76,7 @@ _LAZY_STREAMING = (
     "AsyncChatStream",
     "AsyncTaskStream",
     "ChatStream",
+    "TaskEvent",
     "TaskStream",
     "ThinkingEvent",
 )
@@ -98,12 +109,18 @@ __all__ = [
     "ClientClosedError",
     "HealthStatus",
     "InvalidInputError",
+    "ModelId",
+    "ModelName",
     "ModelUsage",
     "NotFoundError",
+    "Period",
     "PermissionDeniedError",
     "PermissionError",
     "ProcessResponse",
     "ProjectKeyWarning",
+    "Provider",
+    "ProviderModel",
+    "ProviderModels",
     "RateLimitError",
     "RawResponse",
     "ReadyStatus",
@@ -114,6 +131,7 @@ __all__ = [
     "ServiceHealth",
     "Skill",
     "StreamInterruptedError",
+    "TaskEvent",
     "TaskFailedError",
     "TaskOutput",
     "TaskResult",

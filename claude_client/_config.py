@@ -18,7 +18,7 @@ import math
 import os
 import urllib.request
 from collections.abc import Callable, Mapping
-from typing import Any, Literal, Optional, Union, cast
+from typing import Any, Literal, NewType, Optional, Union, cast
 from urllib.parse import urlsplit
 
 from ._exceptions import AuthenticationError, InvalidInputError
@@ -61,7 +61,16 @@ USER_AGENT = f"claude-code-client/{VERSION}"
 
 MODELS = ("haiku", "sonnet", "opus")
 """The models a call may name (besides ``auto``, which lets the service route)."""
+ModelName = Literal["auto", "haiku", "sonnet", "opus"]
+"""A model alias; ``"auto"`` lets the service pick (the socket asks ``/v1/route``)."""
+ModelId = NewType("ModelId", str)
+"""A full Claude model id (``ModelId("claude-3-5-sonnet-20241022")``): REST chat, batch
+and tasks send it as given and the service echoes it (priced at 0.0, BEHAVIOUR.md 5.2);
+streams take aliases only. A distinct type so that a typo such as ``"haiku-3"`` fails the
+type check instead of the call."""
 PERIODS = ("month", "week", "day")
+Period = Literal["day", "week", "month"]
+"""A usage period."""
 PROVIDERS = ("anthropic", "claudecode")
 MESSAGE_ROLES = ("user", "assistant", "system", "tool")
 

@@ -18,7 +18,7 @@ import datetime
 import functools
 import time
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Optional, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Optional, ParamSpec, TypeVar, Union
 
 import httpx
 
@@ -30,6 +30,7 @@ from ._response import RawResponse
 from ._transport import Captured, capture_responses
 
 if TYPE_CHECKING:
+    from claude_code_api.models.http_validation_error import HTTPValidationError
     from claude_code_api.types import Response as GeneratedResponse
 
 __all__ = [
@@ -60,6 +61,12 @@ if TYPE_CHECKING:
     """A generated ``sync_detailed`` function."""
     AsyncEndpointFunction = Callable[..., Awaitable[GeneratedResponse[T]]]
     """A generated ``asyncio_detailed`` function."""
+    # A route that declares a 422 body: ``call()`` returns ``T`` alone, since the
+    # transport raises the 422 (the generated type is ``HTTPValidationError | T``).
+    ValidatedEndpointFunction = Callable[..., GeneratedResponse[Union[HTTPValidationError, T]]]
+    AsyncValidatedEndpointFunction = Callable[
+        ..., Awaitable[GeneratedResponse[Union[HTTPValidationError, T]]]
+    ]
 
 
 def default_sleep() -> Sleep:

@@ -52,6 +52,9 @@ __all__ = [
     "HealthStatus",
     "ModelUsage",
     "ProcessResponse",
+    "Provider",
+    "ProviderModel",
+    "ProviderModels",
     "ReadyStatus",
     "Response",
     "RouteRecommendation",
@@ -857,6 +860,79 @@ def parse_process(data: Any) -> ProcessResponse:
     _field(d, "metadata", (dict,), where, d, required=False)
     _field(d, "content_blocks", (list,), where, d, required=False, nullable=True)
     return ProcessResponse(d)
+
+
+# --------------------------------------------------------------------------- providers
+
+
+class Provider(APIObject):
+    """One entry of ``GET /v1/providers``: ``name, available, models``."""
+
+    __slots__ = ()
+
+    name: Key[str] = Key("name")
+    available: Key[bool] = Key("available", optional=True, default=False)
+
+    @property
+    def models(self) -> list[str]:
+        return cast(list[str], self.get("models") or [])
+
+
+def parse_providers(data: Any) -> list[Provider]:
+    """``GET /v1/providers``: a JSON list of provider objects."""
+    where = "GET /v1/providers"
+    if not isinstance(data, list):
+        _fail(f"expected a JSON list, got {type(data).__name__}", where, data)
+    for item in data:
+        if not isinstance(item, dict):
+            _fail(f"items should be objects, got {type(item).__name__}", where, data)
+        _field(item, "name", (str,), where, data)
+        _field(item, "available", (bool,), where, data, required=False, nullable=True)
+        models = item.get("models")
+        if models is not None and not (
+            isinstance(models, list) and all(isinstance(m, str) for m in models)
+        ):
+            _fail("'models' should be a list of strings", where, data)
+    return [Provider(item) for item in data]
+
+
+class ProviderModel(APIObject):
+    """One model of ``GET /v1/providers/{provider}/models``."""
+
+    __slots__ = ()
+
+    max_tokens: Key[Optional[int]] = Key("max_tokens", optional=True)
+    context_window: Key[Optional[int]] = Key("context_window", optional=True)
+    supports_functions: Key[bool] = Key("supports_functions", optional=True, default=False)
+    supports_vision: Key[bool] = Key("supports_vision", optional=True, default=False)
+
+
+class ProviderModels(APIObject):
+    """``GET /v1/providers/{provider}/models``: ``provider`` and ``models`` by alias."""
+
+    __slots__ = ()
+    _nested: ClassVar[Mapping[str, Callable[[Any], Any]]] = {"models": _wrap_map(ProviderModel)}
+
+    provider: Key[str] = Key("provider", optional=True, default="")
+
+    @property
+    def models(self) -> dict[str, ProviderModel]:
+        return cast(dict[str, ProviderModel], self["models"])
+
+
+def parse_provider_models(data: Any) -> ProviderModels:
+    where = "GET /v1/providers/{provider}/models"
+    d = _obj(data, where)
+    _field(d, "provider", (str,), where, d, required=False)
+    models = d.get("models")
+    if not isinstance(models, dict):
+        _fail("'models' should be an object", where, d)
+    for entry in models.values():
+        if not isinstance(entry, dict):
+            _fail("'models' entries should be objects", where, d)
+        _field(entry, "max_tokens", (int,), where, d, required=False, nullable=True)
+        _field(entry, "context_window", (int,), where, d, required=False, nullable=True)
+    return ProviderModels(d)
 
 
 def wrap_json(data: Any) -> Any:

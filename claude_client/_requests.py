@@ -27,6 +27,8 @@ from ._models import (
     Capabilities,
     HealthStatus,
     ProcessResponse,
+    Provider,
+    ProviderModels,
     ReadyStatus,
     Response,
     RouteRecommendation,
@@ -36,12 +38,13 @@ from ._models import (
     parse_capabilities,
     parse_health,
     parse_process,
+    parse_provider_models,
+    parse_providers,
     parse_ready,
     parse_response,
     parse_route,
     parse_task_result,
     parse_usage,
-    wrap_json,
 )
 from ._retry import Deadline
 from ._transport import CallOptions, QueryValue
@@ -184,7 +187,7 @@ def build_complete(
 ) -> Call[Response]:
     """``POST /v1/chat/completions``."""
     msgs = check.chat_messages(prompt, messages)
-    model_name = check.model(model)
+    model_name = check.model(model, full_ids=True)
     service_timeout = check.chat_timeout(timeout)
     project = check.project(project_id)
     if max_tokens is not None:
@@ -285,7 +288,7 @@ def build_task(
     skills = check.str_list(allow_skills, "allow_skills")
     seconds = check.task_timeout(timeout)
     cost = check.max_cost(max_cost)
-    model_name = check.model(model)
+    model_name = check.model(model, full_ids=True)
     wd = check.opt_text(working_directory, "working_directory")
     project = check.project(project_id)
     options = ctx._call_options(
@@ -336,7 +339,7 @@ def build_batch(
 ) -> tuple[BatchRun, Callable[[Chunk], Call[BatchResponse]]]:
     """``batch()``'s plan (:class:`BatchRun`) and the ``POST /v1/batch`` call of a chunk."""
     items = check.batch_items(prompts)
-    model_name = check.model(model)
+    model_name = check.model(model, full_ids=True)
     per_prompt = check.chat_timeout(timeout)
     size = None if chunk_size is None else check.positive_int(chunk_size, "chunk_size")
     limit = (
@@ -547,7 +550,7 @@ def build_providers(
     extra_headers: Optional[Mapping[str, str]],
     extra_query: Optional[Mapping[str, QueryValue]] = None,
     extra_body: Optional[Mapping[str, Any]] = None,
-) -> Call[Any]:
+) -> Call[list[Provider]]:
     """``GET /v1/providers`` (no key needed)."""
     options = _plain_options(
         ctx,
@@ -560,7 +563,7 @@ def build_providers(
     )
     from claude_code_api.api.api import list_providers
 
-    return Call(list_providers, {}, options, wrap_json, "GET /v1/providers")
+    return Call(list_providers, {}, options, parse_providers, "GET /v1/providers")
 
 
 def build_provider_models(
@@ -572,7 +575,7 @@ def build_provider_models(
     extra_headers: Optional[Mapping[str, str]],
     extra_query: Optional[Mapping[str, QueryValue]] = None,
     extra_body: Optional[Mapping[str, Any]] = None,
-) -> Call[Any]:
+) -> Call[ProviderModels]:
     """``GET /v1/providers/{provider}/models`` (no key needed)."""
     name = check.text(provider, "provider").strip()
     options = _plain_options(
@@ -590,7 +593,7 @@ def build_provider_models(
         get_provider_models,
         {"provider": name},
         options,
-        wrap_json,
+        parse_provider_models,
         f"GET /v1/providers/{name}/models",
         raw_parsed=True,
     )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any, Optional, Union
 
@@ -76,8 +77,15 @@ def opt_text(value: Any, param: str) -> Optional[str]:
     return None if value is None else text(value, param)
 
 
-def model(value: Any, param: str = "model") -> Optional[str]:
-    """``None`` for auto (the field is omitted so the service routes), else the model name."""
+_FULL_MODEL_ID = re.compile(r"claude-[a-z0-9][a-z0-9.\-]*\Z")
+
+
+def model(value: Any, param: str = "model", *, full_ids: bool = False) -> Optional[str]:
+    """``None`` for auto (the field is omitted so the service routes), else the model name.
+
+    ``full_ids``: also a full Claude model id (``claude-3-5-sonnet-20241022``), sent as
+    given (REST chat, batch and tasks take them; the socket takes aliases only).
+    """
     if value is None:
         return None
     if isinstance(value, str):
@@ -86,7 +94,10 @@ def model(value: Any, param: str = "model") -> Optional[str]:
             return None
         if name in MODELS:
             return name
-    raise bad(param, f"must be one of auto, {', '.join(MODELS)}; got {value!r}")
+        if full_ids and _FULL_MODEL_ID.match(value):
+            return value
+    expected = f"auto, {', '.join(MODELS)}" + (" or a full claude-... model id" if full_ids else "")
+    raise bad(param, f"must be one of {expected}; got {value!r}")
 
 
 def number(value: Any, param: str) -> float:

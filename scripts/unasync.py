@@ -34,6 +34,7 @@ IDENTIFIERS = [
     ("AsyncTaskStream", "TaskStream"),
     ("AsyncUserClientTransport", "UserClientTransport"),
     ("AsyncEndpointFunction", "EndpointFunction"),
+    ("AsyncValidatedEndpointFunction", "ValidatedEndpointFunction"),
     ("AsyncModelResolver", "ModelResolver"),
     ("AsyncSleep", "Sleep"),
     ("AsyncBaseTransport", "BaseTransport"),

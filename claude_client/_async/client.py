@@ -20,7 +20,7 @@ A facade call:
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Optional, TypeVar, Union
+from typing import TYPE_CHECKING, Any, Optional, TypeVar, Union, overload
 
 import httpx
 
@@ -28,7 +28,14 @@ from .. import _requests as build
 from .. import _validation as check
 from .._base import ClientBase, unwrap
 from .._batch import Chunk, PoolCapacity, PoolGovernor
-from .._config import HEALTH_READ_TIMEOUT, ApiKey, ProxySetting
+from .._config import (
+    HEALTH_READ_TIMEOUT,
+    ApiKey,
+    ModelId,
+    ModelName,
+    Period,
+    ProxySetting,
+)
 from .._errors import GENERATED_ERRORS
 from .._exceptions import ClaudeAPIError, ClientClosedError
 from .._io import (
@@ -44,6 +51,8 @@ from .._models import (
     Capabilities,
     HealthStatus,
     ProcessResponse,
+    Provider,
+    ProviderModels,
     ReadyStatus,
     Response,
     RouteRecommendation,
@@ -55,7 +64,7 @@ from .._response import RawResponse
 from .._transport import AsyncRetryTransport, QueryValue, call_options
 
 if TYPE_CHECKING:
-    from .._io import AsyncEndpointFunction
+    from .._io import AsyncEndpointFunction, AsyncValidatedEndpointFunction
     from .._streaming import AsyncChatStream, AsyncTaskStream
 
 __all__ = ["AsyncClaudeClient", "AsyncClaudeClientWithRawResponse"]
@@ -244,18 +253,25 @@ class AsyncClaudeClient(ClientBase):
                 raise self._generated_error(call.where, exc) from exc
         return self._finish(call, resp)
 
-    async def call(self, endpoint: AsyncEndpointFunction[T], /, **kwargs: Any) -> T:
+    @overload
+    async def call(self, endpoint: AsyncValidatedEndpointFunction[T], /, **kwargs: Any) -> T: ...
+
+    @overload
+    async def call(self, endpoint: AsyncEndpointFunction[T], /, **kwargs: Any) -> T: ...
+
+    async def call(self, endpoint: AsyncEndpointFunction[Any], /, **kwargs: Any) -> Any:
         """Call a generated ``asyncio_detailed`` endpoint on this client and unwrap it.
 
         For a route the facade does not wrap (yet): same pool, auth, retries and
         errors as the facade's methods, and a 2xx body the generated parser cannot
         read is a :class:`ResponseValidationError`, never a bare ``KeyError``.
 
-        Example::
+        Typed: ``T`` for an endpoint returning ``Response[T]``, and for one typed
+        ``Response[HTTPValidationError | T]`` too (a 422 raises instead). Example::
 
             from claude_code_api.api.api import get_usage
 
-            usage = await client.call(get_usage.asyncio_detailed, period="week")
+            usage = await client.call(get_usage.asyncio_detailed, period="week")  # UsageResponse
         """
         self._check_open()
         try:
@@ -271,7 +287,7 @@ class AsyncClaudeClient(ClientBase):
     async def complete(
         self,
         prompt: Optional[str] = None,
-        model: Optional[str] = "auto",
+        model: Union[ModelName, ModelId, None] = "auto",
         timeout: Optional[float] = None,
         *,
         project_id: Optional[str] = None,
@@ -323,7 +339,7 @@ class AsyncClaudeClient(ClientBase):
         timeout: float = 300,
         max_cost: float = 1.0,
         *,
-        model: Optional[str] = None,
+        model: Union[ModelName, ModelId, None] = None,
         working_directory: Optional[str] = None,
         project_id: Optional[str] = None,
         max_retries: Optional[int] = None,
@@ -362,7 +378,7 @@ class AsyncClaudeClient(ClientBase):
     def stream(
         self,
         prompt: Optional[str] = None,
-        model: Optional[str] = "auto",
+        model: Optional[ModelName] = "auto",
         *,
         messages: Optional[Sequence[Mapping[str, Any]]] = None,
         project_id: Optional[str] = None,
@@ -458,7 +474,7 @@ class AsyncClaudeClient(ClientBase):
     async def batch(
         self,
         prompts: Sequence[Union[str, Mapping[str, Any]]],
-        model: Optional[str] = "auto",
+        model: Union[ModelName, ModelId, None] = "auto",
         parallel: bool = True,
         timeout: Optional[float] = None,
         *,
@@ -548,7 +564,7 @@ class AsyncClaudeClient(ClientBase):
 
     async def get_usage(
         self,
-        period: str = "month",
+        period: Period = "month",
         *,
         project_id: Optional[str] = None,
         timeout: Optional[float] = None,
@@ -667,8 +683,9 @@ class AsyncClaudeClient(ClientBase):
         extra_headers: Optional[Mapping[str, str]] = None,
         extra_query: Optional[Mapping[str, QueryValue]] = None,
         extra_body: Optional[Mapping[str, Any]] = None,
-    ) -> Any:
-        """``GET /v1/providers`` (no key needed); JSON objects come back as :class:`APIObject`."""
+    ) -> list[Provider]:
+        """``GET /v1/providers`` (no key needed): each :class:`Provider`'s ``name``,
+        ``available`` and ``models``."""
         call = build.build_providers(
             self,
             timeout=timeout,
@@ -688,8 +705,9 @@ class AsyncClaudeClient(ClientBase):
         extra_headers: Optional[Mapping[str, str]] = None,
         extra_query: Optional[Mapping[str, QueryValue]] = None,
         extra_body: Optional[Mapping[str, Any]] = None,
-    ) -> Any:
-        """``GET /v1/providers/{provider}/models``; unknown providers raise ``NotFoundError``."""
+    ) -> ProviderModels:
+        """``GET /v1/providers/{provider}/models`` (:class:`ProviderModels`, ``models`` by
+        alias); unknown providers raise ``NotFoundError``."""
         call = build.build_provider_models(
             self,
             provider=provider,
@@ -766,6 +784,18 @@ class AsyncClaudeClientWithRawResponse:
         self.provider_models = async_raw_response(client.provider_models)
         self.process = async_raw_response(client.process)
 
-    async def call(self, endpoint: AsyncEndpointFunction[T], /, **kwargs: Any) -> RawResponse[T]:
+    @overload
+    async def call(
+        self, endpoint: AsyncValidatedEndpointFunction[T], /, **kwargs: Any
+    ) -> RawResponse[T]: ...
+
+    @overload
+    async def call(
+        self, endpoint: AsyncEndpointFunction[T], /, **kwargs: Any
+    ) -> RawResponse[T]: ...
+
+    async def call(
+        self, endpoint: AsyncEndpointFunction[Any], /, **kwargs: Any
+    ) -> RawResponse[Any]:
         """:meth:`AsyncClaudeClient.call`, returning a :class:`RawResponse`."""
         return await async_raw_response(self._client.call)(endpoint, **kwargs)

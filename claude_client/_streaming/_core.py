@@ -17,7 +17,18 @@ import math
 import time
 import weakref
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from typing import Any, ClassVar, Final, Generic, Literal, NoReturn, Optional, TypeVar, Union
+from typing import (
+    Any,
+    ClassVar,
+    Final,
+    Generic,
+    Literal,
+    NoReturn,
+    Optional,
+    TypeVar,
+    Union,
+    cast,
+)
 
 from .._config import DEFAULT_MAX_RESPONSE_BYTES, KeyRing
 from .._errors import (
@@ -330,10 +341,12 @@ class ChatProtocol(Protocol[str]):
         return ()
 
 
-ResultParser = Callable[[dict[str, Any]], Any]
+ResultParser = Callable[[dict[str, Any]], TaskResult]
+TaskEvent = Union[ThinkingEvent, TaskResult]
+"""What iterating a task stream yields: progress events, then the task's result."""
 
 
-class TaskProtocol(Protocol[Any]):
+class TaskProtocol(Protocol[TaskEvent]):
     """``{"type": "agentic_task"}``: ``thinking``, then ``result`` (or ``error``)."""
 
     kind = "agentic task"
@@ -401,7 +414,7 @@ class TaskProtocol(Protocol[Any]):
             return None
         return max(settings.timeout, self._run_limit())
 
-    def _handle(self, kind: str, frame: dict[str, Any]) -> Iterator[Any]:
+    def _handle(self, kind: str, frame: dict[str, Any]) -> Iterator[TaskEvent]:
         if kind == "thinking":
             yield ThinkingEvent(frame)
         elif kind == "result":
@@ -694,12 +707,12 @@ class TaskAccessors(StreamCore[Any, Any]):
         )
 
     @property
-    def result(self) -> Any:
+    def result(self) -> Optional[TaskResult]:
         """The task result once the ``result`` frame arrived (else ``None``).
 
         Also set when the task did not complete (the exception raised carries it too).
         """
-        return self._protocol.result
+        return cast(Optional[TaskResult], self._protocol.result)
 
 
 def close_code_of(conn: Any) -> Optional[int]:

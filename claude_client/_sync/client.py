@@ -22,7 +22,7 @@ A facade call:
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Optional, TypeVar, Union
+from typing import TYPE_CHECKING, Any, Optional, TypeVar, Union, overload
 
 import httpx
 
@@ -30,7 +30,14 @@ from .. import _requests as build
 from .. import _validation as check
 from .._base import ClientBase, unwrap
 from .._batch import Chunk, PoolCapacity, PoolGovernor
-from .._config import HEALTH_READ_TIMEOUT, ApiKey, ProxySetting
+from .._config import (
+    HEALTH_READ_TIMEOUT,
+    ApiKey,
+    ModelId,
+    ModelName,
+    Period,
+    ProxySetting,
+)
 from .._errors import GENERATED_ERRORS
 from .._exceptions import ClaudeAPIError, ClientClosedError
 from .._io import (
@@ -46,6 +53,8 @@ from .._models import (
     Capabilities,
     HealthStatus,
     ProcessResponse,
+    Provider,
+    ProviderModels,
     ReadyStatus,
     Response,
     RouteRecommendation,
@@ -57,7 +66,7 @@ from .._response import RawResponse
 from .._transport import QueryValue, RetryTransport, call_options
 
 if TYPE_CHECKING:
-    from .._io import EndpointFunction
+    from .._io import EndpointFunction, ValidatedEndpointFunction
     from .._streaming import ChatStream, TaskStream
 
 __all__ = ["ClaudeClient", "ClaudeClientWithRawResponse"]
@@ -242,18 +251,25 @@ class ClaudeClient(ClientBase):
                 raise self._generated_error(call.where, exc) from exc
         return self._finish(call, resp)
 
-    def call(self, endpoint: EndpointFunction[T], /, **kwargs: Any) -> T:
+    @overload
+    def call(self, endpoint: ValidatedEndpointFunction[T], /, **kwargs: Any) -> T: ...
+
+    @overload
+    def call(self, endpoint: EndpointFunction[T], /, **kwargs: Any) -> T: ...
+
+    def call(self, endpoint: EndpointFunction[Any], /, **kwargs: Any) -> Any:
         """Call a generated ``sync_detailed`` endpoint on this client and unwrap it.
 
         For a route the facade does not wrap (yet): same pool, auth, retries and
         errors as the facade's methods, and a 2xx body the generated parser cannot
         read is a :class:`ResponseValidationError`, never a bare ``KeyError``.
 
-        Example::
+        Typed: ``T`` for an endpoint returning ``Response[T]``, and for one typed
+        ``Response[HTTPValidationError | T]`` too (a 422 raises instead). Example::
 
             from claude_code_api.api.api import get_usage
 
-            usage = client.call(get_usage.sync_detailed, period="week")
+            usage = client.call(get_usage.sync_detailed, period="week")  # UsageResponse
         """
         self._check_open()
         try:
@@ -269,7 +285,7 @@ class ClaudeClient(ClientBase):
     def complete(
         self,
         prompt: Optional[str] = None,
-        model: Optional[str] = "auto",
+        model: Union[ModelName, ModelId, None] = "auto",
         timeout: Optional[float] = None,
         *,
         project_id: Optional[str] = None,
@@ -321,7 +337,7 @@ class ClaudeClient(ClientBase):
         timeout: float = 300,
         max_cost: float = 1.0,
         *,
-        model: Optional[str] = None,
+        model: Union[ModelName, ModelId, None] = None,
         working_directory: Optional[str] = None,
         project_id: Optional[str] = None,
         max_retries: Optional[int] = None,
@@ -360,7 +376,7 @@ class ClaudeClient(ClientBase):
     def stream(
         self,
         prompt: Optional[str] = None,
-        model: Optional[str] = "auto",
+        model: Optional[ModelName] = "auto",
         *,
         messages: Optional[Sequence[Mapping[str, Any]]] = None,
         project_id: Optional[str] = None,
@@ -454,7 +470,7 @@ class ClaudeClient(ClientBase):
     def batch(
         self,
         prompts: Sequence[Union[str, Mapping[str, Any]]],
-        model: Optional[str] = "auto",
+        model: Union[ModelName, ModelId, None] = "auto",
         parallel: bool = True,
         timeout: Optional[float] = None,
         *,
@@ -542,7 +558,7 @@ class ClaudeClient(ClientBase):
 
     def get_usage(
         self,
-        period: str = "month",
+        period: Period = "month",
         *,
         project_id: Optional[str] = None,
         timeout: Optional[float] = None,
@@ -661,8 +677,9 @@ class ClaudeClient(ClientBase):
         extra_headers: Optional[Mapping[str, str]] = None,
         extra_query: Optional[Mapping[str, QueryValue]] = None,
         extra_body: Optional[Mapping[str, Any]] = None,
-    ) -> Any:
-        """``GET /v1/providers`` (no key needed); JSON objects come back as :class:`APIObject`."""
+    ) -> list[Provider]:
+        """``GET /v1/providers`` (no key needed): each :class:`Provider`'s ``name``,
+        ``available`` and ``models``."""
         call = build.build_providers(
             self,
             timeout=timeout,
@@ -682,8 +699,9 @@ class ClaudeClient(ClientBase):
         extra_headers: Optional[Mapping[str, str]] = None,
         extra_query: Optional[Mapping[str, QueryValue]] = None,
         extra_body: Optional[Mapping[str, Any]] = None,
-    ) -> Any:
-        """``GET /v1/providers/{provider}/models``; unknown providers raise ``NotFoundError``."""
+    ) -> ProviderModels:
+        """``GET /v1/providers/{provider}/models`` (:class:`ProviderModels`, ``models`` by
+        alias); unknown providers raise ``NotFoundError``."""
         call = build.build_provider_models(
             self,
             provider=provider,
@@ -760,6 +778,12 @@ class ClaudeClientWithRawResponse:
         self.provider_models = raw_response(client.provider_models)
         self.process = raw_response(client.process)
 
-    def call(self, endpoint: EndpointFunction[T], /, **kwargs: Any) -> RawResponse[T]:
+    @overload
+    def call(self, endpoint: ValidatedEndpointFunction[T], /, **kwargs: Any) -> RawResponse[T]: ...
+
+    @overload
+    def call(self, endpoint: EndpointFunction[T], /, **kwargs: Any) -> RawResponse[T]: ...
+
+    def call(self, endpoint: EndpointFunction[Any], /, **kwargs: Any) -> RawResponse[Any]:
         """:meth:`ClaudeClient.call`, returning a :class:`RawResponse`."""
         return raw_response(self._client.call)(endpoint, **kwargs)

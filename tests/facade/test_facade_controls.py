@@ -305,3 +305,32 @@ async def test_key_providers_per_project(runner: Runner, mock: respx.MockRouter)
     assert route.calls.last.request.headers["authorization"] == f"Bearer {KEY}"
     await runner.call(client, "get_usage", project_id="b")
     assert route.calls.last.request.headers["authorization"] == f"Bearer {KEY_B}"
+
+
+# --------------------------------------------------------------------------- model ids
+
+
+async def test_full_model_ids_go_to_rest_chat_task_and_batch_as_given(
+    runner: Runner, mock: respx.MockRouter
+) -> None:
+    from .conftest import HEALTH_BODY, TASK_BODY, batch_answer
+
+    full = cc.ModelId("claude-3-5-sonnet-20241022")
+    chat = mock.post("/v1/chat/completions").respond(200, json={**CHAT_BODY, "model": full})
+    task = mock.post("/v1/task").respond(200, json=TASK_BODY)
+    mock.get("/health").respond(200, json=HEALTH_BODY)
+    batch = mock.post("/v1/batch").mock(side_effect=batch_answer)
+    client = runner.client()
+    r = await runner.call(client, "complete", "Hi", model=full)
+    assert json.loads(chat.calls.last.request.content)["model"] == full and r.model == full
+    await runner.call(client, "agentic_task", "x", model=full)
+    assert json.loads(task.calls.last.request.content)["model"] == full
+    await runner.call(client, "batch", ["a"], model=full)
+    assert json.loads(batch.calls.last.request.content)["model"] == full
+    # Anything else is still refused before sending; the socket takes aliases only.
+    with pytest.raises(InvalidInputError) as info:
+        await runner.call(client, "complete", "Hi", model="haiku-3")
+    assert info.value.param == "model" and "claude-" in str(info.value)
+    with pytest.raises(InvalidInputError) as info:
+        client.stream("Hi", model=full)
+    assert info.value.param == "model"
