@@ -80,7 +80,9 @@ class ClaudeClient(ClientBase):
     Unset arguments come from ``CLAUDE_API_URL`` (default ``http://localhost:8006``),
     ``CLAUDE_API_KEY`` and ``CLAUDE_TIMEOUT`` (default 300 s). ``api_key`` may be a
     mapping ``{project_id: key}``: a call's ``project_id`` then picks the key (the
-    service bills chat, batch and usage to the key's project). ``timeout`` bounds a
+    service bills chat, batch and usage to the key's project). A key may also be a
+    callable returning it (rotating keys): asked for each attempt and each socket
+    connection, never cached. ``timeout`` bounds a
     whole call, retries and backoff included; ``max_retries`` (default 2) applies to
     connection errors, 408, 429 rate limits and 5xx (agentic tasks: see
     :meth:`agentic_task`).
