@@ -168,6 +168,9 @@ class ClientBase:
     ) -> None:
         """Configure this new client as a view of ``parent`` (``with_options``): its
         settings, the given ones replacing the parent's (``default_headers`` merged)."""
+        # Everything the parent has (so a setting added later is not forgotten here),
+        # then what differs; the concrete client then connects to the parent's pool.
+        vars(self).update(vars(parent))
         self.base_url = parent.base_url if base_url is None else resolve_base_url(base_url)
         self.timeout = parent.timeout if timeout is None else resolve_timeout(timeout)
         self.max_retries = (
@@ -344,6 +347,25 @@ class ClientBase:
             service_timeout_margin=margin,
             extra_query=extra_query,
             extra_body=extra_body,
+        )
+
+    def _extras_options(
+        self,
+        extra_headers: Optional[Mapping[str, str]],
+        extra_query: Optional[Mapping[str, QueryValue]],
+        extra_body: Optional[Mapping[str, Any]],
+    ) -> Optional[CallOptions]:
+        """``call()``'s options when it was given extras (``None``: the defaults apply)."""
+        if extra_headers is None and extra_query is None and extra_body is None:
+            return None
+        return self._call_options(
+            deadline=None,
+            max_retries=None,
+            extra_headers=check.extra_headers(extra_headers),
+            project_id=None,
+            key_required=False,
+            extra_query=check.extra_query(extra_query),
+            extra_body=check.extra_body(extra_body),
         )
 
     # ------------------------------------------------------------ answers

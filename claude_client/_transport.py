@@ -147,6 +147,11 @@ def with_extras(
     if not extra_body:
         request.url = url
         return request
+    if request.method in ("GET", "HEAD", "DELETE"):
+        raise InvalidInputError(
+            f"extra_body is not allowed on {request.method} {url.path} (it has no body)",
+            param="extra_body",
+        )
     try:
         body = json.loads(request.content) if request.content else {}
     except (ValueError, httpx.RequestNotRead):

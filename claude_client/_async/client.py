@@ -256,17 +256,46 @@ class AsyncClaudeClient(ClientBase):
         return self._finish(call, resp)
 
     @overload
-    async def call(self, endpoint: AsyncValidatedEndpointFunction[T], /, **kwargs: Any) -> T: ...
+    async def call(
+        self,
+        endpoint: AsyncValidatedEndpointFunction[T],
+        /,
+        *,
+        extra_headers: Optional[Mapping[str, str]] = None,
+        extra_query: Optional[Mapping[str, QueryValue]] = None,
+        extra_body: Optional[Mapping[str, Any]] = None,
+        **kwargs: Any,
+    ) -> T: ...
 
     @overload
-    async def call(self, endpoint: AsyncEndpointFunction[T], /, **kwargs: Any) -> T: ...
+    async def call(
+        self,
+        endpoint: AsyncEndpointFunction[T],
+        /,
+        *,
+        extra_headers: Optional[Mapping[str, str]] = None,
+        extra_query: Optional[Mapping[str, QueryValue]] = None,
+        extra_body: Optional[Mapping[str, Any]] = None,
+        **kwargs: Any,
+    ) -> T: ...
 
-    async def call(self, endpoint: AsyncEndpointFunction[Any], /, **kwargs: Any) -> Any:
+    async def call(
+        self,
+        endpoint: AsyncEndpointFunction[Any],
+        /,
+        *,
+        extra_headers: Optional[Mapping[str, str]] = None,
+        extra_query: Optional[Mapping[str, QueryValue]] = None,
+        extra_body: Optional[Mapping[str, Any]] = None,
+        **kwargs: Any,
+    ) -> Any:
         """Call a generated ``asyncio_detailed`` endpoint on this client and unwrap it.
 
         For a route the facade does not wrap (yet): same pool, auth, retries and
         errors as the facade's methods, and a 2xx body the generated parser cannot
         read is a :class:`ResponseValidationError`, never a bare ``KeyError``.
+        ``extra_headers`` / ``extra_query`` / ``extra_body`` work as on the facade's
+        methods; every other keyword goes to ``endpoint``.
 
         Typed: ``T`` for an endpoint returning ``Response[T]``, and for one typed
         ``Response[HTTPValidationError | T]`` too (a 422 raises instead). Example::
@@ -276,8 +305,13 @@ class AsyncClaudeClient(ClientBase):
             usage = await client.call(get_usage.asyncio_detailed, period="week")  # UsageResponse
         """
         self._check_open()
+        options = self._extras_options(extra_headers, extra_query, extra_body)
         try:
-            response = await endpoint(client=self._generated, **kwargs)
+            if options is None:
+                response = await endpoint(client=self._generated, **kwargs)
+            else:
+                with call_options(options):
+                    response = await endpoint(client=self._generated, **kwargs)
         except ClaudeAPIError:
             raise
         except GENERATED_ERRORS as exc:
@@ -788,16 +822,43 @@ class AsyncClaudeClientWithRawResponse:
 
     @overload
     async def call(
-        self, endpoint: AsyncValidatedEndpointFunction[T], /, **kwargs: Any
+        self,
+        endpoint: AsyncValidatedEndpointFunction[T],
+        /,
+        *,
+        extra_headers: Optional[Mapping[str, str]] = None,
+        extra_query: Optional[Mapping[str, QueryValue]] = None,
+        extra_body: Optional[Mapping[str, Any]] = None,
+        **kwargs: Any,
     ) -> RawResponse[T]: ...
 
     @overload
     async def call(
-        self, endpoint: AsyncEndpointFunction[T], /, **kwargs: Any
+        self,
+        endpoint: AsyncEndpointFunction[T],
+        /,
+        *,
+        extra_headers: Optional[Mapping[str, str]] = None,
+        extra_query: Optional[Mapping[str, QueryValue]] = None,
+        extra_body: Optional[Mapping[str, Any]] = None,
+        **kwargs: Any,
     ) -> RawResponse[T]: ...
 
     async def call(
-        self, endpoint: AsyncEndpointFunction[Any], /, **kwargs: Any
+        self,
+        endpoint: AsyncEndpointFunction[Any],
+        /,
+        *,
+        extra_headers: Optional[Mapping[str, str]] = None,
+        extra_query: Optional[Mapping[str, QueryValue]] = None,
+        extra_body: Optional[Mapping[str, Any]] = None,
+        **kwargs: Any,
     ) -> RawResponse[Any]:
         """:meth:`AsyncClaudeClient.call`, returning a :class:`RawResponse`."""
-        return await async_raw_response(self._client.call)(endpoint, **kwargs)
+        return await async_raw_response(self._client.call)(
+            endpoint,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            **kwargs,
+        )

@@ -254,17 +254,46 @@ class ClaudeClient(ClientBase):
         return self._finish(call, resp)
 
     @overload
-    def call(self, endpoint: ValidatedEndpointFunction[T], /, **kwargs: Any) -> T: ...
+    def call(
+        self,
+        endpoint: ValidatedEndpointFunction[T],
+        /,
+        *,
+        extra_headers: Optional[Mapping[str, str]] = None,
+        extra_query: Optional[Mapping[str, QueryValue]] = None,
+        extra_body: Optional[Mapping[str, Any]] = None,
+        **kwargs: Any,
+    ) -> T: ...
 
     @overload
-    def call(self, endpoint: EndpointFunction[T], /, **kwargs: Any) -> T: ...
+    def call(
+        self,
+        endpoint: EndpointFunction[T],
+        /,
+        *,
+        extra_headers: Optional[Mapping[str, str]] = None,
+        extra_query: Optional[Mapping[str, QueryValue]] = None,
+        extra_body: Optional[Mapping[str, Any]] = None,
+        **kwargs: Any,
+    ) -> T: ...
 
-    def call(self, endpoint: EndpointFunction[Any], /, **kwargs: Any) -> Any:
+    def call(
+        self,
+        endpoint: EndpointFunction[Any],
+        /,
+        *,
+        extra_headers: Optional[Mapping[str, str]] = None,
+        extra_query: Optional[Mapping[str, QueryValue]] = None,
+        extra_body: Optional[Mapping[str, Any]] = None,
+        **kwargs: Any,
+    ) -> Any:
         """Call a generated ``sync_detailed`` endpoint on this client and unwrap it.
 
         For a route the facade does not wrap (yet): same pool, auth, retries and
         errors as the facade's methods, and a 2xx body the generated parser cannot
         read is a :class:`ResponseValidationError`, never a bare ``KeyError``.
+        ``extra_headers`` / ``extra_query`` / ``extra_body`` work as on the facade's
+        methods; every other keyword goes to ``endpoint``.
 
         Typed: ``T`` for an endpoint returning ``Response[T]``, and for one typed
         ``Response[HTTPValidationError | T]`` too (a 422 raises instead). Example::
@@ -274,8 +303,13 @@ class ClaudeClient(ClientBase):
             usage = client.call(get_usage.sync_detailed, period="week")  # UsageResponse
         """
         self._check_open()
+        options = self._extras_options(extra_headers, extra_query, extra_body)
         try:
-            response = endpoint(client=self._generated, **kwargs)
+            if options is None:
+                response = endpoint(client=self._generated, **kwargs)
+            else:
+                with call_options(options):
+                    response = endpoint(client=self._generated, **kwargs)
         except ClaudeAPIError:
             raise
         except GENERATED_ERRORS as exc:
@@ -781,11 +815,44 @@ class ClaudeClientWithRawResponse:
         self.process = raw_response(client.process)
 
     @overload
-    def call(self, endpoint: ValidatedEndpointFunction[T], /, **kwargs: Any) -> RawResponse[T]: ...
+    def call(
+        self,
+        endpoint: ValidatedEndpointFunction[T],
+        /,
+        *,
+        extra_headers: Optional[Mapping[str, str]] = None,
+        extra_query: Optional[Mapping[str, QueryValue]] = None,
+        extra_body: Optional[Mapping[str, Any]] = None,
+        **kwargs: Any,
+    ) -> RawResponse[T]: ...
 
     @overload
-    def call(self, endpoint: EndpointFunction[T], /, **kwargs: Any) -> RawResponse[T]: ...
+    def call(
+        self,
+        endpoint: EndpointFunction[T],
+        /,
+        *,
+        extra_headers: Optional[Mapping[str, str]] = None,
+        extra_query: Optional[Mapping[str, QueryValue]] = None,
+        extra_body: Optional[Mapping[str, Any]] = None,
+        **kwargs: Any,
+    ) -> RawResponse[T]: ...
 
-    def call(self, endpoint: EndpointFunction[Any], /, **kwargs: Any) -> RawResponse[Any]:
+    def call(
+        self,
+        endpoint: EndpointFunction[Any],
+        /,
+        *,
+        extra_headers: Optional[Mapping[str, str]] = None,
+        extra_query: Optional[Mapping[str, QueryValue]] = None,
+        extra_body: Optional[Mapping[str, Any]] = None,
+        **kwargs: Any,
+    ) -> RawResponse[Any]:
         """:meth:`ClaudeClient.call`, returning a :class:`RawResponse`."""
-        return raw_response(self._client.call)(endpoint, **kwargs)
+        return raw_response(self._client.call)(
+            endpoint,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            **kwargs,
+        )

@@ -334,3 +334,34 @@ async def test_full_model_ids_go_to_rest_chat_task_and_batch_as_given(
     with pytest.raises(InvalidInputError) as info:
         client.stream("Hi", model=full)
     assert info.value.param == "model"
+
+
+async def test_call_takes_the_extras_too(runner: Runner, mock: respx.MockRouter) -> None:
+    from claude_code_api.api.api import get_usage, route_recommendation
+    from claude_code_api.models.route_request import RouteRequest
+
+    from .conftest import ROUTE_BODY
+
+    usage = mock.get("/v1/usage").respond(200, json=USAGE_BODY)
+    route = mock.post("/v1/route").respond(200, json=ROUTE_BODY)
+    client = runner.client()
+    get = get_usage.asyncio_detailed if runner.is_async else get_usage.sync_detailed
+    post = (
+        route_recommendation.asyncio_detailed
+        if runner.is_async
+        else route_recommendation.sync_detailed
+    )
+    await runner.call(
+        client, "call", get, period="day", extra_query={"x": 1}, extra_headers={"X-T": "1"}
+    )
+    sent = usage.calls.last.request
+    assert sent.url.params["x"] == "1" and sent.url.params["period"] == "day"
+    assert sent.headers["x-t"] == "1" and sent.headers["authorization"] == f"Bearer {KEY}"
+    await runner.call(
+        client, "call", post, body=RouteRequest(prompt="p"), extra_body={"context_size": 9}
+    )
+    assert json.loads(route.calls.last.request.content) == {"prompt": "p", "context_size": 9}
+    with pytest.raises(InvalidInputError) as info:
+        await runner.call(client, "call", get, extra_body={"a": 1})
+    assert info.value.param == "extra_body"
+    assert usage.call_count == 1

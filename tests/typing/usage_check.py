@@ -109,6 +109,8 @@ def sync_usage(client: ClaudeClient) -> None:
 
     generated = client.call(get_usage.sync_detailed, period="week")
     assert_type(generated, UsageResponse)
+    traced = client.call(get_usage.sync_detailed, extra_query={"trace": True})
+    assert_type(traced, UsageResponse)
 
     fast = client.with_options(timeout=10, max_retries=0, default_headers={"X-Team": "a"})
     assert_type(fast, ClaudeClient)
