@@ -198,8 +198,9 @@ def build_complete(
     choice = check.tool_choice(tool_choice)
     retries = check.retries(max_retries)
     headers = check.extra_headers(extra_headers)
-    query = check.extra_query(extra_query)
-    extra = check.extra_body(extra_body)
+    # (the hot path: no call when the usual None)
+    query = None if extra_query is None else check.extra_query(extra_query)
+    extra = None if extra_body is None else check.extra_body(extra_body)
 
     if service_timeout is not None:
         margin = chat_margin(service_timeout)
