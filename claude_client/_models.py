@@ -182,7 +182,7 @@ class APIObject(dict[str, Any]):
 
     def to_dict(self) -> dict[str, Any]:
         """A plain, mutable deep copy of the JSON (``dict``s and ``list``s only)."""
-        return cast(dict[str, Any], json.loads(json.dumps(self)))
+        return cast(dict[str, Any], _plain(self))
 
     @property
     def request_id(self) -> Optional[str]:
@@ -210,6 +210,15 @@ class APIObject(dict[str, Any]):
 
     def __deepcopy__(self, memo: dict[int, Any]) -> APIObject:
         return type(self)(copy.deepcopy(dict(self), memo))
+
+
+def _plain(value: Any) -> Any:
+    """``value`` with every dict / list (wrappers included) copied as a plain one."""
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in dict.items(value)}
+    if isinstance(value, list):
+        return [_plain(item) for item in value]
+    return value
 
 
 class Key(Generic[T]):
