@@ -365,3 +365,14 @@ async def test_call_takes_the_extras_too(runner: Runner, mock: respx.MockRouter)
         await runner.call(client, "call", get, extra_body={"a": 1})
     assert info.value.param == "extra_body"
     assert usage.call_count == 1
+
+
+async def test_closing_the_owner_ends_the_streams_of_its_views(runner: Runner) -> None:
+    client = runner.client()  # the stream never connects: it is closed before its first chunk
+    view = client.with_options(timeout=3)
+    stream = view.stream("Hi", model="haiku")
+    assert stream in view._streams and stream not in client._streams
+    await runner.close(client)
+    assert view.closed
+    chunks = [chunk async for chunk in stream] if runner.is_async else list(stream)
+    assert chunks == []
