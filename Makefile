@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install test lint typecheck check-generated regenerate check-unasync unasync demo bench fuzz clean
+.PHONY: install test lint typecheck typecheck-usage check-generated regenerate check-unasync unasync demo bench fuzz clean
 
 install: $(STAMP)
 
@@ -21,6 +21,13 @@ lint: install
 typecheck: install
 	$(BIN)/mypy --strict claude_client
 
+# The public API as a user's strict project sees it: tests/typing/usage_check.py under
+# mypy --strict (a stale `type: ignore` fails) and pyright strict ([tool.pyright] in
+# pyproject.toml; a stale `pyright: ignore` fails); the quickstart under mypy --strict.
+typecheck-usage: install
+	$(BIN)/mypy --strict --warn-unused-ignores tests/typing/usage_check.py examples/quickstart.py
+	$(BIN)/pyright --pythonpath $(BIN)/python tests/typing/usage_check.py
+
 check-generated: install
 	scripts/regenerate.sh --check
 
@@ -35,7 +42,7 @@ check-unasync: install
 unasync: install
 	$(BIN)/python scripts/unasync.py
 
-test: lint typecheck check-generated check-unasync
+test: lint typecheck typecheck-usage check-generated check-unasync
 	$(BIN)/python -m pytest -q
 
 # The quickstart against the embedded fake service (or a real one when CLAUDE_API_URL

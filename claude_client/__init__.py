@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from ._async.client import AsyncClaudeClient
 from ._base import ProjectKeyWarning, unwrap
-from ._config import VERSION
+from ._config import VERSION, ModelId, ModelName, Period
 from ._exceptions import (
     APIConnectionError,
     AuthenticationError,
@@ -42,6 +42,9 @@ from ._models import (
     HealthStatus,
     ModelUsage,
     ProcessResponse,
+    Provider,
+    ProviderModel,
+    ProviderModels,
     ReadyStatus,
     Response,
     RouteRecommendation,
@@ -53,10 +56,18 @@ from ._models import (
     Usage,
     UsageStats,
 )
+from ._response import RawResponse
 from ._sync.client import ClaudeClient
 
 if TYPE_CHECKING:
-    from ._streaming import AsyncChatStream, AsyncTaskStream, ChatStream, TaskStream, ThinkingEvent
+    from ._streaming import (
+        AsyncChatStream,
+        AsyncTaskStream,
+        ChatStream,
+        TaskEvent,
+        TaskStream,
+        ThinkingEvent,
+    )
 
 __version__ = VERSION
 
@@ -65,6 +76,7 @@ _LAZY_STREAMING = (
     "AsyncChatStream",
     "AsyncTaskStream",
     "ChatStream",
+    "TaskEvent",
     "TaskStream",
     "ThinkingEvent",
 )
@@ -97,13 +109,20 @@ __all__ = [
     "ClientClosedError",
     "HealthStatus",
     "InvalidInputError",
+    "ModelId",
+    "ModelName",
     "ModelUsage",
     "NotFoundError",
+    "Period",
     "PermissionDeniedError",
     "PermissionError",
     "ProcessResponse",
     "ProjectKeyWarning",
+    "Provider",
+    "ProviderModel",
+    "ProviderModels",
     "RateLimitError",
+    "RawResponse",
     "ReadyStatus",
     "Response",
     "ResponseValidationError",
@@ -112,6 +131,7 @@ __all__ = [
     "ServiceHealth",
     "Skill",
     "StreamInterruptedError",
+    "TaskEvent",
     "TaskFailedError",
     "TaskOutput",
     "TaskResult",

@@ -37,10 +37,10 @@ from ._errors import error_for_no_json_status as _no_json_status
 from ._errors import error_from_generated, error_from_response
 from ._exceptions import ClaudeAPIError, ClientClosedError
 from ._logging import setup_from_env
-from ._models import decode_json, wrap_json
+from ._models import APIObject, decode_json, wrap_json
 from ._requests import Call
 from ._retry import Deadline
-from ._transport import CallOptions
+from ._transport import CallOptions, QueryValue
 
 if TYPE_CHECKING:
     from claude_code_api.client import AuthenticatedClient
@@ -165,6 +165,50 @@ class ClientBase:
         self._ws_proxy: Optional[str] = None
         # Open streams, ended by close(); weak, so an abandoned stream is still freed.
         self._streams: weakref.WeakSet[Any] = weakref.WeakSet()
+        # with_options(): the client whose pool a view shares, and this client's views.
+        self._parent: Optional[ClientBase] = None
+        self._views: weakref.WeakSet[Any] = weakref.WeakSet()
+
+    def _init_view(
+        self,
+        parent: ClientBase,
+        *,
+        base_url: Optional[str],
+        api_key: Optional[ApiKey],
+        timeout: Optional[float],
+        max_retries: Optional[int],
+        default_headers: Optional[Mapping[str, str]],
+        project_id: Optional[str],
+    ) -> None:
+        """Configure this new client as a view of ``parent`` (``with_options``): its
+        settings, the given ones replacing the parent's (``default_headers`` merged)."""
+        # Everything the parent has (so a setting added later is not forgotten here),
+        # then what differs; the concrete client then connects to the parent's pool.
+        vars(self).update(vars(parent))
+        self.base_url = parent.base_url if base_url is None else resolve_base_url(base_url)
+        self.timeout = parent.timeout if timeout is None else resolve_timeout(timeout)
+        self.max_retries = (
+            parent.max_retries if max_retries is None else resolve_max_retries(max_retries)
+        )
+        self.max_response_bytes = parent.max_response_bytes
+        self.project_id = parent.project_id if project_id is None else check.project(project_id)
+        if api_key is not None:
+            self._keys = KeyRing(api_key, default_project=self.project_id)
+        else:
+            self._keys = parent._keys.with_default_project(self.project_id)
+        self._default_headers = {
+            **parent._default_headers,
+            **(check.extra_headers(default_headers, "default_headers") or {}),
+        }
+        self._clock = parent._clock
+        self._stream_timing = dict(parent._stream_timing)
+        self._closed = False
+        self._warned_project = False
+        self._ws_proxy = parent._ws_proxy
+        self._streams = weakref.WeakSet()
+        self._parent = parent
+        self._views = weakref.WeakSet()
+        parent._views.add(self)
 
     # ------------------------------------------------------------ read by streams and tests
 
@@ -206,11 +250,12 @@ class ClientBase:
 
     @property
     def closed(self) -> bool:
-        """Whether :meth:`close` was called."""
-        return self._closed
+        """Whether :meth:`close` was called (on this client, or on the one a
+        ``with_options`` view shares its pool with)."""
+        return self._closed or (self._parent is not None and self._parent.closed)
 
     def _check_open(self) -> None:
-        if self._closed:
+        if self._closed or (self._parent is not None and self._parent.closed):
             raise ClientClosedError(f"this {type(self).__name__} is closed; create a new one")
 
     @property
@@ -295,13 +340,15 @@ class ClientBase:
         task: bool = False,
         service_timeout: Optional[float] = None,
         margin: Optional[float] = None,
+        extra_query: Optional[Mapping[str, QueryValue]] = None,
+        extra_body: Optional[Mapping[str, Any]] = None,
     ) -> CallOptions:
         """The options of one call (raises if the client is closed or lacks the key)."""
         self._check_open()
         if deadline is None:
             deadline = self.timeout
         key = (
-            self._keys.key_for(project_id, required=key_required)
+            self._keys.source_for(project_id, required=key_required)
             if (key_required or project_id is not None)
             else None
         )
@@ -313,6 +360,27 @@ class ClientBase:
             task=task,
             service_timeout=service_timeout,
             service_timeout_margin=margin,
+            extra_query=extra_query,
+            extra_body=extra_body,
+        )
+
+    def _extras_options(
+        self,
+        extra_headers: Optional[Mapping[str, str]],
+        extra_query: Optional[Mapping[str, QueryValue]],
+        extra_body: Optional[Mapping[str, Any]],
+    ) -> Optional[CallOptions]:
+        """``call()``'s options when it was given extras (``None``: the defaults apply)."""
+        if extra_headers is None and extra_query is None and extra_body is None:
+            return None
+        return self._call_options(
+            deadline=None,
+            max_retries=None,
+            extra_headers=check.extra_headers(extra_headers),
+            project_id=None,
+            key_required=False,
+            extra_query=check.extra_query(extra_query),
+            extra_body=check.extra_body(extra_body),
         )
 
     # ------------------------------------------------------------ answers
@@ -330,6 +398,8 @@ class ClientBase:
         else:
             data = decode_json(resp.content, call.where)
         result = call.parse(data)
+        if isinstance(result, APIObject):
+            result._headers = resp.headers  # .request_id / .http_headers
         if call.project is not None and not self._keys.per_project:
             self._check_project(call.project, data)
         return result
@@ -370,7 +440,8 @@ class ClientBase:
         if idle_timeout is not None:
             options["idle_timeout"] = check.call_timeout(idle_timeout, "idle_timeout")
         seconds = check.call_timeout(timeout)
-        key = self._keys.key_for(project, required=False)
+        # A key provider travels as is: the stream calls it for each connection.
+        key = self._keys.source_for(project, required=False)
         return StreamSettings(
             ws_url=_ws_url(self.base_url),
             headers=self._handshake_headers(),

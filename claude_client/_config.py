@@ -17,8 +17,8 @@ import ipaddress
 import math
 import os
 import urllib.request
-from collections.abc import Mapping
-from typing import Any, Literal, Optional, Union
+from collections.abc import Callable, Mapping
+from typing import Any, Literal, NewType, Optional, Union, cast
 from urllib.parse import urlsplit
 
 from ._exceptions import AuthenticationError, InvalidInputError
@@ -61,7 +61,16 @@ USER_AGENT = f"claude-code-client/{VERSION}"
 
 MODELS = ("haiku", "sonnet", "opus")
 """The models a call may name (besides ``auto``, which lets the service route)."""
+ModelName = Literal["auto", "haiku", "sonnet", "opus"]
+"""A model alias; ``"auto"`` lets the service pick (the socket asks ``/v1/route``)."""
+ModelId = NewType("ModelId", str)
+"""A full Claude model id (``ModelId("claude-3-5-sonnet-20241022")``): REST chat, batch
+and tasks send it as given and the service echoes it (priced at 0.0, BEHAVIOUR.md 5.2);
+streams take aliases only. A distinct type so that a typo such as ``"haiku-3"`` fails the
+type check instead of the call."""
 PERIODS = ("month", "week", "day")
+Period = Literal["day", "week", "month"]
+"""A usage period."""
 PROVIDERS = ("anthropic", "claudecode")
 MESSAGE_ROLES = ("user", "assistant", "system", "tool")
 
@@ -90,7 +99,11 @@ WebSocket frame a stream accepts: 32 MiB, far above any answer of the service.""
 
 ProxySetting = Union[str, Literal[False], None]
 
-ApiKey = Union[str, Mapping[str, str]]
+KeyProvider = Callable[[], str]
+"""A callable returning the current API key (rotating keys): called for each REST
+attempt and each WebSocket connection, its result never kept past that attempt."""
+KeySource = Union[str, KeyProvider]
+ApiKey = Union[str, KeyProvider, Mapping[str, KeySource]]
 
 
 def resolve_base_url(base_url: Optional[str]) -> str:
@@ -245,11 +258,43 @@ def resolve_max_retries(max_retries: Optional[int], param: str = "max_retries") 
     return max_retries
 
 
+def _check_source(key: object, param: str) -> KeySource:
+    """A key string checked as :func:`_check_key` does, or a key provider (a callable)."""
+    if callable(key) and not isinstance(key, str):
+        return cast(KeyProvider, key)
+    return _check_key(key, param)
+
+
+def resolve_key(source: KeySource, param: str = "api_key") -> str:
+    """The key ``source`` stands for now: a string as is, a provider called (once).
+
+    A provider that raises, or returns anything but a usable key, is an
+    :class:`AuthenticationError` naming ``param`` (the provider's exception chained;
+    the value it returned is never echoed).
+    """
+    if isinstance(source, str):
+        return source
+    try:
+        key = source()
+    except Exception as exc:
+        raise AuthenticationError(f"{param}: the key provider raised {type(exc).__name__}") from exc
+    if not isinstance(key, str):
+        raise AuthenticationError(
+            f"{param}: the key provider returned {type(key).__name__}, not a str"
+        )
+    try:
+        return _check_key(key, param)
+    except InvalidInputError as exc:
+        raise AuthenticationError(
+            f"{param}: the key provider returned an unusable key ({exc.message})"
+        ) from None
+
+
 def _check_key(key: object, param: str) -> str:
     if not isinstance(key, str):
         raise InvalidInputError(
-            f"{param} must be a string (or a mapping of project id to key), "
-            f"not {type(key).__name__}",
+            f"{param} must be a string, a callable returning one, or a mapping of project "
+            f"id to key, not {type(key).__name__}",
             param=param,
         )
     key = key.strip()
@@ -264,21 +309,23 @@ def _check_key(key: object, param: str) -> str:
 class KeyRing:
     """The API key(s) of a client: one key, or one key per project.
 
-    ``repr`` never shows a key. ``key_for(project_id)`` picks the key a call uses.
+    A key may be a provider (a callable returning the key): :meth:`source_for`
+    returns it as is, for the transport to call per attempt; :meth:`key_for` and
+    :meth:`default_key` call it. ``repr`` never shows a key.
     """
 
     __slots__ = ("_default_project", "_keys", "_single")
 
     def __init__(self, api_key: Optional[ApiKey], *, default_project: Optional[str]) -> None:
         self._default_project = default_project
-        self._single: Optional[str] = None
-        self._keys: dict[str, str] = {}
+        self._single: Optional[KeySource] = None
+        self._keys: dict[str, KeySource] = {}
         if api_key is None:
             env = os.environ.get("CLAUDE_API_KEY")
             if env is not None and env.strip():
                 self._single = _check_key(env, "CLAUDE_API_KEY")
-        elif isinstance(api_key, str):
-            self._single = _check_key(api_key, "api_key")
+        elif isinstance(api_key, str) or callable(api_key):
+            self._single = _check_source(api_key, "api_key")
         elif isinstance(api_key, Mapping):
             if not api_key:
                 raise InvalidInputError(
@@ -290,7 +337,7 @@ class KeyRing:
                         "api_key mapping keys must be non-empty project id strings",
                         param="api_key",
                     )
-                self._keys[project] = _check_key(key, f"api_key[{project!r}]")
+                self._keys[project] = _check_source(key, f"api_key[{project!r}]")
             if default_project is not None and default_project not in self._keys:
                 raise InvalidInputError(
                     f"project_id {default_project!r} has no key in the api_key mapping "
@@ -315,6 +362,11 @@ class KeyRing:
 
     def default_key(self) -> Optional[str]:
         """The key used when a call names no project (``None`` when ambiguous or absent)."""
+        source = self.default_source()
+        return None if source is None else resolve_key(source)
+
+    def default_source(self) -> Optional[KeySource]:
+        """:meth:`default_key`'s key or provider, not called."""
         if self._single is not None:
             return self._single
         if self._default_project is not None:
@@ -328,13 +380,22 @@ class KeyRing:
 
         With ``required``, a missing key raises :class:`AuthenticationError` (no key
         at all) or :class:`InvalidInputError` (the mapping has no such project)
-        before anything is sent.
+        before anything is sent. A provider is called (see :func:`resolve_key`).
         """
+        source = self.source_for(project_id, required=required)
+        if source is None:
+            return None
+        return resolve_key(source, "api_key" if self._single is not None else "api_key[...]")
+
+    def source_for(
+        self, project_id: Optional[str], *, required: bool = True
+    ) -> Optional[KeySource]:
+        """:meth:`key_for`'s key or provider, not called (the transport calls it per attempt)."""
         if self._single is not None:
             return self._single
         if self._keys:
             if project_id is None:
-                key = self.default_key()
+                key = self.default_source()
                 if key is None and required:
                     raise InvalidInputError(
                         "api_key is a per-project mapping and this call names no project: "
@@ -357,11 +418,38 @@ class KeyRing:
             )
         return None
 
+    @property
+    def has_provider(self) -> bool:
+        """True when a key is a provider (a callable), asked on each use."""
+        return not isinstance(self._single, (str, type(None))) or any(
+            not isinstance(key, str) for key in self._keys.values()
+        )
+
+    def pinned(self) -> KeyRing:
+        """The default key resolved once (one connection's key); ``self`` without providers."""
+        if not self.has_provider:
+            return self
+        return KeyRing(self.default_key(), default_project=None)
+
+    def with_default_project(self, project_id: Optional[str]) -> KeyRing:
+        """The same keys with another default project (``with_options(project_id=)``)."""
+        ring = KeyRing.__new__(KeyRing)
+        ring._single = self._single
+        ring._keys = self._keys
+        ring._default_project = project_id
+        if project_id is not None and self._keys and project_id not in self._keys:
+            raise InvalidInputError(
+                f"project_id {project_id!r} has no key in the api_key mapping "
+                f"(projects: {', '.join(sorted(self._keys))})",
+                param="project_id",
+            )
+        return ring
+
     def secrets(self) -> tuple[str, ...]:
-        """Every key (for redaction checks); never log the result."""
+        """Every fixed key (for redaction checks; providers are not called); never log it."""
         if self._single is not None:
-            return (self._single,)
-        return tuple(self._keys.values())
+            return (self._single,) if isinstance(self._single, str) else ()
+        return tuple(key for key in self._keys.values() if isinstance(key, str))
 
     def __reduce_ex__(self, protocol: object) -> Any:
         # pickle, copy and deepcopy would otherwise write the keys out in the clear.
@@ -370,4 +458,6 @@ class KeyRing:
     def __repr__(self) -> str:
         if self._keys:
             return f"<KeyRing projects={sorted(self._keys)!r}>"
-        return "<KeyRing 1 key>" if self._single is not None else "<KeyRing no key>"
+        if self._single is None:
+            return "<KeyRing no key>"
+        return "<KeyRing 1 key>" if isinstance(self._single, str) else "<KeyRing key provider>"

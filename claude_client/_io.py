@@ -14,9 +14,11 @@ to it here. What cannot be a token substitution lives in this module, in pairs:
 
 from __future__ import annotations
 
+import datetime
+import functools
 import time
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Optional, TypeVar
+from typing import TYPE_CHECKING, Optional, ParamSpec, TypeVar, Union
 
 import httpx
 
@@ -24,8 +26,11 @@ from ._batch import BatchRun, Chunk, ChunkOutcome, PoolGovernor
 from ._config import BATCH_POLL
 from ._exceptions import AuthenticationError, ClaudeAPIError, ClientClosedError, PermissionError
 from ._models import BatchResponse
+from ._response import RawResponse
+from ._transport import Captured, capture_responses
 
 if TYPE_CHECKING:
+    from claude_code_api.models.http_validation_error import HTTPValidationError
     from claude_code_api.types import Response as GeneratedResponse
 
 __all__ = [
@@ -36,8 +41,10 @@ __all__ = [
     "Sleep",
     "UserClientTransport",
     "async_default_sleep",
+    "async_raw_response",
     "async_run_chunks",
     "default_sleep",
+    "raw_response",
     "run_chunks",
 ]
 
@@ -47,12 +54,19 @@ ModelResolver = Callable[[Optional[float]], str]
 """Resolves ``model="auto"`` for a stream, given the seconds left (``None``: no limit)."""
 AsyncModelResolver = Callable[[Optional[float]], Awaitable[str]]
 T = TypeVar("T")
+P = ParamSpec("P")
 
 if TYPE_CHECKING:
     EndpointFunction = Callable[..., GeneratedResponse[T]]
     """A generated ``sync_detailed`` function."""
     AsyncEndpointFunction = Callable[..., Awaitable[GeneratedResponse[T]]]
     """A generated ``asyncio_detailed`` function."""
+    # A route that declares a 422 body: ``call()`` returns ``T`` alone, since the
+    # transport raises the 422 (the generated type is ``HTTPValidationError | T``).
+    ValidatedEndpointFunction = Callable[..., GeneratedResponse[Union[HTTPValidationError, T]]]
+    AsyncValidatedEndpointFunction = Callable[
+        ..., Awaitable[GeneratedResponse[Union[HTTPValidationError, T]]]
+    ]
 
 
 def default_sleep() -> Sleep:
@@ -207,3 +221,39 @@ class AsyncUserClientTransport(httpx.AsyncBaseTransport):
 
     async def aclose(self) -> None:
         """Nothing: the user's client stays open."""
+
+
+# --------------------------------------------------------------------------- raw responses
+
+
+def _raw_of(captured: Captured, parsed: T) -> RawResponse[T]:
+    if not captured:  # only for an endpoint bound to another client than this one
+        raise ClaudeAPIError("with_raw_response: the call sent no request through this client")
+    response, seconds = captured[-1]
+    return RawResponse(response, parsed, elapsed=datetime.timedelta(seconds=seconds))
+
+
+def raw_response(method: Callable[P, T]) -> Callable[P, RawResponse[T]]:
+    """``method`` returning a :class:`RawResponse` of its last HTTP response and its result."""
+
+    @functools.wraps(method)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> RawResponse[T]:
+        with capture_responses() as captured:
+            parsed = method(*args, **kwargs)
+        return _raw_of(captured, parsed)
+
+    return wrapper
+
+
+def async_raw_response(
+    method: Callable[P, Awaitable[T]],
+) -> Callable[P, Awaitable[RawResponse[T]]]:
+    """Async twin of :func:`raw_response`."""
+
+    @functools.wraps(method)
+    async def wrapper(*args: P.args, **kwargs: P.kwargs) -> RawResponse[T]:
+        with capture_responses() as captured:
+            parsed = await method(*args, **kwargs)
+        return _raw_of(captured, parsed)
+
+    return wrapper

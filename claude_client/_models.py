@@ -19,12 +19,28 @@ wrappers are created on first access and cached.
 
 from __future__ import annotations
 
+import copy
 import json
 import reprlib
 from collections.abc import Callable, Iterator, Mapping
-from typing import Any, ClassVar, Generic, NoReturn, Optional, TypeVar, cast, overload
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    ClassVar,
+    Generic,
+    NoReturn,
+    Optional,
+    TypeVar,
+    cast,
+    overload,
+)
+
+import httpx
 
 from ._exceptions import BODY_EXCERPT_CHARS, ResponseValidationError
+
+if TYPE_CHECKING:
+    from _collections_abc import dict_items, dict_values
 
 __all__ = [
     "APIObject",
@@ -36,6 +52,9 @@ __all__ = [
     "HealthStatus",
     "ModelUsage",
     "ProcessResponse",
+    "Provider",
+    "ProviderModel",
+    "ProviderModels",
     "ReadyStatus",
     "Response",
     "RouteRecommendation",
@@ -58,63 +77,148 @@ _repr.maxlevel = 3
 M = TypeVar("M", bound="APIObject")
 T = TypeVar("T")
 
+REQUEST_ID_HEADERS = ("x-request-id", "x-forgg-cca-request-id")
 
-class APIObject(Mapping[str, Any]):
-    """A read-only mapping over a JSON object, with typed properties in subclasses."""
 
-    __slots__ = ("_cache", "_data")
-    # key -> converter for nested values (applied lazily, cached); None values stay None.
-    _nested: ClassVar[Mapping[str, Callable[[Any], Any]]] = {}
+def request_id_of(headers: Mapping[str, str]) -> Optional[str]:
+    """The service's request id in ``headers`` (``X-Request-ID``, else the newer
+    ``X-Forgg-CCA-Request-Id``), or ``None``."""
+    for name in REQUEST_ID_HEADERS:
+        value = headers.get(name)
+        if value:
+            return value
+    return None
 
-    def __init__(self, data: Mapping[str, Any]) -> None:
-        self._data = data
-        self._cache: Optional[dict[str, Any]] = None
 
-    def __getitem__(self, key: str) -> Any:
-        conv = self._nested.get(key)
-        if conv is None:
-            return self._data[key]
-        cache = self._cache
-        if cache is None:
-            cache = self._cache = {}
-        elif key in cache:
-            return cache[key]
-        value = self._data[key]
-        wrapped = None if value is None else conv(value)
-        cache[key] = wrapped
-        return wrapped
+class ResponseHeaders(Mapping[str, str]):
+    """Read-only view of an HTTP response's headers (names case-insensitive)."""
+
+    __slots__ = ("_headers",)
+
+    def __init__(self, headers: Mapping[str, str]) -> None:
+        self._headers = headers
+
+    def __getitem__(self, name: str) -> str:
+        return self._headers[name]
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self._data)
+        return iter(self._headers)
 
     def __len__(self) -> int:
-        return len(self._data)
+        return len(self._headers)
 
-    def __contains__(self, key: object) -> bool:
-        return key in self._data
-
-    def __eq__(self, other: object) -> bool:
-        if isinstance(other, APIObject):
-            return self._data == other._data
-        if isinstance(other, Mapping):
-            return self._data == other
-        return NotImplemented
-
-    __hash__ = None  # type: ignore[assignment]
+    def __contains__(self, name: object) -> bool:
+        return name in self._headers
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}({_repr.repr(self._data)})"
+        return f"ResponseHeaders({dict(self._headers.items())!r})"
 
-    def to_dict(self) -> Mapping[str, Any]:
-        """The raw JSON object (not a copy; do not mutate)."""
-        return self._data
 
-    def __getstate__(self) -> Mapping[str, Any]:
-        return self._data
+class APIObject(dict[str, Any]):
+    """A read-only ``dict`` of a JSON object, with typed properties in subclasses.
 
-    def __setstate__(self, state: Mapping[str, Any]) -> None:
-        self._data = state
-        self._cache = None
+    It *is* a ``dict`` (``isinstance(r, dict)``, ``json.dumps(r)``, ``{**r}``), holding
+    the service's JSON as it came; every mutator raises :class:`TypeError` (``dict(r)``
+    or ``r.copy()`` gives a mutable plain ``dict``). Nested objects are wrapped on
+    first access (``r["usage"]`` is a :class:`Usage`), in place: the wrapper holds
+    the same JSON, so ``json.dumps`` and ``==`` see no difference.
+
+    ``request_id`` and ``http_headers`` describe the HTTP response the result came
+    from (``None`` / empty for a result built by hand or streamed); they are
+    attributes, never keys, so they cannot clash with the body's fields.
+    """
+
+    __slots__ = ("_headers",)
+    # key -> converter for nested values (applied lazily, in place); None values stay None.
+    _nested: ClassVar[Mapping[str, Callable[[Any], Any]]] = {}
+
+    def __init__(self, data: Mapping[str, Any] = {}) -> None:
+        dict.__init__(self, data)
+        self._headers: Optional[Mapping[str, str]] = None
+
+    def __getitem__(self, key: str) -> Any:
+        value = dict.__getitem__(self, key)
+        # json.loads gives exact dicts and lists; wrappers are subclasses (never re-wrapped).
+        if type(value) is dict or type(value) is list:
+            conv = self._nested.get(key)
+            if conv is not None:
+                value = conv(value)
+                dict.__setitem__(self, key, value)
+        return value
+
+    def _wrap_all(self) -> None:
+        for key in self._nested:
+            if dict.__contains__(self, key):
+                self[key]
+
+    def get(self, key: str, default: Any = None) -> Any:
+        if dict.__contains__(self, key):
+            return self[key]
+        return default
+
+    def values(self) -> dict_values[str, Any]:
+        self._wrap_all()
+        return dict.values(self)
+
+    def items(self) -> dict_items[str, Any]:
+        self._wrap_all()
+        return dict.items(self)
+
+    def _read_only(self, *args: object, **kwargs: object) -> NoReturn:
+        raise TypeError(
+            f"{type(self).__name__} is read-only (a result of the service); "
+            "dict(result) or result.copy() gives a mutable dict"
+        )
+
+    __setitem__ = __delitem__ = _read_only
+    clear = pop = popitem = setdefault = update = __ior__ = _read_only
+
+    def copy(self) -> dict[str, Any]:
+        """A mutable, shallow, plain ``dict`` copy."""
+        return dict(self)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({_repr.repr(dict(self))})"
+
+    def to_dict(self) -> dict[str, Any]:
+        """A plain, mutable deep copy of the JSON (``dict``s and ``list``s only)."""
+        return cast(dict[str, Any], _plain(self))
+
+    @property
+    def request_id(self) -> Optional[str]:
+        """The service's id of the request this result answers (``X-Request-ID``).
+
+        ``None`` for a result built by hand, streamed, or from a response without one.
+        """
+        headers = self._headers
+        return None if headers is None else request_id_of(headers)
+
+    @property
+    def http_headers(self) -> Mapping[str, str]:
+        """The headers of the HTTP response this result came from (read-only,
+        case-insensitive names; empty for a result built by hand or streamed)."""
+        headers = self._headers
+        return ResponseHeaders(headers if headers is not None else httpx.Headers())
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # dict's default pickling re-adds items through __setitem__ (read-only here);
+        # the response is not kept: it belongs to the connection that carried it.
+        return (type(self), (dict(self),))
+
+    def __copy__(self) -> APIObject:
+        return type(self)(self)
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> APIObject:
+        return type(self)(copy.deepcopy(dict(self), memo))
+
+
+def _plain(value: Any) -> Any:
+    """``value`` with every dict / list (wrappers included) copied as a plain one."""
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in dict.items(value)}
+    if isinstance(value, list):
+        return [_plain(item) for item in value]
+    return value
 
 
 class Key(Generic[T]):
@@ -251,19 +355,19 @@ class Usage(APIObject):
 
     @property
     def input_tokens(self) -> int:
-        d = self._data
+        d = self
         return cast(int, d["input_tokens"] if "input_tokens" in d else d.get("prompt_tokens", 0))
 
     @property
     def output_tokens(self) -> int:
-        d = self._data
+        d = self
         return cast(
             int, d["output_tokens"] if "output_tokens" in d else d.get("completion_tokens", 0)
         )
 
     @property
     def total_tokens(self) -> int:
-        d = self._data
+        d = self
         if "total_tokens" in d:
             return cast(int, d["total_tokens"])
         return self.input_tokens + self.output_tokens
@@ -285,7 +389,7 @@ class Response(APIObject):
 
     @property
     def content(self) -> str:
-        d = self._data
+        d = self
         if "content" in d:
             return cast(str, d["content"])
         message = d["choices"][0]["message"] if d.get("choices") else {}
@@ -297,14 +401,14 @@ class Response(APIObject):
 
     @property
     def tool_calls(self) -> list[Any]:
-        choices = self._data.get("choices")
+        choices = self.get("choices")
         if not choices:
             return []
         return cast(list[Any], choices[0]["message"].get("tool_calls") or [])
 
     @property
     def finish_reason(self) -> Optional[str]:
-        choices = self._data.get("choices")
+        choices = self.get("choices")
         return cast(Optional[str], choices[0].get("finish_reason")) if choices else None
 
 
@@ -397,16 +501,28 @@ class TaskOutput(APIObject):
     output: Key[Optional[str]] = Key("output", optional=True)
 
 
+class _WrappedList(list[Any]):
+    """A list of wrapped items (a subclass, so :meth:`APIObject.__getitem__` wraps once)."""
+
+    __slots__ = ()
+
+
+class _WrappedDict(dict[str, Any]):
+    """A dict of wrapped values (see :class:`_WrappedList`)."""
+
+    __slots__ = ()
+
+
 def _wrap_list(cls: type[M]) -> Callable[[Any], list[M]]:
     def conv(items: Any) -> list[M]:
-        return [cls(item) for item in items]
+        return _WrappedList(cls(item) for item in items)
 
     return conv
 
 
 def _wrap_map(cls: type[M]) -> Callable[[Any], dict[str, M]]:
     def conv(items: Any) -> dict[str, M]:
-        return {name: cls(item) for name, item in items.items()}
+        return _WrappedDict((name, cls(item)) for name, item in items.items())
 
     return conv
 
@@ -428,7 +544,7 @@ class TaskResult(APIObject):
     @property
     def task_id(self) -> Optional[str]:
         """The service's task id; ``None`` for a streamed task (the socket sends none)."""
-        return cast(Optional[str], self._data.get("task_id"))
+        return cast(Optional[str], self.get("task_id"))
 
     status: Key[str] = Key("status")
     result: Key[TaskOutput] = Key("result")
@@ -484,7 +600,7 @@ class BatchResult(APIObject):
 
     @property
     def ok(self) -> bool:
-        return bool(self._data["status"] == "completed")
+        return bool(self["status"] == "completed")
 
 
 class BatchResponse(APIObject):
@@ -565,12 +681,12 @@ class UsageStats(APIObject):
     @property
     def limit(self) -> Optional[int]:
         """The budget in tokens; ``None`` when the project has none."""
-        return cast(Optional[int], self._data.get("limit"))
+        return cast(Optional[int], self.get("limit"))
 
     @property
     def remaining(self) -> Optional[int]:
         """``limit`` minus this period's tokens (may be negative); ``None`` without a budget."""
-        return cast(Optional[int], self._data.get("remaining"))
+        return cast(Optional[int], self.get("remaining"))
 
 
 def parse_usage(data: Any) -> UsageStats:
@@ -603,7 +719,7 @@ class ServiceHealth(APIObject):
 
     @property
     def detail(self) -> Optional[Mapping[str, Any]]:
-        return cast(Optional[Mapping[str, Any]], self._data.get("detail"))
+        return cast(Optional[Mapping[str, Any]], self.get("detail"))
 
 
 class HealthStatus(APIObject):
@@ -647,7 +763,7 @@ class ReadyStatus(APIObject):
     reason: Key[Optional[str]] = Key("reason", optional=True)
 
     def __bool__(self) -> bool:
-        return bool(self._data["ready"])
+        return bool(self["ready"])
 
 
 def parse_ready(data: Any) -> ReadyStatus:
@@ -668,7 +784,7 @@ class RouteRecommendation(APIObject):
 
     @property
     def budget_status(self) -> Mapping[str, Any]:
-        return cast(Mapping[str, Any], self._data.get("budget_status") or {})
+        return cast(Mapping[str, Any], self.get("budget_status") or {})
 
 
 def parse_route(data: Any) -> RouteRecommendation:
@@ -688,7 +804,7 @@ class Agent(APIObject):
 
     @property
     def tools(self) -> list[str]:
-        return cast(list[str], self._data.get("tools") or [])
+        return cast(list[str], self.get("tools") or [])
 
     model: Key[Optional[str]] = Key("model", optional=True)
 
@@ -742,7 +858,7 @@ class ProcessResponse(APIObject):
 
     @property
     def metadata(self) -> Mapping[str, Any]:
-        return cast(Mapping[str, Any], self._data.get("metadata") or {})
+        return cast(Mapping[str, Any], self.get("metadata") or {})
 
 
 def parse_process(data: Any) -> ProcessResponse:
@@ -753,6 +869,79 @@ def parse_process(data: Any) -> ProcessResponse:
     _field(d, "metadata", (dict,), where, d, required=False)
     _field(d, "content_blocks", (list,), where, d, required=False, nullable=True)
     return ProcessResponse(d)
+
+
+# --------------------------------------------------------------------------- providers
+
+
+class Provider(APIObject):
+    """One entry of ``GET /v1/providers``: ``name, available, models``."""
+
+    __slots__ = ()
+
+    name: Key[str] = Key("name")
+    available: Key[bool] = Key("available", optional=True, default=False)
+
+    @property
+    def models(self) -> list[str]:
+        return cast(list[str], self.get("models") or [])
+
+
+def parse_providers(data: Any) -> list[Provider]:
+    """``GET /v1/providers``: a JSON list of provider objects."""
+    where = "GET /v1/providers"
+    if not isinstance(data, list):
+        _fail(f"expected a JSON list, got {type(data).__name__}", where, data)
+    for item in data:
+        if not isinstance(item, dict):
+            _fail(f"items should be objects, got {type(item).__name__}", where, data)
+        _field(item, "name", (str,), where, data)
+        _field(item, "available", (bool,), where, data, required=False, nullable=True)
+        models = item.get("models")
+        if models is not None and not (
+            isinstance(models, list) and all(isinstance(m, str) for m in models)
+        ):
+            _fail("'models' should be a list of strings", where, data)
+    return [Provider(item) for item in data]
+
+
+class ProviderModel(APIObject):
+    """One model of ``GET /v1/providers/{provider}/models``."""
+
+    __slots__ = ()
+
+    max_tokens: Key[Optional[int]] = Key("max_tokens", optional=True)
+    context_window: Key[Optional[int]] = Key("context_window", optional=True)
+    supports_functions: Key[bool] = Key("supports_functions", optional=True, default=False)
+    supports_vision: Key[bool] = Key("supports_vision", optional=True, default=False)
+
+
+class ProviderModels(APIObject):
+    """``GET /v1/providers/{provider}/models``: ``provider`` and ``models`` by alias."""
+
+    __slots__ = ()
+    _nested: ClassVar[Mapping[str, Callable[[Any], Any]]] = {"models": _wrap_map(ProviderModel)}
+
+    provider: Key[str] = Key("provider", optional=True, default="")
+
+    @property
+    def models(self) -> dict[str, ProviderModel]:
+        return cast(dict[str, ProviderModel], self["models"])
+
+
+def parse_provider_models(data: Any) -> ProviderModels:
+    where = "GET /v1/providers/{provider}/models"
+    d = _obj(data, where)
+    _field(d, "provider", (str,), where, d, required=False)
+    models = d.get("models")
+    if not isinstance(models, dict):
+        _fail("'models' should be an object", where, d)
+    for entry in models.values():
+        if not isinstance(entry, dict):
+            _fail("'models' entries should be objects", where, d)
+        _field(entry, "max_tokens", (int,), where, d, required=False, nullable=True)
+        _field(entry, "context_window", (int,), where, d, required=False, nullable=True)
+    return ProviderModels(d)
 
 
 def wrap_json(data: Any) -> Any:

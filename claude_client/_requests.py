@@ -27,6 +27,8 @@ from ._models import (
     Capabilities,
     HealthStatus,
     ProcessResponse,
+    Provider,
+    ProviderModels,
     ReadyStatus,
     Response,
     RouteRecommendation,
@@ -36,15 +38,16 @@ from ._models import (
     parse_capabilities,
     parse_health,
     parse_process,
+    parse_provider_models,
+    parse_providers,
     parse_ready,
     parse_response,
     parse_route,
     parse_task_result,
     parse_usage,
-    wrap_json,
 )
 from ._retry import Deadline
-from ._transport import CallOptions
+from ._transport import CallOptions, QueryValue
 
 if TYPE_CHECKING:
     from claude_code_api.types import Response as GeneratedResponse
@@ -129,6 +132,8 @@ class CallContext(Protocol):
         task: bool = False,
         service_timeout: Optional[float] = None,
         margin: Optional[float] = None,
+        extra_query: Optional[Mapping[str, QueryValue]] = None,
+        extra_body: Optional[Mapping[str, Any]] = None,
     ) -> CallOptions:
         """The options of one call (raises if the client is closed or lacks the key)."""
         ...
@@ -177,10 +182,12 @@ def build_complete(
     tool_choice: Union[str, Mapping[str, Any], None],
     max_retries: Optional[int],
     extra_headers: Optional[Mapping[str, str]],
+    extra_query: Optional[Mapping[str, QueryValue]] = None,
+    extra_body: Optional[Mapping[str, Any]] = None,
 ) -> Call[Response]:
     """``POST /v1/chat/completions``."""
     msgs = check.chat_messages(prompt, messages)
-    model_name = check.model(model)
+    model_name = check.model(model, full_ids=True)
     service_timeout = check.chat_timeout(timeout)
     project = check.project(project_id)
     if max_tokens is not None:
@@ -191,6 +198,9 @@ def build_complete(
     choice = check.tool_choice(tool_choice)
     retries = check.retries(max_retries)
     headers = check.extra_headers(extra_headers)
+    # (the hot path: no call when the usual None)
+    query = None if extra_query is None else check.extra_query(extra_query)
+    extra = None if extra_body is None else check.extra_body(extra_body)
 
     if service_timeout is not None:
         margin = chat_margin(service_timeout)
@@ -205,6 +215,8 @@ def build_complete(
         project_id=project,
         service_timeout=service_timeout,
         margin=margin,
+        extra_query=query,
+        extra_body=extra,
     )
 
     endpoint, ChatCompletionRequest, Msg, UNSET = _chat()
@@ -267,6 +279,8 @@ def build_task(
     project_id: Optional[str],
     max_retries: Optional[int],
     extra_headers: Optional[Mapping[str, str]],
+    extra_query: Optional[Mapping[str, QueryValue]] = None,
+    extra_body: Optional[Mapping[str, Any]] = None,
 ) -> Call[TaskResult]:
     """``POST /v1/task`` (the task retry policy: see the transport)."""
     text = check.text(description, "description")
@@ -275,7 +289,7 @@ def build_task(
     skills = check.str_list(allow_skills, "allow_skills")
     seconds = check.task_timeout(timeout)
     cost = check.max_cost(max_cost)
-    model_name = check.model(model)
+    model_name = check.model(model, full_ids=True)
     wd = check.opt_text(working_directory, "working_directory")
     project = check.project(project_id)
     options = ctx._call_options(
@@ -284,6 +298,8 @@ def build_task(
         extra_headers=check.extra_headers(extra_headers),
         project_id=project,
         task=True,
+        extra_query=check.extra_query(extra_query),
+        extra_body=check.extra_body(extra_body),
     )
     from claude_code_api.api.api import execute_agentic_task
     from claude_code_api.models.agentic_task_request import AgenticTaskRequest
@@ -319,10 +335,12 @@ def build_batch(
     project_id: Optional[str],
     max_retries: Optional[int],
     extra_headers: Optional[Mapping[str, str]],
+    extra_query: Optional[Mapping[str, QueryValue]] = None,
+    extra_body: Optional[Mapping[str, Any]] = None,
 ) -> tuple[BatchRun, Callable[[Chunk], Call[BatchResponse]]]:
     """``batch()``'s plan (:class:`BatchRun`) and the ``POST /v1/batch`` call of a chunk."""
     items = check.batch_items(prompts)
-    model_name = check.model(model)
+    model_name = check.model(model, full_ids=True)
     per_prompt = check.chat_timeout(timeout)
     size = None if chunk_size is None else check.positive_int(chunk_size, "chunk_size")
     limit = (
@@ -332,6 +350,8 @@ def build_batch(
         raise check.bad("on_progress", "must be callable as on_progress(done, total)")
     project = check.project(project_id)
     headers = check.extra_headers(extra_headers)
+    query = check.extra_query(extra_query)
+    extra = check.extra_body(extra_body)
     # Closed client or missing key: fail before sending, not per chunk.
     base = ctx._call_options(
         deadline=None,
@@ -375,6 +395,8 @@ def build_batch(
             api_key=base.api_key,
             extra_headers=headers,
             retry_overloaded=False,  # the BatchRun paces and resends refused chunks
+            extra_query=query,
+            extra_body=extra,
         )
         body = BatchRequest(
             prompts=[
@@ -400,6 +422,8 @@ def build_usage(
     timeout: Optional[float],
     max_retries: Optional[int],
     extra_headers: Optional[Mapping[str, str]],
+    extra_query: Optional[Mapping[str, QueryValue]] = None,
+    extra_body: Optional[Mapping[str, Any]] = None,
 ) -> Call[UsageStats]:
     """``GET /v1/usage``."""
     name = check.period(period)
@@ -409,6 +433,8 @@ def build_usage(
         max_retries=check.retries(max_retries),
         extra_headers=check.extra_headers(extra_headers),
         project_id=project,
+        extra_query=check.extra_query(extra_query),
+        extra_body=check.extra_body(extra_body, method="GET"),
     )
     from claude_code_api.api.api import get_usage
 
@@ -430,6 +456,9 @@ def _plain_options(
     *,
     key_required: bool,
     project_id: Optional[str] = None,
+    extra_query: Optional[Mapping[str, QueryValue]] = None,
+    extra_body: Optional[Mapping[str, Any]] = None,
+    method: str = "GET",
 ) -> CallOptions:
     return ctx._call_options(
         deadline=check.call_timeout(timeout),
@@ -437,6 +466,8 @@ def _plain_options(
         extra_headers=check.extra_headers(extra_headers),
         project_id=project_id,
         key_required=key_required,
+        extra_query=check.extra_query(extra_query),
+        extra_body=check.extra_body(extra_body, method=method),
     )
 
 
@@ -446,9 +477,19 @@ def build_health(
     timeout: Optional[float],
     max_retries: Optional[int],
     extra_headers: Optional[Mapping[str, str]],
+    extra_query: Optional[Mapping[str, QueryValue]] = None,
+    extra_body: Optional[Mapping[str, Any]] = None,
 ) -> Call[HealthStatus]:
     """``GET /health`` (no key needed)."""
-    options = _plain_options(ctx, timeout, max_retries, extra_headers, key_required=False)
+    options = _plain_options(
+        ctx,
+        timeout,
+        max_retries,
+        extra_headers,
+        key_required=False,
+        extra_query=extra_query,
+        extra_body=extra_body,
+    )
     from claude_code_api.api.default import health
 
     return Call(health, {}, options, parse_health, "GET /health")
@@ -460,9 +501,19 @@ def build_ready(
     timeout: Optional[float],
     max_retries: Optional[int],
     extra_headers: Optional[Mapping[str, str]],
+    extra_query: Optional[Mapping[str, QueryValue]] = None,
+    extra_body: Optional[Mapping[str, Any]] = None,
 ) -> Call[ReadyStatus]:
     """``GET /ready`` (no key needed)."""
-    options = _plain_options(ctx, timeout, max_retries, extra_headers, key_required=False)
+    options = _plain_options(
+        ctx,
+        timeout,
+        max_retries,
+        extra_headers,
+        key_required=False,
+        extra_query=extra_query,
+        extra_body=extra_body,
+    )
     from claude_code_api.api.default import ready
 
     return Call(ready, {}, options, parse_ready, "GET /ready")
@@ -474,9 +525,19 @@ def build_capabilities(
     timeout: Optional[float],
     max_retries: Optional[int],
     extra_headers: Optional[Mapping[str, str]],
+    extra_query: Optional[Mapping[str, QueryValue]] = None,
+    extra_body: Optional[Mapping[str, Any]] = None,
 ) -> Call[Capabilities]:
     """``GET /v1/capabilities``."""
-    options = _plain_options(ctx, timeout, max_retries, extra_headers, key_required=True)
+    options = _plain_options(
+        ctx,
+        timeout,
+        max_retries,
+        extra_headers,
+        key_required=True,
+        extra_query=extra_query,
+        extra_body=extra_body,
+    )
     from claude_code_api.api.api import get_capabilities
 
     return Call(get_capabilities, {}, options, parse_capabilities, "GET /v1/capabilities")
@@ -488,12 +549,22 @@ def build_providers(
     timeout: Optional[float],
     max_retries: Optional[int],
     extra_headers: Optional[Mapping[str, str]],
-) -> Call[Any]:
+    extra_query: Optional[Mapping[str, QueryValue]] = None,
+    extra_body: Optional[Mapping[str, Any]] = None,
+) -> Call[list[Provider]]:
     """``GET /v1/providers`` (no key needed)."""
-    options = _plain_options(ctx, timeout, max_retries, extra_headers, key_required=False)
+    options = _plain_options(
+        ctx,
+        timeout,
+        max_retries,
+        extra_headers,
+        key_required=False,
+        extra_query=extra_query,
+        extra_body=extra_body,
+    )
     from claude_code_api.api.api import list_providers
 
-    return Call(list_providers, {}, options, wrap_json, "GET /v1/providers")
+    return Call(list_providers, {}, options, parse_providers, "GET /v1/providers")
 
 
 def build_provider_models(
@@ -503,17 +574,27 @@ def build_provider_models(
     timeout: Optional[float],
     max_retries: Optional[int],
     extra_headers: Optional[Mapping[str, str]],
-) -> Call[Any]:
+    extra_query: Optional[Mapping[str, QueryValue]] = None,
+    extra_body: Optional[Mapping[str, Any]] = None,
+) -> Call[ProviderModels]:
     """``GET /v1/providers/{provider}/models`` (no key needed)."""
     name = check.text(provider, "provider").strip()
-    options = _plain_options(ctx, timeout, max_retries, extra_headers, key_required=False)
+    options = _plain_options(
+        ctx,
+        timeout,
+        max_retries,
+        extra_headers,
+        key_required=False,
+        extra_query=extra_query,
+        extra_body=extra_body,
+    )
     from claude_code_api.api.api import get_provider_models
 
     return Call(
         get_provider_models,
         {"provider": name},
         options,
-        wrap_json,
+        parse_provider_models,
         f"GET /v1/providers/{name}/models",
         raw_parsed=True,
     )
@@ -528,6 +609,8 @@ def build_route(
     timeout: Optional[float],
     max_retries: Optional[int],
     extra_headers: Optional[Mapping[str, str]],
+    extra_query: Optional[Mapping[str, QueryValue]] = None,
+    extra_body: Optional[Mapping[str, Any]] = None,
 ) -> Call[RouteRecommendation]:
     """``POST /v1/route``."""
     text = check.text(prompt, "prompt")
@@ -540,6 +623,9 @@ def build_route(
         extra_headers,
         key_required=True,
         project_id=check.project(project_id),
+        extra_query=extra_query,
+        extra_body=extra_body,
+        method="POST",
     )
     from claude_code_api.api.api import route_recommendation
     from claude_code_api.models.route_request import RouteRequest
@@ -566,6 +652,8 @@ def build_process(
     timeout: Optional[float],
     max_retries: Optional[int],
     extra_headers: Optional[Mapping[str, str]],
+    extra_query: Optional[Mapping[str, QueryValue]] = None,
+    extra_body: Optional[Mapping[str, Any]] = None,
 ) -> Call[ProcessResponse]:
     """``POST /v1/process`` (the ai-services compatible route)."""
     body: dict[str, Any] = {"provider": check.provider(provider)}
@@ -604,7 +692,15 @@ def build_process(
     if effective_project is not None:
         body["project_id"] = effective_project
     options = _plain_options(
-        ctx, timeout, max_retries, extra_headers, key_required=True, project_id=project
+        ctx,
+        timeout,
+        max_retries,
+        extra_headers,
+        key_required=True,
+        project_id=project,
+        extra_query=extra_query,
+        extra_body=extra_body,
+        method="POST",
     )
     from claude_code_api.api.api import process_ai_services_compatible
     from claude_code_api.models.process_request import ProcessRequest

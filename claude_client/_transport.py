@@ -64,12 +64,12 @@ import time
 from collections.abc import Awaitable, Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Optional
+from typing import Any, Optional, Union
 
 import httpx
 
 from . import _telemetry
-from ._config import DEFAULT_MAX_RESPONSE_BYTES, KeyRing
+from ._config import DEFAULT_MAX_RESPONSE_BYTES, KeyRing, KeySource, resolve_key
 from ._errors import (
     error_bad_encoding,
     error_body_too_large,
@@ -77,7 +77,7 @@ from ._errors import (
     failure_from_response,
     task_refusal,
 )
-from ._exceptions import ClaudeAPIError, ClientClosedError, TimeoutError
+from ._exceptions import ClaudeAPIError, ClientClosedError, InvalidInputError, TimeoutError
 from ._logging import logger
 from ._retry import GIVE_UP_DEADLINE, GIVE_UP_RETRY_AFTER, Deadline, Failure, RetryState
 from ._sockets import DEADLINE, AsyncDeadlineBackend, DeadlineBackend, install_backend
@@ -99,28 +99,77 @@ MIN_ATTEMPT_SECONDS = 0.25
 
 _TIMEOUT_KEYS = ("connect", "read", "write", "pool")
 
+QueryValue = Union[str, int, float, bool]
+"""A value of ``extra_query``."""
+
 
 @dataclass(slots=True)
 class CallOptions:
     """Options of one facade call, visible to the transport through a context variable.
 
-    ``api_key`` is ``None`` for "the client's default key" and is left out of repr.
+    ``api_key`` is ``None`` for "the client's default key" and is left out of repr;
+    a key provider (a callable) is called by the transport for each attempt.
     ``task`` forces the agentic-task retry policy (``None``: decided by the path).
     When ``service_timeout_margin`` is set, each attempt's JSON body ``timeout``
     is kept <= ``remaining - margin`` (bounded 1..300); ``service_timeout`` is
     what the caller asked for (``None``: the service default, 30 s).
     ``retry_overloaded=False`` hands the worker pool's 503 refusal straight back
-    (``batch()`` paces its chunks itself).
+    (``batch()`` paces its chunks itself). ``extra_query`` / ``extra_body`` are
+    merged into the URL's query / the JSON body, last (they win), before the first
+    attempt (see :func:`with_extras`).
     """
 
     deadline: Deadline
     max_retries: int
-    api_key: Optional[str] = field(default=None, repr=False)
+    api_key: Optional[KeySource] = field(default=None, repr=False)
     extra_headers: Optional[Mapping[str, str]] = None
     task: Optional[bool] = None
     service_timeout: Optional[float] = None
     service_timeout_margin: Optional[float] = None
     retry_overloaded: bool = True
+    extra_query: Optional[Mapping[str, QueryValue]] = None
+    extra_body: Optional[Mapping[str, Any]] = None
+
+
+def with_extras(
+    request: httpx.Request,
+    extra_query: Optional[Mapping[str, QueryValue]],
+    extra_body: Optional[Mapping[str, Any]],
+) -> httpx.Request:
+    """``request`` with ``extra_query`` merged into its URL and ``extra_body`` into its
+    JSON body (re-encoded only then); the caller validated both (``_validation``)."""
+    url = request.url
+    if extra_query:
+        params = url.params
+        for name, value in extra_query.items():
+            text = ("true" if value else "false") if isinstance(value, bool) else str(value)
+            params = params.set(name, text)
+        url = url.copy_with(params=params)
+    if not extra_body:
+        request.url = url
+        return request
+    if request.method in ("GET", "HEAD", "DELETE"):
+        raise InvalidInputError(
+            f"extra_body is not allowed on {request.method} {url.path} (it has no body)",
+            param="extra_body",
+        )
+    try:
+        body = json.loads(request.content) if request.content else {}
+    except (ValueError, httpx.RequestNotRead):
+        body = None
+    if not isinstance(body, dict):
+        raise InvalidInputError(
+            f"extra_body: {request.method} {url.path} has no JSON object body to merge into",
+            param="extra_body",
+        )
+    body.update(extra_body)
+    raw = json.dumps(body, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode()
+    headers = request.headers.copy()
+    headers["Content-Length"] = str(len(raw))
+    headers["Content-Type"] = "application/json"
+    return httpx.Request(
+        request.method, url, headers=headers, content=raw, extensions=request.extensions
+    )
 
 
 _CURRENT: contextvars.ContextVar[Optional[CallOptions]] = contextvars.ContextVar(
@@ -130,6 +179,24 @@ _CURRENT: contextvars.ContextVar[Optional[CallOptions]] = contextvars.ContextVar
 
 def current_options() -> Optional[CallOptions]:
     return _CURRENT.get()
+
+
+Captured = list[tuple[httpx.Response, float]]
+_CAPTURE: contextvars.ContextVar[Optional[Captured]] = contextvars.ContextVar(
+    "claude_client_captured_responses", default=None
+)
+
+
+@contextmanager
+def capture_responses() -> Iterator[Captured]:
+    """Collect the final :class:`httpx.Response` of each request sent in this thread /
+    task until exit, with the seconds its last attempt took (``with_raw_response``)."""
+    captured: Captured = []
+    token = _CAPTURE.set(captured)
+    try:
+        yield captured
+    finally:
+        _CAPTURE.reset(token)
 
 
 @contextmanager
@@ -265,11 +332,15 @@ class _Core:
                 ),
                 max_retries=self.max_retries,
             )
-        self.authorize(request, opts)
-        return _Call(self, request, opts)
+        if opts.extra_query is not None or opts.extra_body is not None:
+            request = with_extras(request, opts.extra_query, opts.extra_body)
+        provider = self.authorize(request, opts)
+        return _Call(self, request, opts, provider)
 
-    def authorize(self, request: httpx.Request, opts: CallOptions) -> None:
+    def authorize(self, request: httpx.Request, opts: CallOptions) -> Optional[KeySource]:
+        """Set the key and extra headers; returns the key provider to call per attempt."""
         url = request.url
+        provider: Optional[KeySource] = None
         if (
             self.origin is not None
             and (url.scheme, url.netloc) != self.origin_fast
@@ -279,12 +350,15 @@ class _Core:
             # absolute URL): never the key. httpx already dropped any it carried.
             request.headers.pop("Authorization", None)
         else:
-            key = opts.api_key if opts.api_key is not None else self.keys.default_key()
-            if key is not None:
+            key = opts.api_key if opts.api_key is not None else self.keys.default_source()
+            if isinstance(key, str):
                 request.headers["Authorization"] = f"Bearer {key}"
+            elif key is not None:
+                provider = key  # called for each attempt (_Call.attempt)
         if opts.extra_headers:
             for name, value in opts.extra_headers.items():
                 request.headers[name] = value
+        return provider
 
     def check_open(self, request: httpx.Request, cause: Optional[BaseException] = None) -> None:
         """Raise :class:`ClientClosedError` once the client was closed (nothing re-sent)."""
@@ -326,6 +400,7 @@ class _Call:
     __slots__ = (
         "core",
         "delay",
+        "key_provider",
         "opts",
         "original_timeout",
         "request",
@@ -335,10 +410,17 @@ class _Call:
         "token",
     )
 
-    def __init__(self, core: _Core, request: httpx.Request, opts: CallOptions) -> None:
+    def __init__(
+        self,
+        core: _Core,
+        request: httpx.Request,
+        opts: CallOptions,
+        key_provider: Optional[KeySource] = None,
+    ) -> None:
         self.core = core
         self.request = request
         self.opts = opts
+        self.key_provider = key_provider
         self.task = opts.task if opts.task is not None else _is_task_path(request.url.path)
         self.original_timeout = dict(request.extensions.get("timeout") or {})
         self.retry = RetryState(
@@ -385,6 +467,9 @@ class _Call:
             request.extensions["timeout"] = capped
             if opts.service_timeout_margin is not None:
                 request = self.request = _fit_service_timeout(request, opts, remaining)
+        if self.key_provider is not None:
+            # A rotating key: asked for each attempt, never kept past it.
+            request.headers["Authorization"] = f"Bearer {resolve_key(self.key_provider)}"
         self.retry.started()
         self.start = self.core.clock()
         if _telemetry.ACTIVE:  # opentelemetry is importable: send the trace context
@@ -421,6 +506,13 @@ class _Call:
         failure = failure_from_response(self.request, response, task=self.task)
         self._next(failure, failure.error)
         return False
+
+    def returned(self, response: httpx.Response) -> httpx.Response:
+        """``response`` goes back to the caller (kept when raw responses are captured)."""
+        captured = _CAPTURE.get()
+        if captured is not None:
+            captured.append((response, self.core.clock() - self.start))
+        return response
 
     def failed(self, exc: Exception, response: Optional[httpx.Response]) -> None:
         """After an exception (``response``: the one whose body failed): raise, or set
@@ -585,7 +677,8 @@ class RetryTransport(httpx.BaseTransport):
     """Sync transport: auth, per-call deadline, retries and error mapping (see module doc).
 
     ``origin``: the base URL whose origin alone receives the key (``None``: any, for
-    tests). ``max_response_bytes``: the body cap (decompressed).
+    tests). ``max_response_bytes``: the body cap (decompressed). ``owns_inner``:
+    whether :meth:`close` closes ``inner`` (not for a view sharing another's pool).
     """
 
     def __init__(
@@ -600,12 +693,14 @@ class RetryTransport(httpx.BaseTransport):
         rng: Callable[[], float] = random.random,
         origin: Optional[str] = None,
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
+        owns_inner: bool = True,
     ) -> None:
         self._inner = inner if inner is not None else httpx.HTTPTransport()
         self._backend: Optional[DeadlineBackend] = install_backend(self._inner, DeadlineBackend)
         self._core = _Core(keys, timeout, max_retries, clock, rng, origin, max_response_bytes)
         self._core.bounded = self._backend is not None
         self._sleep = sleep
+        self._owns_inner = owns_inner
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         # The body is read here, for successes too, so a connection cut off mid-body
@@ -628,12 +723,18 @@ class RetryTransport(httpx.BaseTransport):
                     call.failed(exc, response)
                 else:
                     if call.succeeded(response):
-                        return response
+                        return call.returned(response)
                 self._sleep(call.delay)
 
     def close(self) -> None:
-        """Refuse further requests, wake calls blocked on a socket, close the pool."""
+        """Refuse further requests, wake calls blocked on a socket, close the pool.
+
+        With ``owns_inner=False`` (a ``with_options`` view) only this transport
+        refuses requests: the shared pool stays open for its owner.
+        """
         self._core.closed = True
+        if not self._owns_inner:
+            return
         if self._backend is not None:
             self._backend.shutdown_all()
         self._inner.close()
@@ -654,6 +755,7 @@ class AsyncRetryTransport(httpx.AsyncBaseTransport):
         rng: Callable[[], float] = random.random,
         origin: Optional[str] = None,
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
+        owns_inner: bool = True,
     ) -> None:
         if sleep is None:
             import asyncio
@@ -666,6 +768,7 @@ class AsyncRetryTransport(httpx.AsyncBaseTransport):
         self._core = _Core(keys, timeout, max_retries, clock, rng, origin, max_response_bytes)
         self._core.bounded = self._backend is not None
         self._sleep = sleep
+        self._owns_inner = owns_inner
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         with self._core.begin(request) as call:
@@ -685,10 +788,11 @@ class AsyncRetryTransport(httpx.AsyncBaseTransport):
                     call.failed(exc, response)
                 else:
                     if call.succeeded(response):
-                        return response
+                        return call.returned(response)
                 await self._sleep(call.delay)
 
     async def aclose(self) -> None:
-        """Refuse further requests and close the pool."""
+        """Refuse further requests and close the pool (not a shared one: see ``close``)."""
         self._core.closed = True
-        await self._inner.aclose()
+        if self._owns_inner:
+            await self._inner.aclose()

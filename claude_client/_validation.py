@@ -7,7 +7,9 @@ before anything is sent. Limits come from :mod:`claude_client._config`.
 
 from __future__ import annotations
 
+import json
 import math
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any, Optional, Union
 
@@ -30,7 +32,9 @@ __all__ = [
     "call_timeout",
     "chat_messages",
     "chat_timeout",
+    "extra_body",
     "extra_headers",
+    "extra_query",
     "max_cost",
     "messages",
     "model",
@@ -73,8 +77,15 @@ def opt_text(value: Any, param: str) -> Optional[str]:
     return None if value is None else text(value, param)
 
 
-def model(value: Any, param: str = "model") -> Optional[str]:
-    """``None`` for auto (the field is omitted so the service routes), else the model name."""
+_FULL_MODEL_ID = re.compile(r"claude-[a-z0-9][a-z0-9.\-]*\Z")
+
+
+def model(value: Any, param: str = "model", *, full_ids: bool = False) -> Optional[str]:
+    """``None`` for auto (the field is omitted so the service routes), else the model name.
+
+    ``full_ids``: also a full Claude model id (``claude-3-5-sonnet-20241022``), sent as
+    given (REST chat, batch and tasks take them; the socket takes aliases only).
+    """
     if value is None:
         return None
     if isinstance(value, str):
@@ -83,7 +94,10 @@ def model(value: Any, param: str = "model") -> Optional[str]:
             return None
         if name in MODELS:
             return name
-    raise bad(param, f"must be one of auto, {', '.join(MODELS)}; got {value!r}")
+        if full_ids and _FULL_MODEL_ID.match(value):
+            return value
+    expected = f"auto, {', '.join(MODELS)}" + (" or a full claude-... model id" if full_ids else "")
+    raise bad(param, f"must be one of {expected}; got {value!r}")
 
 
 def number(value: Any, param: str) -> float:
@@ -169,6 +183,50 @@ def extra_headers(value: Any, param: str = "extra_headers") -> Optional[dict[str
                 "or other control character, no non-ASCII character)",
             )
         out[name] = val
+    return out
+
+
+def extra_query(value: Any) -> Optional[dict[str, Union[str, int, float, bool]]]:
+    """``None`` or query parameters: string names, str / int / float / bool values."""
+    if value is None:
+        return None
+    if not isinstance(value, Mapping):
+        raise bad(
+            "extra_query", f"must be a mapping of names to values, not {type(value).__name__}"
+        )
+    out: dict[str, Union[str, int, float, bool]] = {}
+    for name, val in value.items():
+        if not isinstance(name, str) or not name:
+            raise bad("extra_query", "parameter names must be non-empty strings")
+        if not isinstance(val, (str, int, float)):
+            raise bad(
+                "extra_query",
+                f"{name!r}: values must be str, int, float or bool, not {type(val).__name__}",
+            )
+        if isinstance(val, float) and not math.isfinite(val):
+            raise bad("extra_query", f"{name!r}: the value must be a finite number")
+        out[name] = val
+    return out
+
+
+def extra_body(value: Any, *, method: str = "POST") -> Optional[dict[str, Any]]:
+    """``None`` or fields to merge into a JSON request body (JSON-encodable values)."""
+    if value is None:
+        return None
+    if method == "GET":
+        raise bad("extra_body", "is not allowed on a GET request (it has no body)")
+    if not isinstance(value, Mapping):
+        raise bad(
+            "extra_body", f"must be a mapping of field names to values, not {type(value).__name__}"
+        )
+    out = dict(value)
+    for name in out:
+        if not isinstance(name, str) or not name:
+            raise bad("extra_body", "field names must be non-empty strings")
+    try:
+        json.dumps(out, allow_nan=False)
+    except (TypeError, ValueError) as exc:
+        raise bad("extra_body", f"must be JSON-encodable: {exc}") from None
     return out
 
 

@@ -27,12 +27,14 @@ FILES = [
 
 # Whole identifiers (word boundaries), in this order.
 IDENTIFIERS = [
+    ("AsyncClaudeClientWithRawResponse", "ClaudeClientWithRawResponse"),
     ("AsyncClaudeClient", "ClaudeClient"),
     ("AsyncRetryTransport", "RetryTransport"),
     ("AsyncChatStream", "ChatStream"),
     ("AsyncTaskStream", "TaskStream"),
     ("AsyncUserClientTransport", "UserClientTransport"),
     ("AsyncEndpointFunction", "EndpointFunction"),
+    ("AsyncValidatedEndpointFunction", "ValidatedEndpointFunction"),
     ("AsyncModelResolver", "ModelResolver"),
     ("AsyncSleep", "Sleep"),
     ("AsyncBaseTransport", "BaseTransport"),
@@ -43,6 +45,7 @@ IDENTIFIERS = [
     ("async_run_chunks", "run_chunks"),
     ("async_traced", "traced"),
     ("async_batch", "batch"),
+    ("async_raw_response", "raw_response"),
     ("asyncio_detailed", "sync_detailed"),
     ("set_async_httpx_client", "set_httpx_client"),
     ("get_async_httpx_client", "get_httpx_client"),

@@ -20,7 +20,7 @@ A facade call:
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Optional, TypeVar, Union
+from typing import TYPE_CHECKING, Any, Optional, TypeVar, Union, overload
 
 import httpx
 
@@ -28,7 +28,14 @@ from .. import _requests as build
 from .. import _validation as check
 from .._base import ClientBase, unwrap
 from .._batch import Chunk, PoolCapacity, PoolGovernor
-from .._config import HEALTH_READ_TIMEOUT, ApiKey, ProxySetting
+from .._config import (
+    HEALTH_READ_TIMEOUT,
+    ApiKey,
+    ModelId,
+    ModelName,
+    Period,
+    ProxySetting,
+)
 from .._errors import GENERATED_ERRORS
 from .._exceptions import ClaudeAPIError, ClientClosedError
 from .._io import (
@@ -36,6 +43,7 @@ from .._io import (
     AsyncSleep,
     AsyncUserClientTransport,
     async_default_sleep,
+    async_raw_response,
     async_run_chunks,
 )
 from .._models import (
@@ -43,6 +51,8 @@ from .._models import (
     Capabilities,
     HealthStatus,
     ProcessResponse,
+    Provider,
+    ProviderModels,
     ReadyStatus,
     Response,
     RouteRecommendation,
@@ -50,17 +60,18 @@ from .._models import (
     UsageStats,
 )
 from .._requests import Call
+from .._response import RawResponse
 from .._telemetry import Telemetry
-from .._transport import AsyncRetryTransport, call_options
+from .._transport import AsyncRetryTransport, CallOptions, QueryValue, call_options
 
 if TYPE_CHECKING:
     from opentelemetry.metrics import MeterProvider
     from opentelemetry.trace import TracerProvider
 
-    from .._io import AsyncEndpointFunction
+    from .._io import AsyncEndpointFunction, AsyncValidatedEndpointFunction
     from .._streaming import AsyncChatStream, AsyncTaskStream
 
-__all__ = ["AsyncClaudeClient"]
+__all__ = ["AsyncClaudeClient", "AsyncClaudeClientWithRawResponse"]
 
 T = TypeVar("T")
 
@@ -71,7 +82,9 @@ class AsyncClaudeClient(ClientBase):
     Unset arguments come from ``CLAUDE_API_URL`` (default ``http://localhost:8006``),
     ``CLAUDE_API_KEY`` and ``CLAUDE_TIMEOUT`` (default 300 s). ``api_key`` may be a
     mapping ``{project_id: key}``: a call's ``project_id`` then picks the key (the
-    service bills chat, batch and usage to the key's project). ``timeout`` bounds a
+    service bills chat, batch and usage to the key's project). A key may also be a
+    callable returning it (rotating keys): asked for each attempt and each socket
+    connection, never cached. ``timeout`` bounds a
     whole call, retries and backoff included; ``max_retries`` (default 2) applies to
     connection errors, 408, 429 rate limits and 5xx (agentic tasks: see
     :meth:`agentic_task`).
@@ -144,6 +157,14 @@ class AsyncClaudeClient(ClientBase):
             inner = transport
         else:
             inner = httpx.AsyncHTTPTransport(proxy=self._ws_proxy)
+        self._user_http_client = http_client
+        self._connect(inner, owns_inner=True)
+        # Resolved by the first call (None from then on when opentelemetry is absent).
+        self._otel: Optional[Telemetry] = Telemetry(self.base_url, tracer_provider, meter_provider)
+
+    def _connect(self, inner: httpx.AsyncBaseTransport, *, owns_inner: bool) -> None:
+        """Build this client's httpx client over ``inner`` (the pool; shared by views)."""
+        self._inner = inner
         retry = AsyncRetryTransport(
             inner,
             keys=self._keys,
@@ -153,11 +174,67 @@ class AsyncClaudeClient(ClientBase):
             clock=self._clock,
             origin=self.base_url,
             max_response_bytes=self.max_response_bytes,
+            owns_inner=owns_inner,
         )
-        self._http = httpx.AsyncClient(transport=retry, **self._http_settings(http_client))
+        self._http = httpx.AsyncClient(
+            transport=retry, **self._http_settings(self._user_http_client)
+        )
         self._generated = self._new_generated().set_async_httpx_client(self._http)
-        # Resolved by the first call (None from then on when opentelemetry is absent).
-        self._otel: Optional[Telemetry] = Telemetry(self.base_url, tracer_provider, meter_provider)
+
+    def with_options(
+        self,
+        *,
+        base_url: Optional[str] = None,
+        api_key: Optional[ApiKey] = None,
+        timeout: Optional[float] = None,
+        max_retries: Optional[int] = None,
+        default_headers: Optional[Mapping[str, str]] = None,
+        project_id: Optional[str] = None,
+    ) -> AsyncClaudeClient:
+        """A client with some settings changed that shares this one's connection pool.
+
+        Unset arguments keep this client's values; ``default_headers`` are added to
+        (and override) this client's. No new connection pool: the view sends
+        through this client's connections (and its ``http_client`` / ``transport``
+        / proxy). Closing the view ends its own streams and makes it refuse calls,
+        but leaves the pool open; closing this client closes the pool, and its
+        views then raise :class:`ClientClosedError`::
+
+            fast = client.with_options(timeout=10, max_retries=0)
+            fast.get_usage(period="day")
+        """
+        self._check_open()
+        view = type(self).__new__(type(self))
+        view._init_view(
+            self,
+            base_url=base_url,
+            api_key=api_key,
+            timeout=timeout,
+            max_retries=max_retries,
+            default_headers=default_headers,
+            project_id=project_id,
+        )
+        view._sleep = self._sleep
+        view._stream_timing = {"clock": view._clock, "async_sleep": view._sleep}
+        view._user_http_client = self._user_http_client
+        view._connect(self._inner, owns_inner=False)
+        # The view reports to the same providers, under its own server address.
+        view._otel = (
+            None
+            if self._otel is None
+            else Telemetry(view.base_url, self._otel.tracer_provider, self._otel.meter_provider)
+        )
+        return view
+
+    @property
+    def with_raw_response(self) -> AsyncClaudeClientWithRawResponse:
+        """The REST methods, returning a :class:`RawResponse` instead of the result.
+
+        ``(await client.with_raw_response.complete("Hi")).headers`` and ``.parse()``
+        (the :class:`Response`); errors raise as usual. ``batch()`` (several requests)
+        and the streams are not offered.
+        """
+        return AsyncClaudeClientWithRawResponse(self)
 
     async def __aenter__(self) -> AsyncClaudeClient:
         self._check_open()
@@ -169,6 +246,9 @@ class AsyncClaudeClient(ClientBase):
     async def close(self) -> None:
         """Close the connection pool and end open streams (a second call does nothing).
 
+        On a :meth:`with_options` view: end the view's streams and refuse further
+        calls through it; the shared pool stays open until its owner is closed.
+
         A call blocked on the network meanwhile (in another thread, for the sync
         client) ends with :class:`ClientClosedError` and nothing is re-sent.
         """
@@ -177,6 +257,8 @@ class AsyncClaudeClient(ClientBase):
         self._closed = True
         for stream in list(self._streams):
             await stream.aclose()
+        for view in list(self._views):
+            await view.close()
         await self._http.aclose()
 
     aclose = close  # unasync: drop
@@ -198,30 +280,75 @@ class AsyncClaudeClient(ClientBase):
                 raise self._generated_error(call.where, exc) from exc
         return self._finish(call, resp)
 
-    async def call(self, endpoint: AsyncEndpointFunction[T], /, **kwargs: Any) -> T:
+    @overload
+    async def call(
+        self,
+        endpoint: AsyncValidatedEndpointFunction[T],
+        /,
+        *,
+        extra_headers: Optional[Mapping[str, str]] = None,
+        extra_query: Optional[Mapping[str, QueryValue]] = None,
+        extra_body: Optional[Mapping[str, Any]] = None,
+        **kwargs: Any,
+    ) -> T: ...
+
+    @overload
+    async def call(
+        self,
+        endpoint: AsyncEndpointFunction[T],
+        /,
+        *,
+        extra_headers: Optional[Mapping[str, str]] = None,
+        extra_query: Optional[Mapping[str, QueryValue]] = None,
+        extra_body: Optional[Mapping[str, Any]] = None,
+        **kwargs: Any,
+    ) -> T: ...
+
+    async def call(
+        self,
+        endpoint: AsyncEndpointFunction[Any],
+        /,
+        *,
+        extra_headers: Optional[Mapping[str, str]] = None,
+        extra_query: Optional[Mapping[str, QueryValue]] = None,
+        extra_body: Optional[Mapping[str, Any]] = None,
+        **kwargs: Any,
+    ) -> Any:
         """Call a generated ``asyncio_detailed`` endpoint on this client and unwrap it.
 
         For a route the facade does not wrap (yet): same pool, auth, retries and
         errors as the facade's methods, and a 2xx body the generated parser cannot
         read is a :class:`ResponseValidationError`, never a bare ``KeyError``.
+        ``extra_headers`` / ``extra_query`` / ``extra_body`` work as on the facade's
+        methods; every other keyword goes to ``endpoint``.
 
-        Example::
+        Typed: ``T`` for an endpoint returning ``Response[T]``, and for one typed
+        ``Response[HTTPValidationError | T]`` too (a 422 raises instead). Example::
 
             from claude_code_api.api.api import get_usage
 
-            usage = await client.call(get_usage.asyncio_detailed, period="week")
+            usage = await client.call(get_usage.asyncio_detailed, period="week")  # UsageResponse
         """
         self._check_open()
+        options = self._extras_options(extra_headers, extra_query, extra_body)
         if self._otel is not None:
-            result: T = await self._otel.async_traced(
-                self, endpoint, self._call_endpoint, endpoint, kwargs
+            return await self._otel.async_traced(
+                self, endpoint, self._call_endpoint, endpoint, kwargs, options
             )
-            return result
-        return await self._call_endpoint(endpoint, kwargs)
+        return await self._call_endpoint(endpoint, kwargs, options)
 
-    async def _call_endpoint(self, endpoint: AsyncEndpointFunction[T], kwargs: dict[str, Any]) -> T:
+    async def _call_endpoint(
+        self,
+        endpoint: AsyncEndpointFunction[Any],
+        kwargs: dict[str, Any],
+        options: Optional[CallOptions],
+    ) -> Any:
         try:
-            response = await endpoint(client=self._generated, **kwargs)
+            if options is None:
+                response = await endpoint(client=self._generated, **kwargs)
+            else:
+                with call_options(options):
+                    response = await endpoint(client=self._generated, **kwargs)
         except ClaudeAPIError:
             raise
         except GENERATED_ERRORS as exc:
@@ -233,7 +360,7 @@ class AsyncClaudeClient(ClientBase):
     async def complete(
         self,
         prompt: Optional[str] = None,
-        model: Optional[str] = "auto",
+        model: Union[ModelName, ModelId, None] = "auto",
         timeout: Optional[float] = None,
         *,
         project_id: Optional[str] = None,
@@ -245,6 +372,8 @@ class AsyncClaudeClient(ClientBase):
         tool_choice: Union[str, Mapping[str, Any], None] = None,
         max_retries: Optional[int] = None,
         extra_headers: Optional[Mapping[str, str]] = None,
+        extra_query: Optional[Mapping[str, QueryValue]] = None,
+        extra_body: Optional[Mapping[str, Any]] = None,
     ) -> Response:
         """One chat completion (``POST /v1/chat/completions``).
 
@@ -269,6 +398,8 @@ class AsyncClaudeClient(ClientBase):
             tool_choice=tool_choice,
             max_retries=max_retries,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
         )
         return await self._execute(call)
 
@@ -281,11 +412,13 @@ class AsyncClaudeClient(ClientBase):
         timeout: float = 300,
         max_cost: float = 1.0,
         *,
-        model: Optional[str] = None,
+        model: Union[ModelName, ModelId, None] = None,
         working_directory: Optional[str] = None,
         project_id: Optional[str] = None,
         max_retries: Optional[int] = None,
         extra_headers: Optional[Mapping[str, str]] = None,
+        extra_query: Optional[Mapping[str, QueryValue]] = None,
+        extra_body: Optional[Mapping[str, Any]] = None,
     ) -> TaskResult:
         """Run an agentic task (``POST /v1/task``); returns the completed :class:`TaskResult`.
 
@@ -310,13 +443,15 @@ class AsyncClaudeClient(ClientBase):
             project_id=project_id,
             max_retries=max_retries,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
         )
         return await self._execute(call)
 
     def stream(
         self,
         prompt: Optional[str] = None,
-        model: Optional[str] = "auto",
+        model: Optional[ModelName] = "auto",
         *,
         messages: Optional[Sequence[Mapping[str, Any]]] = None,
         project_id: Optional[str] = None,
@@ -412,7 +547,7 @@ class AsyncClaudeClient(ClientBase):
     async def batch(
         self,
         prompts: Sequence[Union[str, Mapping[str, Any]]],
-        model: Optional[str] = "auto",
+        model: Union[ModelName, ModelId, None] = "auto",
         parallel: bool = True,
         timeout: Optional[float] = None,
         *,
@@ -422,6 +557,8 @@ class AsyncClaudeClient(ClientBase):
         project_id: Optional[str] = None,
         max_retries: Optional[int] = None,
         extra_headers: Optional[Mapping[str, str]] = None,
+        extra_query: Optional[Mapping[str, QueryValue]] = None,
+        extra_body: Optional[Mapping[str, Any]] = None,
     ) -> BatchResponse:
         """Many prompts through ``POST /v1/batch``, paced to the service's worker pool.
 
@@ -476,6 +613,8 @@ class AsyncClaudeClient(ClientBase):
             project_id=project_id,
             max_retries=max_retries,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
         )
 
         async def send(chunk: Chunk) -> BatchResponse:
@@ -502,12 +641,14 @@ class AsyncClaudeClient(ClientBase):
 
     async def get_usage(
         self,
-        period: str = "month",
+        period: Period = "month",
         *,
         project_id: Optional[str] = None,
         timeout: Optional[float] = None,
         max_retries: Optional[int] = None,
         extra_headers: Optional[Mapping[str, str]] = None,
+        extra_query: Optional[Mapping[str, QueryValue]] = None,
+        extra_body: Optional[Mapping[str, Any]] = None,
     ) -> UsageStats:
         """Usage of the key's project for ``period`` (month, week, day) (``GET /v1/usage``).
 
@@ -520,6 +661,8 @@ class AsyncClaudeClient(ClientBase):
             timeout=timeout,
             max_retries=max_retries,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
         )
         return await self._execute(call)
 
@@ -529,10 +672,17 @@ class AsyncClaudeClient(ClientBase):
         timeout: Optional[float] = None,
         max_retries: Optional[int] = None,
         extra_headers: Optional[Mapping[str, str]] = None,
+        extra_query: Optional[Mapping[str, QueryValue]] = None,
+        extra_body: Optional[Mapping[str, Any]] = None,
     ) -> HealthStatus:
         """``GET /health`` (no key needed): ``status``, ``version``, ``services``."""
         call = build.build_health(
-            self, timeout=timeout, max_retries=max_retries, extra_headers=extra_headers
+            self,
+            timeout=timeout,
+            max_retries=max_retries,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
         )
         return await self._execute(call)
 
@@ -542,10 +692,17 @@ class AsyncClaudeClient(ClientBase):
         timeout: Optional[float] = None,
         max_retries: Optional[int] = None,
         extra_headers: Optional[Mapping[str, str]] = None,
+        extra_query: Optional[Mapping[str, QueryValue]] = None,
+        extra_body: Optional[Mapping[str, Any]] = None,
     ) -> ReadyStatus:
         """``GET /ready`` (no key needed): ``ready`` and ``reason``; truthy when ready."""
         call = build.build_ready(
-            self, timeout=timeout, max_retries=max_retries, extra_headers=extra_headers
+            self,
+            timeout=timeout,
+            max_retries=max_retries,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
         )
         return await self._execute(call)
 
@@ -558,6 +715,8 @@ class AsyncClaudeClient(ClientBase):
         timeout: Optional[float] = None,
         max_retries: Optional[int] = None,
         extra_headers: Optional[Mapping[str, str]] = None,
+        extra_query: Optional[Mapping[str, QueryValue]] = None,
+        extra_body: Optional[Mapping[str, Any]] = None,
     ) -> RouteRecommendation:
         """The model the service recommends for ``prompt`` (``POST /v1/route``)."""
         call = build.build_route(
@@ -568,6 +727,8 @@ class AsyncClaudeClient(ClientBase):
             timeout=timeout,
             max_retries=max_retries,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
         )
         return await self._execute(call)
 
@@ -577,10 +738,17 @@ class AsyncClaudeClient(ClientBase):
         timeout: Optional[float] = None,
         max_retries: Optional[int] = None,
         extra_headers: Optional[Mapping[str, str]] = None,
+        extra_query: Optional[Mapping[str, QueryValue]] = None,
+        extra_body: Optional[Mapping[str, Any]] = None,
     ) -> Capabilities:
         """Agents and skills available to tasks (``GET /v1/capabilities``)."""
         call = build.build_capabilities(
-            self, timeout=timeout, max_retries=max_retries, extra_headers=extra_headers
+            self,
+            timeout=timeout,
+            max_retries=max_retries,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
         )
         return await self._execute(call)
 
@@ -590,10 +758,18 @@ class AsyncClaudeClient(ClientBase):
         timeout: Optional[float] = None,
         max_retries: Optional[int] = None,
         extra_headers: Optional[Mapping[str, str]] = None,
-    ) -> Any:
-        """``GET /v1/providers`` (no key needed); JSON objects come back as :class:`APIObject`."""
+        extra_query: Optional[Mapping[str, QueryValue]] = None,
+        extra_body: Optional[Mapping[str, Any]] = None,
+    ) -> list[Provider]:
+        """``GET /v1/providers`` (no key needed): each :class:`Provider`'s ``name``,
+        ``available`` and ``models``."""
         call = build.build_providers(
-            self, timeout=timeout, max_retries=max_retries, extra_headers=extra_headers
+            self,
+            timeout=timeout,
+            max_retries=max_retries,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
         )
         return await self._execute(call)
 
@@ -604,14 +780,19 @@ class AsyncClaudeClient(ClientBase):
         timeout: Optional[float] = None,
         max_retries: Optional[int] = None,
         extra_headers: Optional[Mapping[str, str]] = None,
-    ) -> Any:
-        """``GET /v1/providers/{provider}/models``; unknown providers raise ``NotFoundError``."""
+        extra_query: Optional[Mapping[str, QueryValue]] = None,
+        extra_body: Optional[Mapping[str, Any]] = None,
+    ) -> ProviderModels:
+        """``GET /v1/providers/{provider}/models`` (:class:`ProviderModels`, ``models`` by
+        alias); unknown providers raise ``NotFoundError``."""
         call = build.build_provider_models(
             self,
             provider=provider,
             timeout=timeout,
             max_retries=max_retries,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
         )
         return await self._execute(call)
 
@@ -633,6 +814,8 @@ class AsyncClaudeClient(ClientBase):
         timeout: Optional[float] = None,
         max_retries: Optional[int] = None,
         extra_headers: Optional[Mapping[str, str]] = None,
+        extra_query: Optional[Mapping[str, QueryValue]] = None,
+        extra_body: Optional[Mapping[str, Any]] = None,
     ) -> ProcessResponse:
         """The ai-services compatible route (``POST /v1/process``)."""
         call = build.build_process(
@@ -652,5 +835,71 @@ class AsyncClaudeClient(ClientBase):
             timeout=timeout,
             max_retries=max_retries,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
         )
         return await self._execute(call)
+
+
+class AsyncClaudeClientWithRawResponse:
+    """``client.with_raw_response``: each REST method returns a :class:`RawResponse`.
+
+    Same arguments as on the client; ``RawResponse.parse()`` is the result the
+    plain method returns.
+    """
+
+    def __init__(self, client: AsyncClaudeClient) -> None:
+        self._client = client
+        self.complete = async_raw_response(client.complete)
+        self.agentic_task = async_raw_response(client.agentic_task)
+        self.get_usage = async_raw_response(client.get_usage)
+        self.health = async_raw_response(client.health)
+        self.ready = async_raw_response(client.ready)
+        self.route = async_raw_response(client.route)
+        self.capabilities = async_raw_response(client.capabilities)
+        self.providers = async_raw_response(client.providers)
+        self.provider_models = async_raw_response(client.provider_models)
+        self.process = async_raw_response(client.process)
+
+    @overload
+    async def call(
+        self,
+        endpoint: AsyncValidatedEndpointFunction[T],
+        /,
+        *,
+        extra_headers: Optional[Mapping[str, str]] = None,
+        extra_query: Optional[Mapping[str, QueryValue]] = None,
+        extra_body: Optional[Mapping[str, Any]] = None,
+        **kwargs: Any,
+    ) -> RawResponse[T]: ...
+
+    @overload
+    async def call(
+        self,
+        endpoint: AsyncEndpointFunction[T],
+        /,
+        *,
+        extra_headers: Optional[Mapping[str, str]] = None,
+        extra_query: Optional[Mapping[str, QueryValue]] = None,
+        extra_body: Optional[Mapping[str, Any]] = None,
+        **kwargs: Any,
+    ) -> RawResponse[T]: ...
+
+    async def call(
+        self,
+        endpoint: AsyncEndpointFunction[Any],
+        /,
+        *,
+        extra_headers: Optional[Mapping[str, str]] = None,
+        extra_query: Optional[Mapping[str, QueryValue]] = None,
+        extra_body: Optional[Mapping[str, Any]] = None,
+        **kwargs: Any,
+    ) -> RawResponse[Any]:
+        """:meth:`AsyncClaudeClient.call`, returning a :class:`RawResponse`."""
+        return await async_raw_response(self._client.call)(
+            endpoint,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            **kwargs,
+        )

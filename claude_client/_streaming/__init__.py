@@ -31,7 +31,7 @@ no ``await`` on the async client either.
 """
 
 from ._async import AsyncChatStream, AsyncTaskStream
-from ._core import ThinkingEvent
+from ._core import TaskEvent, ThinkingEvent
 from ._settings import StreamSettings, ws_url_from_base
 from ._sync import ChatStream, TaskStream
 
@@ -40,6 +40,7 @@ __all__ = [
     "AsyncTaskStream",
     "ChatStream",
     "StreamSettings",
+    "TaskEvent",
     "TaskStream",
     "ThinkingEvent",
     "ws_url_from_base",

@@ -24,7 +24,15 @@ from typing import TYPE_CHECKING, Any, Optional, Self, TypeVar
 from .._logging import logger
 from .._retry import Deadline
 from . import _core
-from ._core import ChatAccessors, Connector, Protocol, StreamCore, StreamSettings, TaskAccessors
+from ._core import (
+    ChatAccessors,
+    Connector,
+    Protocol,
+    StreamCore,
+    StreamSettings,
+    TaskAccessors,
+    TaskEvent,
+)
 
 if TYPE_CHECKING:
     from websockets.asyncio.client import ClientConnection
@@ -335,7 +343,7 @@ class AsyncChatStream(ChatAccessors[Awaitable[str]], _AsyncStream[str]):
         return resolve_auto
 
 
-class AsyncTaskStream(TaskAccessors, _AsyncStream[Any]):
+class AsyncTaskStream(TaskAccessors, _AsyncStream[TaskEvent]):
     """The asyncio twin of :class:`TaskStream`."""
 
 

@@ -17,7 +17,19 @@ import math
 import time
 import weakref
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Final, Generic, Literal, NoReturn, Optional, TypeVar, Union
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    ClassVar,
+    Final,
+    Generic,
+    Literal,
+    NoReturn,
+    Optional,
+    TypeVar,
+    Union,
+    cast,
+)
 
 from .._config import DEFAULT_MAX_RESPONSE_BYTES, KeyRing
 from .._errors import (
@@ -92,7 +104,7 @@ class ThinkingEvent(APIObject):
 
     @property
     def content(self) -> str:
-        text = self._data.get("content")
+        text = self.get("content")
         return text if isinstance(text, str) else ""
 
 
@@ -173,12 +185,18 @@ class Protocol(Generic[T]):
     def content(self) -> str:
         return "".join(self.content_parts)
 
+    sends_key: ClassVar[bool] = False
+    """Whether the request message carries the API key (an agentic task's does)."""
+
     def request(self, api_key: Optional[str]) -> dict[str, Any]:
         raise NotImplementedError
 
     def payload(self, keys: Optional[KeyRing]) -> str:
-        """The request as the text frame to send (the key is unwrapped only in here)."""
-        return json.dumps(self.request(keys.default_key() if keys is not None else None))
+        """The request as the text frame to send (the key is unwrapped only in here,
+        and only for a protocol whose message carries it: a key provider is asked once
+        more then)."""
+        key = keys.default_key() if keys is not None and self.sends_key else None
+        return json.dumps(self.request(key))
 
     def idle_timeout(self, settings: StreamSettings) -> Optional[float]:
         return settings.idle_timeout
@@ -327,10 +345,12 @@ class ChatProtocol(Protocol[str]):
         return ()
 
 
-ResultParser = Callable[[dict[str, Any]], Any]
+ResultParser = Callable[[dict[str, Any]], TaskResult]
+TaskEvent = Union[ThinkingEvent, TaskResult]
+"""What iterating a task stream yields: progress events, then the task's result."""
 
 
-class TaskProtocol(Protocol[Any]):
+class TaskProtocol(Protocol[TaskEvent]):
     """``{"type": "agentic_task"}``: ``thinking``, then ``result`` (or ``error``)."""
 
     kind = "agentic task"
@@ -376,6 +396,8 @@ class TaskProtocol(Protocol[Any]):
             raise AuthenticationError("an API key is required to stream an agentic task")
         return api_key
 
+    sends_key = True  # the protocol puts the key in the task message
+
     def request(self, api_key: Optional[str]) -> dict[str, Any]:
         return {"type": "agentic_task", "api_key": self._require_key(api_key), **self.fields}
 
@@ -396,7 +418,7 @@ class TaskProtocol(Protocol[Any]):
             return None
         return max(settings.timeout, self._run_limit())
 
-    def _handle(self, kind: str, frame: dict[str, Any]) -> Iterator[Any]:
+    def _handle(self, kind: str, frame: dict[str, Any]) -> Iterator[TaskEvent]:
         if kind == "thinking":
             yield ThinkingEvent(frame)
         elif kind == "result":
@@ -493,9 +515,13 @@ class Connector:
         remaining = self.deadline.remaining()
         if remaining <= 0:
             raise self.protocol.deadline_passed(self.deadline.timeout)
+        options = {**self.options, "open_timeout": min(self.settings.connect_timeout, remaining)}
+        pinned = self.settings.pinned_key_headers()  # a rotating key: asked per connection
+        if pinned is not None:
+            options["additional_headers"] = pinned
         number = self.retry.started()
         logger.debug("stream: connecting to %s (attempt %d)", self.settings.ws_url, number)
-        return {**self.options, "open_timeout": min(self.settings.connect_timeout, remaining)}
+        return options
 
     def failed(self, exc: BaseException) -> float:
         """Seconds to wait before the next attempt; raises our error when giving up."""
@@ -688,12 +714,12 @@ class TaskAccessors(StreamCore[Any, Any]):
         )
 
     @property
-    def result(self) -> Any:
+    def result(self) -> Optional[TaskResult]:
         """The task result once the ``result`` frame arrived (else ``None``).
 
         Also set when the task did not complete (the exception raised carries it too).
         """
-        return self._protocol.result
+        return cast(Optional[TaskResult], self._protocol.result)
 
 
 def close_code_of(conn: Any) -> Optional[int]:

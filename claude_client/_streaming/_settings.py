@@ -270,6 +270,13 @@ class StreamSettings:
             )
         return {}
 
+    def pinned_key_headers(self) -> Optional[HandshakeHeaders]:
+        """With a key provider: one connection's handshake headers, its key asked once
+        (``None`` for a fixed key: :meth:`handshake_headers` serve every attempt)."""
+        if self.keys is None or not self.keys.has_provider:
+            return None
+        return HandshakeHeaders(self.headers, self.keys.pinned())
+
     def handshake_headers(self) -> tuple[HandshakeHeaders, Optional[str]]:
         """(headers for ``additional_headers``, ``User-Agent`` value or ``None``)."""
         user_agent: Optional[str] = None

@@ -32,6 +32,7 @@ from ._core import (
     StreamCore,
     StreamSettings,
     TaskAccessors,
+    TaskEvent,
     close_code_of,
     close_wait,
     logger,
@@ -321,7 +322,7 @@ class ChatStream(ChatAccessors[str], _Stream[str]):
         return resolve_auto
 
 
-class TaskStream(TaskAccessors, _Stream[Any]):
+class TaskStream(TaskAccessors, _Stream[TaskEvent]):
     """An agentic task's events: :class:`ThinkingEvent` frames, then the task result.
 
     The last item is the task result (``parse_result(body)``, by default the same

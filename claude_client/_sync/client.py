@@ -22,7 +22,7 @@ A facade call:
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Optional, TypeVar, Union
+from typing import TYPE_CHECKING, Any, Optional, TypeVar, Union, overload
 
 import httpx
 
@@ -30,7 +30,14 @@ from .. import _requests as build
 from .. import _validation as check
 from .._base import ClientBase, unwrap
 from .._batch import Chunk, PoolCapacity, PoolGovernor
-from .._config import HEALTH_READ_TIMEOUT, ApiKey, ProxySetting
+from .._config import (
+    HEALTH_READ_TIMEOUT,
+    ApiKey,
+    ModelId,
+    ModelName,
+    Period,
+    ProxySetting,
+)
 from .._errors import GENERATED_ERRORS
 from .._exceptions import ClaudeAPIError, ClientClosedError
 from .._io import (
@@ -38,6 +45,7 @@ from .._io import (
     Sleep,
     UserClientTransport,
     default_sleep,
+    raw_response,
     run_chunks,
 )
 from .._models import (
@@ -45,6 +53,8 @@ from .._models import (
     Capabilities,
     HealthStatus,
     ProcessResponse,
+    Provider,
+    ProviderModels,
     ReadyStatus,
     Response,
     RouteRecommendation,
@@ -52,17 +62,18 @@ from .._models import (
     UsageStats,
 )
 from .._requests import Call
+from .._response import RawResponse
 from .._telemetry import Telemetry
-from .._transport import RetryTransport, call_options
+from .._transport import CallOptions, QueryValue, RetryTransport, call_options
 
 if TYPE_CHECKING:
     from opentelemetry.metrics import MeterProvider
     from opentelemetry.trace import TracerProvider
 
-    from .._io import EndpointFunction
+    from .._io import EndpointFunction, ValidatedEndpointFunction
     from .._streaming import ChatStream, TaskStream
 
-__all__ = ["ClaudeClient"]
+__all__ = ["ClaudeClient", "ClaudeClientWithRawResponse"]
 
 T = TypeVar("T")
 
@@ -73,7 +84,9 @@ class ClaudeClient(ClientBase):
     Unset arguments come from ``CLAUDE_API_URL`` (default ``http://localhost:8006``),
     ``CLAUDE_API_KEY`` and ``CLAUDE_TIMEOUT`` (default 300 s). ``api_key`` may be a
     mapping ``{project_id: key}``: a call's ``project_id`` then picks the key (the
-    service bills chat, batch and usage to the key's project). ``timeout`` bounds a
+    service bills chat, batch and usage to the key's project). A key may also be a
+    callable returning it (rotating keys): asked for each attempt and each socket
+    connection, never cached. ``timeout`` bounds a
     whole call, retries and backoff included; ``max_retries`` (default 2) applies to
     connection errors, 408, 429 rate limits and 5xx (agentic tasks: see
     :meth:`agentic_task`).
@@ -146,6 +159,14 @@ class ClaudeClient(ClientBase):
             inner = transport
         else:
             inner = httpx.HTTPTransport(proxy=self._ws_proxy)
+        self._user_http_client = http_client
+        self._connect(inner, owns_inner=True)
+        # Resolved by the first call (None from then on when opentelemetry is absent).
+        self._otel: Optional[Telemetry] = Telemetry(self.base_url, tracer_provider, meter_provider)
+
+    def _connect(self, inner: httpx.BaseTransport, *, owns_inner: bool) -> None:
+        """Build this client's httpx client over ``inner`` (the pool; shared by views)."""
+        self._inner = inner
         retry = RetryTransport(
             inner,
             keys=self._keys,
@@ -155,11 +176,65 @@ class ClaudeClient(ClientBase):
             clock=self._clock,
             origin=self.base_url,
             max_response_bytes=self.max_response_bytes,
+            owns_inner=owns_inner,
         )
-        self._http = httpx.Client(transport=retry, **self._http_settings(http_client))
+        self._http = httpx.Client(transport=retry, **self._http_settings(self._user_http_client))
         self._generated = self._new_generated().set_httpx_client(self._http)
-        # Resolved by the first call (None from then on when opentelemetry is absent).
-        self._otel: Optional[Telemetry] = Telemetry(self.base_url, tracer_provider, meter_provider)
+
+    def with_options(
+        self,
+        *,
+        base_url: Optional[str] = None,
+        api_key: Optional[ApiKey] = None,
+        timeout: Optional[float] = None,
+        max_retries: Optional[int] = None,
+        default_headers: Optional[Mapping[str, str]] = None,
+        project_id: Optional[str] = None,
+    ) -> ClaudeClient:
+        """A client with some settings changed that shares this one's connection pool.
+
+        Unset arguments keep this client's values; ``default_headers`` are added to
+        (and override) this client's. No new connection pool: the view sends
+        through this client's connections (and its ``http_client`` / ``transport``
+        / proxy). Closing the view ends its own streams and makes it refuse calls,
+        but leaves the pool open; closing this client closes the pool, and its
+        views then raise :class:`ClientClosedError`::
+
+            fast = client.with_options(timeout=10, max_retries=0)
+            fast.get_usage(period="day")
+        """
+        self._check_open()
+        view = type(self).__new__(type(self))
+        view._init_view(
+            self,
+            base_url=base_url,
+            api_key=api_key,
+            timeout=timeout,
+            max_retries=max_retries,
+            default_headers=default_headers,
+            project_id=project_id,
+        )
+        view._sleep = self._sleep
+        view._stream_timing = {"clock": view._clock, "sleep": view._sleep}
+        view._user_http_client = self._user_http_client
+        view._connect(self._inner, owns_inner=False)
+        # The view reports to the same providers, under its own server address.
+        view._otel = (
+            None
+            if self._otel is None
+            else Telemetry(view.base_url, self._otel.tracer_provider, self._otel.meter_provider)
+        )
+        return view
+
+    @property
+    def with_raw_response(self) -> ClaudeClientWithRawResponse:
+        """The REST methods, returning a :class:`RawResponse` instead of the result.
+
+        ``(client.with_raw_response.complete("Hi")).headers`` and ``.parse()``
+        (the :class:`Response`); errors raise as usual. ``batch()`` (several requests)
+        and the streams are not offered.
+        """
+        return ClaudeClientWithRawResponse(self)
 
     def __enter__(self) -> ClaudeClient:
         self._check_open()
@@ -171,6 +246,9 @@ class ClaudeClient(ClientBase):
     def close(self) -> None:
         """Close the connection pool and end open streams (a second call does nothing).
 
+        On a :meth:`with_options` view: end the view's streams and refuse further
+        calls through it; the shared pool stays open until its owner is closed.
+
         A call blocked on the network meanwhile (in another thread, for the sync
         client) ends with :class:`ClientClosedError` and nothing is re-sent.
         """
@@ -179,6 +257,8 @@ class ClaudeClient(ClientBase):
         self._closed = True
         for stream in list(self._streams):
             stream.close()
+        for view in list(self._views):
+            view.close()
         self._http.close()
 
     def _execute(self, call: Call[T]) -> T:
@@ -198,28 +278,73 @@ class ClaudeClient(ClientBase):
                 raise self._generated_error(call.where, exc) from exc
         return self._finish(call, resp)
 
-    def call(self, endpoint: EndpointFunction[T], /, **kwargs: Any) -> T:
+    @overload
+    def call(
+        self,
+        endpoint: ValidatedEndpointFunction[T],
+        /,
+        *,
+        extra_headers: Optional[Mapping[str, str]] = None,
+        extra_query: Optional[Mapping[str, QueryValue]] = None,
+        extra_body: Optional[Mapping[str, Any]] = None,
+        **kwargs: Any,
+    ) -> T: ...
+
+    @overload
+    def call(
+        self,
+        endpoint: EndpointFunction[T],
+        /,
+        *,
+        extra_headers: Optional[Mapping[str, str]] = None,
+        extra_query: Optional[Mapping[str, QueryValue]] = None,
+        extra_body: Optional[Mapping[str, Any]] = None,
+        **kwargs: Any,
+    ) -> T: ...
+
+    def call(
+        self,
+        endpoint: EndpointFunction[Any],
+        /,
+        *,
+        extra_headers: Optional[Mapping[str, str]] = None,
+        extra_query: Optional[Mapping[str, QueryValue]] = None,
+        extra_body: Optional[Mapping[str, Any]] = None,
+        **kwargs: Any,
+    ) -> Any:
         """Call a generated ``sync_detailed`` endpoint on this client and unwrap it.
 
         For a route the facade does not wrap (yet): same pool, auth, retries and
         errors as the facade's methods, and a 2xx body the generated parser cannot
         read is a :class:`ResponseValidationError`, never a bare ``KeyError``.
+        ``extra_headers`` / ``extra_query`` / ``extra_body`` work as on the facade's
+        methods; every other keyword goes to ``endpoint``.
 
-        Example::
+        Typed: ``T`` for an endpoint returning ``Response[T]``, and for one typed
+        ``Response[HTTPValidationError | T]`` too (a 422 raises instead). Example::
 
             from claude_code_api.api.api import get_usage
 
-            usage = client.call(get_usage.sync_detailed, period="week")
+            usage = client.call(get_usage.sync_detailed, period="week")  # UsageResponse
         """
         self._check_open()
+        options = self._extras_options(extra_headers, extra_query, extra_body)
         if self._otel is not None:
-            result: T = self._otel.traced(self, endpoint, self._call_endpoint, endpoint, kwargs)
-            return result
-        return self._call_endpoint(endpoint, kwargs)
+            return self._otel.traced(self, endpoint, self._call_endpoint, endpoint, kwargs, options)
+        return self._call_endpoint(endpoint, kwargs, options)
 
-    def _call_endpoint(self, endpoint: EndpointFunction[T], kwargs: dict[str, Any]) -> T:
+    def _call_endpoint(
+        self,
+        endpoint: EndpointFunction[Any],
+        kwargs: dict[str, Any],
+        options: Optional[CallOptions],
+    ) -> Any:
         try:
-            response = endpoint(client=self._generated, **kwargs)
+            if options is None:
+                response = endpoint(client=self._generated, **kwargs)
+            else:
+                with call_options(options):
+                    response = endpoint(client=self._generated, **kwargs)
         except ClaudeAPIError:
             raise
         except GENERATED_ERRORS as exc:
@@ -231,7 +356,7 @@ class ClaudeClient(ClientBase):
     def complete(
         self,
         prompt: Optional[str] = None,
-        model: Optional[str] = "auto",
+        model: Union[ModelName, ModelId, None] = "auto",
         timeout: Optional[float] = None,
         *,
         project_id: Optional[str] = None,
@@ -243,6 +368,8 @@ class ClaudeClient(ClientBase):
         tool_choice: Union[str, Mapping[str, Any], None] = None,
         max_retries: Optional[int] = None,
         extra_headers: Optional[Mapping[str, str]] = None,
+        extra_query: Optional[Mapping[str, QueryValue]] = None,
+        extra_body: Optional[Mapping[str, Any]] = None,
     ) -> Response:
         """One chat completion (``POST /v1/chat/completions``).
 
@@ -267,6 +394,8 @@ class ClaudeClient(ClientBase):
             tool_choice=tool_choice,
             max_retries=max_retries,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
         )
         return self._execute(call)
 
@@ -279,11 +408,13 @@ class ClaudeClient(ClientBase):
         timeout: float = 300,
         max_cost: float = 1.0,
         *,
-        model: Optional[str] = None,
+        model: Union[ModelName, ModelId, None] = None,
         working_directory: Optional[str] = None,
         project_id: Optional[str] = None,
         max_retries: Optional[int] = None,
         extra_headers: Optional[Mapping[str, str]] = None,
+        extra_query: Optional[Mapping[str, QueryValue]] = None,
+        extra_body: Optional[Mapping[str, Any]] = None,
     ) -> TaskResult:
         """Run an agentic task (``POST /v1/task``); returns the completed :class:`TaskResult`.
 
@@ -308,13 +439,15 @@ class ClaudeClient(ClientBase):
             project_id=project_id,
             max_retries=max_retries,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
         )
         return self._execute(call)
 
     def stream(
         self,
         prompt: Optional[str] = None,
-        model: Optional[str] = "auto",
+        model: Optional[ModelName] = "auto",
         *,
         messages: Optional[Sequence[Mapping[str, Any]]] = None,
         project_id: Optional[str] = None,
@@ -408,7 +541,7 @@ class ClaudeClient(ClientBase):
     def batch(
         self,
         prompts: Sequence[Union[str, Mapping[str, Any]]],
-        model: Optional[str] = "auto",
+        model: Union[ModelName, ModelId, None] = "auto",
         parallel: bool = True,
         timeout: Optional[float] = None,
         *,
@@ -418,6 +551,8 @@ class ClaudeClient(ClientBase):
         project_id: Optional[str] = None,
         max_retries: Optional[int] = None,
         extra_headers: Optional[Mapping[str, str]] = None,
+        extra_query: Optional[Mapping[str, QueryValue]] = None,
+        extra_body: Optional[Mapping[str, Any]] = None,
     ) -> BatchResponse:
         """Many prompts through ``POST /v1/batch``, paced to the service's worker pool.
 
@@ -472,6 +607,8 @@ class ClaudeClient(ClientBase):
             project_id=project_id,
             max_retries=max_retries,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
         )
 
         def send(chunk: Chunk) -> BatchResponse:
@@ -494,12 +631,14 @@ class ClaudeClient(ClientBase):
 
     def get_usage(
         self,
-        period: str = "month",
+        period: Period = "month",
         *,
         project_id: Optional[str] = None,
         timeout: Optional[float] = None,
         max_retries: Optional[int] = None,
         extra_headers: Optional[Mapping[str, str]] = None,
+        extra_query: Optional[Mapping[str, QueryValue]] = None,
+        extra_body: Optional[Mapping[str, Any]] = None,
     ) -> UsageStats:
         """Usage of the key's project for ``period`` (month, week, day) (``GET /v1/usage``).
 
@@ -512,6 +651,8 @@ class ClaudeClient(ClientBase):
             timeout=timeout,
             max_retries=max_retries,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
         )
         return self._execute(call)
 
@@ -521,10 +662,17 @@ class ClaudeClient(ClientBase):
         timeout: Optional[float] = None,
         max_retries: Optional[int] = None,
         extra_headers: Optional[Mapping[str, str]] = None,
+        extra_query: Optional[Mapping[str, QueryValue]] = None,
+        extra_body: Optional[Mapping[str, Any]] = None,
     ) -> HealthStatus:
         """``GET /health`` (no key needed): ``status``, ``version``, ``services``."""
         call = build.build_health(
-            self, timeout=timeout, max_retries=max_retries, extra_headers=extra_headers
+            self,
+            timeout=timeout,
+            max_retries=max_retries,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
         )
         return self._execute(call)
 
@@ -534,10 +682,17 @@ class ClaudeClient(ClientBase):
         timeout: Optional[float] = None,
         max_retries: Optional[int] = None,
         extra_headers: Optional[Mapping[str, str]] = None,
+        extra_query: Optional[Mapping[str, QueryValue]] = None,
+        extra_body: Optional[Mapping[str, Any]] = None,
     ) -> ReadyStatus:
         """``GET /ready`` (no key needed): ``ready`` and ``reason``; truthy when ready."""
         call = build.build_ready(
-            self, timeout=timeout, max_retries=max_retries, extra_headers=extra_headers
+            self,
+            timeout=timeout,
+            max_retries=max_retries,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
         )
         return self._execute(call)
 
@@ -550,6 +705,8 @@ class ClaudeClient(ClientBase):
         timeout: Optional[float] = None,
         max_retries: Optional[int] = None,
         extra_headers: Optional[Mapping[str, str]] = None,
+        extra_query: Optional[Mapping[str, QueryValue]] = None,
+        extra_body: Optional[Mapping[str, Any]] = None,
     ) -> RouteRecommendation:
         """The model the service recommends for ``prompt`` (``POST /v1/route``)."""
         call = build.build_route(
@@ -560,6 +717,8 @@ class ClaudeClient(ClientBase):
             timeout=timeout,
             max_retries=max_retries,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
         )
         return self._execute(call)
 
@@ -569,10 +728,17 @@ class ClaudeClient(ClientBase):
         timeout: Optional[float] = None,
         max_retries: Optional[int] = None,
         extra_headers: Optional[Mapping[str, str]] = None,
+        extra_query: Optional[Mapping[str, QueryValue]] = None,
+        extra_body: Optional[Mapping[str, Any]] = None,
     ) -> Capabilities:
         """Agents and skills available to tasks (``GET /v1/capabilities``)."""
         call = build.build_capabilities(
-            self, timeout=timeout, max_retries=max_retries, extra_headers=extra_headers
+            self,
+            timeout=timeout,
+            max_retries=max_retries,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
         )
         return self._execute(call)
 
@@ -582,10 +748,18 @@ class ClaudeClient(ClientBase):
         timeout: Optional[float] = None,
         max_retries: Optional[int] = None,
         extra_headers: Optional[Mapping[str, str]] = None,
-    ) -> Any:
-        """``GET /v1/providers`` (no key needed); JSON objects come back as :class:`APIObject`."""
+        extra_query: Optional[Mapping[str, QueryValue]] = None,
+        extra_body: Optional[Mapping[str, Any]] = None,
+    ) -> list[Provider]:
+        """``GET /v1/providers`` (no key needed): each :class:`Provider`'s ``name``,
+        ``available`` and ``models``."""
         call = build.build_providers(
-            self, timeout=timeout, max_retries=max_retries, extra_headers=extra_headers
+            self,
+            timeout=timeout,
+            max_retries=max_retries,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
         )
         return self._execute(call)
 
@@ -596,14 +770,19 @@ class ClaudeClient(ClientBase):
         timeout: Optional[float] = None,
         max_retries: Optional[int] = None,
         extra_headers: Optional[Mapping[str, str]] = None,
-    ) -> Any:
-        """``GET /v1/providers/{provider}/models``; unknown providers raise ``NotFoundError``."""
+        extra_query: Optional[Mapping[str, QueryValue]] = None,
+        extra_body: Optional[Mapping[str, Any]] = None,
+    ) -> ProviderModels:
+        """``GET /v1/providers/{provider}/models`` (:class:`ProviderModels`, ``models`` by
+        alias); unknown providers raise ``NotFoundError``."""
         call = build.build_provider_models(
             self,
             provider=provider,
             timeout=timeout,
             max_retries=max_retries,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
         )
         return self._execute(call)
 
@@ -625,6 +804,8 @@ class ClaudeClient(ClientBase):
         timeout: Optional[float] = None,
         max_retries: Optional[int] = None,
         extra_headers: Optional[Mapping[str, str]] = None,
+        extra_query: Optional[Mapping[str, QueryValue]] = None,
+        extra_body: Optional[Mapping[str, Any]] = None,
     ) -> ProcessResponse:
         """The ai-services compatible route (``POST /v1/process``)."""
         call = build.build_process(
@@ -644,5 +825,71 @@ class ClaudeClient(ClientBase):
             timeout=timeout,
             max_retries=max_retries,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
         )
         return self._execute(call)
+
+
+class ClaudeClientWithRawResponse:
+    """``client.with_raw_response``: each REST method returns a :class:`RawResponse`.
+
+    Same arguments as on the client; ``RawResponse.parse()`` is the result the
+    plain method returns.
+    """
+
+    def __init__(self, client: ClaudeClient) -> None:
+        self._client = client
+        self.complete = raw_response(client.complete)
+        self.agentic_task = raw_response(client.agentic_task)
+        self.get_usage = raw_response(client.get_usage)
+        self.health = raw_response(client.health)
+        self.ready = raw_response(client.ready)
+        self.route = raw_response(client.route)
+        self.capabilities = raw_response(client.capabilities)
+        self.providers = raw_response(client.providers)
+        self.provider_models = raw_response(client.provider_models)
+        self.process = raw_response(client.process)
+
+    @overload
+    def call(
+        self,
+        endpoint: ValidatedEndpointFunction[T],
+        /,
+        *,
+        extra_headers: Optional[Mapping[str, str]] = None,
+        extra_query: Optional[Mapping[str, QueryValue]] = None,
+        extra_body: Optional[Mapping[str, Any]] = None,
+        **kwargs: Any,
+    ) -> RawResponse[T]: ...
+
+    @overload
+    def call(
+        self,
+        endpoint: EndpointFunction[T],
+        /,
+        *,
+        extra_headers: Optional[Mapping[str, str]] = None,
+        extra_query: Optional[Mapping[str, QueryValue]] = None,
+        extra_body: Optional[Mapping[str, Any]] = None,
+        **kwargs: Any,
+    ) -> RawResponse[T]: ...
+
+    def call(
+        self,
+        endpoint: EndpointFunction[Any],
+        /,
+        *,
+        extra_headers: Optional[Mapping[str, str]] = None,
+        extra_query: Optional[Mapping[str, QueryValue]] = None,
+        extra_body: Optional[Mapping[str, Any]] = None,
+        **kwargs: Any,
+    ) -> RawResponse[Any]:
+        """:meth:`ClaudeClient.call`, returning a :class:`RawResponse`."""
+        return raw_response(self._client.call)(
+            endpoint,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            **kwargs,
+        )

@@ -96,12 +96,32 @@ def _check_process(r: Any) -> None:
     assert r.content == "processed" and r.provider == "claudecode"
 
 
+PROVIDERS_BODY = [
+    {"name": "claudecode", "available": True, "models": ["haiku", "sonnet", "opus"]},
+    {"name": "anthropic", "available": True, "models": ["haiku", "claude-3-haiku"]},
+]
+MODEL_INFO = {
+    "max_tokens": 4096,
+    "context_window": 200000,
+    "supports_functions": False,
+    "supports_vision": True,
+}
+PROVIDER_MODELS_BODY = {
+    "provider": "anthropic",
+    "models": {"haiku": MODEL_INFO, "sonnet": {**MODEL_INFO, "max_tokens": 8192}},
+}
+
+
 def _check_providers(r: Any) -> None:
-    assert r["providers"][0]["name"] == "claudecode"
+    assert isinstance(r, list) and all(isinstance(p, cc.Provider) for p in r)
+    assert r[0]["name"] == r[0].name == "claudecode" and r[0].available
+    assert r[1].models == ["haiku", "claude-3-haiku"] and r == PROVIDERS_BODY
 
 
 def _check_models(r: Any) -> None:
-    assert r["models"] == ["haiku", "sonnet", "opus"]
+    assert isinstance(r, cc.ProviderModels) and r.provider == "anthropic"
+    assert r.models["sonnet"].max_tokens == r["models"]["sonnet"]["max_tokens"] == 8192
+    assert isinstance(r.models["haiku"], cc.ProviderModel) and r.models["haiku"].supports_vision
 
 
 CASES = [
@@ -196,7 +216,7 @@ CASES = [
         "providers",
         "GET",
         "/v1/providers",
-        {"providers": [{"name": "claudecode"}]},
+        PROVIDERS_BODY,
         authed=False,
         check=_check_providers,
     ),
@@ -205,7 +225,7 @@ CASES = [
         "provider_models",
         "GET",
         "/v1/providers/anthropic/models",
-        {"models": ["haiku", "sonnet", "opus"]},
+        PROVIDER_MODELS_BODY,
         args=("anthropic",),
         authed=False,
         check=_check_models,

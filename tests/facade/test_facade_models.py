@@ -36,6 +36,51 @@ def test_response_is_a_mapping_equal_to_its_json() -> None:
         hash(r)
 
 
+def test_results_are_read_only_dicts_that_json_dumps_exactly() -> None:
+    r = _models.parse_response(copy.deepcopy(CHAT_BODY))
+    assert isinstance(r, dict) and isinstance(r["usage"], dict)
+    assert json.dumps(r) == json.dumps(CHAT_BODY)  # the service's JSON, key order kept
+    assert r.usage.total_tokens == CHAT_BODY["usage"]["total_tokens"]
+    assert json.dumps(r) == json.dumps(CHAT_BODY)  # still so once "usage" is wrapped
+    assert {**r} == CHAT_BODY and dict(r) == CHAT_BODY and r.copy() == CHAT_BODY
+    mutable = r.copy()
+    mutable["content"] = "changed"  # a plain dict: the result is untouched
+    assert type(mutable) is dict and r.content == CHAT_BODY["content"]
+    assert r.to_dict() == CHAT_BODY and type(r.to_dict()["usage"]) is dict
+    mutators: list[Any] = [
+        lambda: r.__setitem__("id", "x"),
+        lambda: r.__delitem__("id"),
+        lambda: r.update(id="x"),
+        lambda: r.pop("id"),
+        lambda: r.popitem(),
+        lambda: r.setdefault("new", 1),
+        r.clear,
+    ]
+    for mutate in mutators:
+        with pytest.raises(TypeError, match="Response is read-only"):
+            mutate()
+    with pytest.raises(TypeError, match="read-only"):
+        r |= {"id": "x"}
+    assert r == CHAT_BODY
+    for clone in (pickle.loads(pickle.dumps(r)), copy.copy(r), copy.deepcopy(r)):
+        assert type(clone) is cc.Response and clone == r and clone.usage == r.usage
+        assert isinstance(clone["usage"], cc.Usage)
+    batch = _models.parse_batch_response(
+        {
+            "total": 1,
+            "completed": 1,
+            "failed": 0,
+            "total_cost": 0.0,
+            "total_tokens": 3,
+            "results": [{"prompt": "p", "status": "completed", "usage": CHAT_BODY["usage"]}],
+        }
+    )
+    assert batch.results[0].usage is not None and batch["results"] is batch.results
+    assert json.loads(json.dumps(batch))["results"][0]["usage"] == CHAT_BODY["usage"]
+    # A result built by hand has no response behind it.
+    assert r.request_id is None and dict(r.http_headers) == {}
+
+
 def test_task_result_nested_access() -> None:
     t = _models.parse_task_result(copy.deepcopy(TASK_BODY))
     assert t["result"]["summary"] == t.result.summary == t.summary == "Wrote tests"

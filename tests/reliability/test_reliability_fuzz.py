@@ -8,7 +8,8 @@ transport -> an ``httpx.MockTransport`` serving the drawn body. For every route:
   (``$ref``s resolved against its components; every drawn body is checked with
   ``jsonschema`` first, so the generator cannot drift from the document). The document
   declares no schema for ``POST /v1/chat/completions``; its schema here is the body
-  BEHAVIOUR.md describes (native and OpenAI-shaped). ``{}`` schemas mean any JSON.
+  BEHAVIOUR.md describes (native and OpenAI-shaped). Likewise for the provider routes
+  (``{}`` in the document; BEHAVIOUR.md fixes their shapes and the SDK types them).
 * ``arbitrary``: any JSON value;
 * ``mutated``: a valid body with one value replaced by arbitrary JSON or one key removed;
 * ``bytes``: any bytes (not JSON at all).
@@ -49,6 +50,7 @@ from claude_client import (
     ClaudeClient,
     HealthStatus,
     ProcessResponse,
+    ProviderModels,
     RateLimitError,
     ReadyStatus,
     Response,
@@ -211,6 +213,46 @@ CHAT_SCHEMA: dict[str, Any] = {
 }
 
 
+# The provider bodies BEHAVIOUR.md describes (openapi.json declares `{}` for both).
+_PROVIDERS = {
+    "type": "array",
+    "items": {
+        "type": "object",
+        "properties": {
+            "name": {"type": "string"},
+            "available": {"type": "boolean"},
+            "models": {"type": "array", "items": {"type": "string"}},
+        },
+        "required": ["name", "available", "models"],
+    },
+}
+_PROVIDER_MODELS = {
+    "type": "object",
+    "properties": {
+        "provider": {"type": "string"},
+        "models": {
+            "type": "object",
+            "additionalProperties": {
+                "type": "object",
+                "properties": {
+                    "max_tokens": {"type": "integer"},
+                    "context_window": {"type": "integer"},
+                    "supports_functions": {"type": "boolean"},
+                    "supports_vision": {"type": "boolean"},
+                },
+                "required": [
+                    "max_tokens",
+                    "context_window",
+                    "supports_functions",
+                    "supports_vision",
+                ],
+            },
+        },
+    },
+    "required": ["provider", "models"],
+}
+
+
 def _schema_of(method: str, path: str) -> dict[str, Any]:
     op = DOC["paths"][path][method.lower()]
     return op["responses"]["200"]["content"]["application/json"]["schema"]
@@ -303,17 +345,17 @@ ROUTES = [
         "providers",
         "GET",
         "/v1/providers",
-        _doc_schema("GET", "/v1/providers"),
+        _PROVIDERS,
         lambda c: c.providers(),
-        object,
+        list,
     ),
     Route(
         "provider_models",
         "GET",
         "/v1/providers/anthropic/models",
-        _doc_schema("GET", "/v1/providers/{provider}/models"),
+        _PROVIDER_MODELS,
         lambda c: c.provider_models("anthropic"),
-        object,
+        ProviderModels,
     ),
 ]
 ROUTE_IDS = [r.name for r in ROUTES]

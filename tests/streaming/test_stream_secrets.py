@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import traceback
 
 import pytest
 from stream_testkit import API_KEY, Driver, ScriptedServer, chat_script, task_result_body
 
+from claude_client import AuthenticationError
+from claude_client._config import KeyRing
 from claude_client._streaming import (
     AsyncChatStream,
     AsyncTaskStream,
@@ -145,3 +148,38 @@ def test_finished_stream_repr(server: ScriptedServer, settings: StreamSettings) 
     list(stream)
     assert "finished" in repr(stream) and "2 frames" in repr(stream)
     assert API_KEY not in repr(stream)
+
+
+def test_a_key_provider_is_asked_for_each_connection(
+    drive: Driver, server: ScriptedServer, settings: StreamSettings
+) -> None:
+    keys = iter(["cc_" + f"k{n}" * 20 for n in range(1, 10)])
+    asked: list[str] = []
+
+    def provider() -> str:
+        asked.append(next(keys))
+        return asked[-1]
+
+    rotating = dataclasses.replace(settings, keys=KeyRing(provider, default_project=None))
+    server.refuse = [503]  # the first upgrade is refused: the retry connects again
+    out = drive.chat(rotating)
+    assert out.error is None
+    # One key per connection (the refused upgrade's, then the retry's): asked again.
+    assert len(asked) == 2
+    assert server.connections[-1].headers.get("Authorization") == f"Bearer {asked[-1]}"
+    server.reset()
+    server.script = [("frame", task_result_body())]
+    out = drive.task(rotating)
+    assert out.error is None and server.requests[0]["api_key"] == asked[-1]
+
+
+def test_a_failing_key_provider_is_an_authentication_error(
+    drive: Driver, server: ScriptedServer, settings: StreamSettings
+) -> None:
+    def provider() -> str:
+        raise OSError("vault unreachable")
+
+    broken = dataclasses.replace(settings, keys=KeyRing(provider, default_project=None))
+    out = drive.chat(broken)
+    assert isinstance(out.error, AuthenticationError), repr(out.error)
+    assert "api_key" in str(out.error) and isinstance(out.error.__cause__, OSError)
