@@ -16,22 +16,29 @@ from ._base import ProjectKeyWarning, unwrap
 from ._config import VERSION
 from ._exceptions import (
     APIConnectionError,
+    APIStatusError,
+    APITimeoutError,
     AuthenticationError,
     BudgetExceededError,
     ClaudeAPIError,
     ClientClosedError,
+    HTTPBudgetExceededError,
+    HTTPTimeoutError,
     InvalidInputError,
     NotFoundError,
     PermissionDeniedError,
-    PermissionError,
     RateLimitError,
     ResponseValidationError,
     ServerError,
     StreamInterruptedError,
     TaskFailedError,
-    TimeoutError,
     ValidationError,
 )
+
+# The 0.x names of APITimeoutError / PermissionDeniedError, kept importable for old
+# code but left out of __all__: `import *` must not shadow the builtins.
+from ._exceptions import PermissionError as PermissionError
+from ._exceptions import TimeoutError as TimeoutError
 from ._models import (
     Agent,
     APIObject,
@@ -81,6 +88,8 @@ def __getattr__(name: str) -> Any:
 __all__ = [
     "APIConnectionError",
     "APIObject",
+    "APIStatusError",
+    "APITimeoutError",
     "Agent",
     "Artifact",
     "AsyncChatStream",
@@ -95,12 +104,13 @@ __all__ = [
     "ClaudeAPIError",
     "ClaudeClient",
     "ClientClosedError",
+    "HTTPBudgetExceededError",
+    "HTTPTimeoutError",
     "HealthStatus",
     "InvalidInputError",
     "ModelUsage",
     "NotFoundError",
     "PermissionDeniedError",
-    "PermissionError",
     "ProcessResponse",
     "ProjectKeyWarning",
     "RateLimitError",
@@ -118,7 +128,6 @@ __all__ = [
     "TaskStream",
     "TaskUsage",
     "ThinkingEvent",
-    "TimeoutError",
     "Usage",
     "UsageStats",
     "ValidationError",

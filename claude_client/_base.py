@@ -34,13 +34,13 @@ from ._config import (
     resolve_timeout,
 )
 from ._errors import error_for_no_json_status as _no_json_status
-from ._errors import error_from_generated, error_from_response
+from ._errors import error_from_generated, error_from_response, request_url
 from ._exceptions import ClaudeAPIError, ClientClosedError
 from ._logging import setup_from_env
 from ._models import decode_json, wrap_json
 from ._requests import Call
 from ._retry import Deadline
-from ._transport import CallOptions
+from ._transport import CallOptions, ServiceLimit
 
 if TYPE_CHECKING:
     from claude_code_api.client import AuthenticatedClient
@@ -278,8 +278,7 @@ class ClientBase:
         project_id: Optional[str],
         key_required: bool = True,
         task: bool = False,
-        service_timeout: Optional[float] = None,
-        margin: Optional[float] = None,
+        service_limit: Optional[ServiceLimit] = None,
     ) -> CallOptions:
         """The options of one call (raises if the client is closed or lacks the key)."""
         self._check_open()
@@ -296,8 +295,7 @@ class ClientBase:
             api_key=key,
             extra_headers=extra_headers,
             task=task,
-            service_timeout=service_timeout,
-            service_timeout_margin=margin,
+            service_limit=service_limit,
         )
 
     # ------------------------------------------------------------ answers
@@ -305,7 +303,14 @@ class ClientBase:
     def _finish(self, call: Call[T], resp: GeneratedResponse[Any]) -> T:
         status = int(resp.status_code)
         if status >= 400:  # only when the pool is not ours; the transport raises first
-            raise error_from_response(status, resp.headers, resp.content)
+            method, _, path = call.where.partition(" ")
+            raise error_from_response(
+                status,
+                resp.headers,
+                resp.content,
+                method=method,
+                url=request_url(self.base_url.rstrip("/") + path),
+            )
         if status != 200:
             unusable = _no_json_status(status, resp.headers, call.where)
             if unusable is not None:
@@ -398,26 +403,33 @@ class ClientBase:
         allow_tools: Optional[Sequence[str]],
         allow_agents: Optional[Sequence[str]],
         allow_skills: Optional[Sequence[str]],
-        timeout: float,
+        timeout: Optional[float],
         max_cost: float,
         project_id: Optional[str],
         idle_timeout: Optional[float],
+        service_timeout: Optional[float] = None,
     ) -> tuple[StreamSettings, dict[str, Any]]:
-        """(settings, stream keyword arguments) of an agentic task over the socket."""
+        """(settings, stream keyword arguments) of an agentic task over the socket.
+
+        ``timeout`` is the stream's deadline; the task's own ``timeout`` is derived
+        from it as for :meth:`agentic_task` (README "Timeouts").
+        """
+        from ._requests import task_limit
+
         self._check_open()
-        seconds = check.task_timeout(timeout)
+        settings = self._stream_settings(check.project(project_id), timeout, idle_timeout)
+        deadline = settings.timeout if settings.timeout is not None else math.inf
+        limit = task_limit(deadline, service_timeout)
         cost = check.max_cost(max_cost)
         kwargs: dict[str, Any] = {
             "description": check.text(description, "description"),
             "allow_tools": check.str_list(allow_tools, "allow_tools") or (),
             "allow_agents": check.str_list(allow_agents, "allow_agents") or (),
             "allow_skills": check.str_list(allow_skills, "allow_skills") or (),
-            "timeout": math.ceil(seconds),
+            "timeout": int(limit.sent),
             "max_cost": cost,
         }
-        # The stream stretches its own deadline to cover the task's timeout.
-        project = check.project(project_id)
-        return self._stream_settings(project, None, idle_timeout), kwargs
+        return settings, kwargs
 
 
 def _ws_url(base_url: str) -> str:

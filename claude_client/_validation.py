@@ -42,6 +42,7 @@ __all__ = [
     "provider",
     "retries",
     "routing_prompt",
+    "service_timeout",
     "str_list",
     "task_timeout",
     "text",
@@ -110,6 +111,28 @@ def chat_timeout(value: Any, param: str = "timeout") -> Optional[float]:
 def task_timeout(value: Any, param: str = "timeout") -> float:
     """The service's limit of an agentic task (1..600 s)."""
     return _seconds(value, param, SERVICE_TIMEOUT_MIN, TASK_TIMEOUT_MAX)
+
+
+def service_timeout(
+    value: Any, deadline: float, *, maximum: float, wait_extra: float = 0.0
+) -> Optional[float]:
+    """``service_timeout=``: the service-side limit a caller asks for (1..``maximum`` s).
+
+    It must fit inside the call's deadline ``deadline`` (the ``timeout``), with the
+    ``wait_extra`` seconds the service waits beyond it (tasks: 10 s); ``None`` passes.
+    """
+    if value is None:
+        return None
+    seconds = _seconds(value, "service_timeout", SERVICE_TIMEOUT_MIN, maximum)
+    if seconds + wait_extra >= deadline:
+        extra = f" + {wait_extra:g} s the service waits beyond it" if wait_extra else ""
+        raise bad(
+            "service_timeout",
+            f"service_timeout={seconds:g}{extra} does not fit inside the call's "
+            f"timeout={deadline:g} s (the deadline of the whole call): raise timeout or "
+            "lower service_timeout",
+        )
+    return seconds
 
 
 def max_cost(value: Any, param: str = "max_cost") -> float:

@@ -27,13 +27,14 @@ from .._errors import (
     error_from_ws_connect,
     forget_frames,
     redirect_refused,
+    request_url,
 )
 from .._exceptions import (
+    APITimeoutError,
     AuthenticationError,
     ClaudeAPIError,
     InvalidInputError,
     ResponseValidationError,
-    TimeoutError,
 )
 from .._models import APIObject, TaskResult, Usage
 from .._retry import Deadline, RetryState
@@ -165,6 +166,14 @@ class Protocol(Generic[T]):
         self.content_parts: list[str] = []
         self.content_size = 0  # characters in content_parts
         self.content_limit = DEFAULT_MAX_RESPONSE_BYTES  # the stream sets its settings' cap
+        self.url = ""  # the socket's URL, for errors (the stream sets it)
+
+    def _at(self) -> dict[str, Any]:
+        return {"method": "GET", "url": self.url} if self.url else {}
+
+    @property
+    def _where(self) -> str:
+        return f"{self.kind} stream (GET {self.url})" if self.url else f"{self.kind} stream"
 
     @property
     def content(self) -> str:
@@ -195,7 +204,7 @@ class Protocol(Generic[T]):
             error = frame.get("error")
             text = error if isinstance(error, str) and error else "error frame without a message"
             logger.debug("stream %s: error frame after %d frames", self.kind, self.frames)
-            raise error_from_stream_message(text)
+            raise error_from_stream_message(text, self.url)
         return tuple(self._handle(str(kind), frame))
 
     def _handle(self, kind: str, frame: dict[str, Any]) -> Iterable[T]:
@@ -211,6 +220,7 @@ class Protocol(Generic[T]):
             frames=self.frames,
             partial_content=self.content,
             limit=self.content_limit,
+            url=self.url,
         )
 
     def closed_early(self, exc: BaseException, closing: bool) -> Optional[ClaudeAPIError]:
@@ -226,21 +236,23 @@ class Protocol(Generic[T]):
             "stream was closed; raise the client's max_response_bytes to accept more"
         )
 
-    def timed_out(self, idle: Optional[float], timeout: Optional[float]) -> TimeoutError:
+    def timed_out(self, idle: Optional[float], timeout: Optional[float]) -> APITimeoutError:
         """The idle timeout's error when ``idle`` is given (it struck first), else the
         overall ``timeout``'s."""
         return self.idle_timed_out(idle) if idle is not None else self.deadline_passed(timeout)
 
-    def idle_timed_out(self, seconds: float) -> TimeoutError:
-        return TimeoutError(
-            f"{self.kind} stream: no frame from the service for {seconds:g} s "
-            f"(idle timeout; {self.frames} frames received)"
+    def idle_timed_out(self, seconds: float) -> APITimeoutError:
+        return APITimeoutError(
+            f"{self._where}: no frame from the service for {seconds:g} s "
+            f"(idle timeout; {self.frames} frames received)",
+            **self._at(),
         )
 
-    def deadline_passed(self, timeout: Optional[float]) -> TimeoutError:
-        return TimeoutError(
-            f"{self.kind} stream did not finish within its timeout of {timeout:g} s "
-            f"({self.frames} frames received)"
+    def deadline_passed(self, timeout: Optional[float]) -> APITimeoutError:
+        return APITimeoutError(
+            f"{self._where} did not finish within its timeout of {timeout:g} s "
+            f"({self.frames} frames received)",
+            **self._at(),
         )
 
 
@@ -387,11 +399,8 @@ class TaskProtocol(Protocol[Any]):
         return max(settings.idle_timeout, self._run_limit())
 
     def overall_timeout(self, settings: StreamSettings) -> Optional[float]:
-        # A client deadline shorter than the task's own would cut every long task
-        # (the client's default timeout equals the service's default task timeout).
-        if settings.timeout is None:
-            return None
-        return max(settings.timeout, self._run_limit())
+        # The caller's deadline: the task's own timeout was derived from it, smaller.
+        return settings.timeout
 
     def _handle(self, kind: str, frame: dict[str, Any]) -> Iterator[Any]:
         if kind == "thinking":
@@ -559,6 +568,7 @@ class StreamCore(Generic[T, G]):
         self._settings = settings
         self._protocol = protocol
         protocol.content_limit = settings.max_response_bytes
+        protocol.url = request_url(settings.ws_url)
         self._gen: Optional[G] = None  # driven by next() / anext()
         self._loop_gen: Optional[weakref.ref[G]] = None  # handed to a for loop, which owns it
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import builtins
 from typing import Any
 
 import httpx
@@ -11,7 +10,7 @@ import respx
 
 import claude_client as cc
 
-from .conftest import CHAT_BODY, TASK_BODY, Runner
+from .conftest import BASE, CHAT_BODY, TASK_BODY, Runner
 
 # id, method, args, (path, http method), status, body (json or text), headers, expected class,
 # attribute checks
@@ -26,16 +25,17 @@ MAPPING: list[tuple[str, str, tuple[Any, ...], str, str, int, Any, dict[str, str
     ("403-not-authenticated-old", "get_usage", (), "GET", "/v1/usage", 403,
      {"detail": "Not authenticated"}, {}, cc.AuthenticationError),
     ("403-permission", "agentic_task", ("x",), "POST", "/v1/task", 403,
-     {"detail": "Permission denied: Tool 'Bash' is not in allowed list"}, {}, cc.PermissionError),
+     {"detail": "Permission denied: Tool 'Bash' is not in allowed list"}, {},
+     cc.PermissionDeniedError),
     ("403-budget-process", "process", ("hi",), "POST", "/v1/process", 403,
-     {"detail": "Budget exceeded for project p"}, {}, cc.BudgetExceededError),
+     {"detail": "Budget exceeded for project p"}, {}, cc.HTTPBudgetExceededError),
     ("429-rate", "complete", ("Hi",), "POST", "/v1/chat/completions", 429,
      {"detail": "Rate limit exceeded. Please try again later."}, {}, cc.RateLimitError),
     ("429-upstream-rate", "complete", ("Hi",), "POST", "/v1/chat/completions", 429,
      {"detail": "rate limited"}, {"X-Error-Category": "rate_limited", "Retry-After": "7"},
      cc.RateLimitError),
     ("429-budget", "complete", ("Hi",), "POST", "/v1/chat/completions", 429,
-     {"detail": "Budget exceeded for project p"}, {}, cc.BudgetExceededError),
+     {"detail": "Budget exceeded for project p"}, {}, cc.HTTPBudgetExceededError),
     ("404-provider", "provider_models", ("openai",), "GET", "/v1/providers/openai/models", 404,
      {"detail": "Provider openai not supported. Only 'anthropic' and 'claudecode' available."},
      {}, cc.NotFoundError),
@@ -66,10 +66,10 @@ MAPPING: list[tuple[str, str, tuple[Any, ...], str, str, int, Any, dict[str, str
      {"detail": "CLI circuit breaker open — too many recent failures"}, {"Retry-After": "30"},
      cc.ServerError),
     ("504-task-timeout", "complete", ("Hi",), "POST", "/v1/chat/completions", 504,
-     {"detail": "Task timed out after 30 seconds"}, {}, cc.TimeoutError),
+     {"detail": "Task timed out after 30 seconds"}, {}, cc.HTTPTimeoutError),
     ("504-html", "health", (), "GET", "/health", 504, "<html>504 Gateway Time-out</html>",
-     {"Content-Type": "text/html"}, cc.TimeoutError),
-    ("408", "ready", (), "GET", "/ready", 408, {"detail": "timeout"}, {}, cc.TimeoutError),
+     {"Content-Type": "text/html"}, cc.HTTPTimeoutError),
+    ("408", "ready", (), "GET", "/ready", 408, {"detail": "timeout"}, {}, cc.HTTPTimeoutError),
     ("520", "capabilities", (), "GET", "/v1/capabilities", 520, "", {}, cc.ServerError),
     ("529", "complete", ("Hi",), "POST", "/v1/chat/completions", 529,
      {"detail": "overloaded"}, {}, cc.ServerError),
@@ -104,8 +104,11 @@ async def test_status_maps_to_exception(
         await runner.call(client, method, *args)
     exc = info.value
     assert type(exc) is expected or expected is cc.ClaudeAPIError
-    assert isinstance(exc, cc.ClaudeAPIError)
+    assert isinstance(exc, cc.APIStatusError)  # every error status, whatever its class
     assert exc.status_code == status
+    # the request is named: method and full URL (attributes and the message)
+    assert exc.method == http and exc.url == BASE + path
+    assert f"{http} {BASE}{path}" in str(exc)
     assert exc.request_id == "req-42" and "req-42" in str(exc)
     assert route.call_count == 1
     if isinstance(body, dict) and isinstance(body["detail"], str):
@@ -125,12 +128,26 @@ async def test_status_maps_to_exception(
         assert "prompt: Field required" in exc.message
 
 
-def test_builtin_bases() -> None:
-    assert issubclass(cc.TimeoutError, builtins.TimeoutError)
-    assert issubclass(cc.PermissionError, builtins.PermissionError)
-    assert cc.PermissionDeniedError is cc.PermissionError
+def test_error_names_do_not_shadow_builtins() -> None:
+    # the 0.x names stay importable, as aliases of the canonical classes ...
+    assert cc.APITimeoutError is cc.APITimeoutError
+    assert cc.PermissionError is cc.PermissionDeniedError
+    # ... but `import *` does not bring them (it would shadow the builtins)
+    assert "TimeoutError" not in cc.__all__ and "PermissionError" not in cc.__all__
+    names: dict[str, Any] = {}
+    exec("from claude_client import *", names)
+    assert "TimeoutError" not in names and "PermissionError" not in names
+    # not OSErrors: `except OSError` around file code does not catch API errors
+    assert not issubclass(cc.APITimeoutError, OSError)
+    assert not issubclass(cc.PermissionDeniedError, OSError)
     assert issubclass(cc.InvalidInputError, ValueError)
     assert issubclass(cc.InvalidInputError, cc.ClaudeAPIError)
+    assert not issubclass(cc.InvalidInputError, cc.ValidationError)
+    # every timeout is an APITimeoutError; every error status an APIStatusError
+    assert issubclass(cc.HTTPTimeoutError, cc.APITimeoutError)
+    assert issubclass(cc.HTTPTimeoutError, cc.APIStatusError)
+    assert issubclass(cc.HTTPBudgetExceededError, cc.BudgetExceededError)
+    assert issubclass(cc.HTTPBudgetExceededError, cc.APIStatusError)
 
 
 TASK_OUTCOMES = [
@@ -146,7 +163,7 @@ TASK_OUTCOMES = [
     (
         "timeout",
         {"status": "timeout", "result": {"error": "Task exceeded timeout of 60s"}, "usage": {}},
-        cc.TimeoutError,
+        cc.APITimeoutError,
     ),
     ("failed", {"status": "failed", "result": {"error": "tool crashed"}}, cc.TaskFailedError),
     (
@@ -246,9 +263,9 @@ async def test_connection_refused_is_api_connection_error(
 
 async def test_read_timeout_is_our_timeout_error(runner: Runner, mock: respx.MockRouter) -> None:
     mock.get("/health").mock(side_effect=httpx.ReadTimeout("slow"))
-    with pytest.raises(cc.TimeoutError) as info:
+    with pytest.raises(cc.APITimeoutError) as info:
         await runner.call(runner.client(max_retries=0), "health")
-    assert isinstance(info.value, builtins.TimeoutError)
+    assert not isinstance(info.value, cc.APIStatusError)  # no answer came
     assert isinstance(info.value.__cause__, httpx.ReadTimeout)
 
 
@@ -266,5 +283,5 @@ async def test_timeout_at_the_deadline_says_so(runner: Runner, mock: respx.MockR
         raise httpx.ReadTimeout("timed out", request=request)
 
     mock.get("/v1/usage").mock(side_effect=hang)
-    with pytest.raises(cc.TimeoutError, match="within the call's timeout of 5 s"):
+    with pytest.raises(cc.APITimeoutError, match="within the call's timeout of 5 s"):
         await runner.call(runner.client(), "get_usage", timeout=5)

@@ -231,15 +231,18 @@ def test_slow_server_hits_the_overall_timeout(
     assert time.monotonic() - started < 3
 
 
-def test_timeout_is_a_builtin_timeout_error_too(
+def test_timeout_is_an_api_timeout_error_not_an_os_error(
     drive: Driver, server: ScriptedServer, settings: StreamSettings
 ) -> None:
     server.script = [("silent",)]
     quick = settings.__class__(**{**settings.__dict__, "idle_timeout": 0.2})
     out = drive.chat(quick)
-    import builtins
+    from claude_client import APITimeoutError
 
-    assert isinstance(out.error, builtins.TimeoutError)
+    assert isinstance(out.error, APITimeoutError) and not isinstance(out.error, OSError)
+    # the error names the socket it belongs to
+    assert out.error.method == "GET" and out.error.url == settings.ws_url
+    assert settings.ws_url in str(out.error)
 
 
 def test_non_json_frame_is_a_response_validation_error(
