@@ -10,7 +10,7 @@ import respx
 
 import claude_client as cc
 
-from .conftest import BASE, CHAT_BODY, TASK_BODY, Runner
+from .conftest import BASE, CHAT_BODY, KEY, TASK_BODY, Runner
 
 # id, method, args, (path, http method), status, body (json or text), headers, expected class,
 # attribute checks
@@ -285,3 +285,97 @@ async def test_timeout_at_the_deadline_says_so(runner: Runner, mock: respx.MockR
     mock.get("/v1/usage").mock(side_effect=hang)
     with pytest.raises(cc.APITimeoutError, match="within the call's timeout of 5 s"):
         await runner.call(runner.client(), "get_usage", timeout=5)
+
+
+async def test_a_refused_connection_names_the_url_without_a_hint_for_a_chosen_base_url(
+    runner: Runner,
+) -> None:
+    # Port 1 on the loopback: nothing listens there, so the connection is refused.
+    client = runner.client(base_url="http://127.0.0.1:1", max_retries=0)
+    with pytest.raises(cc.APIConnectionError) as info:
+        await runner.call(client, "complete", "Hi")
+    text = str(info.value)
+    assert text.startswith("POST http://127.0.0.1:1/v1/chat/completions: connection failed:")
+    assert info.value.method == "POST"
+    assert info.value.url == "http://127.0.0.1:1/v1/chat/completions"
+    assert "is the service running" not in text  # the caller chose this base_url
+    assert KEY not in text and KEY not in repr(info.value)
+
+
+async def test_a_refused_connection_at_the_default_base_url_says_how_to_point_elsewhere(
+    runner: Runner,
+) -> None:
+    with respx.mock(assert_all_called=False) as router:
+        router.get("http://localhost:8006/health").mock(
+            side_effect=httpx.ConnectError("[Errno 111] Connection refused")
+        )
+        client = runner.client(base_url=None, max_retries=0)  # CLAUDE_API_URL is unset
+        with pytest.raises(cc.APIConnectionError) as info:
+            await runner.call(client, "health")
+    text = str(info.value)
+    assert text.startswith("GET http://localhost:8006/health: connection failed:")
+    assert "is the service running? The default is http://localhost:8006" in text
+    assert "set base_url= or CLAUDE_API_URL" in text
+
+
+async def test_a_404_under_a_base_url_ending_in_v1_says_the_sdk_adds_it(
+    runner: Runner, mock: respx.MockRouter
+) -> None:
+    mock.post("/v1/v1/chat/completions").mock(
+        return_value=httpx.Response(404, json={"detail": "Not Found"})
+    )
+    client = runner.client(base_url=BASE + "/v1", max_retries=0)
+    with pytest.raises(cc.NotFoundError) as info:
+        await runner.call(client, "complete", "Hi")
+    assert info.value.url == BASE + "/v1/v1/chat/completions"
+    assert "the SDK adds /v1 itself" in str(info.value)
+
+
+async def test_a_404_under_a_root_base_url_has_no_v1_hint(
+    runner: Runner, mock: respx.MockRouter
+) -> None:
+    mock.get("/v1/providers/x/models").mock(
+        return_value=httpx.Response(404, json={"detail": "Provider x not supported"})
+    )
+    with pytest.raises(cc.NotFoundError) as info:
+        await runner.call(runner.client(), "provider_models", "x")
+    assert "/v1 itself" not in str(info.value)
+
+
+def _one_of_each() -> list[cc.ClaudeAPIError]:
+    at: dict[str, Any] = {"method": "POST", "url": BASE + "/v1/task"}
+    return [
+        cc.APIConnectionError("refused", **at),
+        cc.StreamInterruptedError("dropped", partial_content="par", **at),
+        cc.APITimeoutError("deadline", **at),
+        cc.HTTPTimeoutError("504", status_code=504, request_id="r1", **at),
+        cc.APIStatusError("418", status_code=418, **at),
+        cc.AuthenticationError("401", status_code=401, **at),
+        cc.PermissionDeniedError("403", status_code=403, **at),
+        cc.NotFoundError("404", status_code=404, **at),
+        cc.ValidationError("422", status_code=422, errors=[{"loc": ["body"]}], **at),
+        cc.RateLimitError("429", status_code=429, retry_after=3.0, **at),
+        cc.ServerError("500", status_code=500, **at),
+        cc.BudgetExceededError("budget", estimated_cost=1.5),
+        cc.HTTPBudgetExceededError("budget", status_code=429, **at),
+        cc.InvalidInputError("timeout: bad", param="timeout"),
+        cc.ResponseValidationError("bad body", **at),
+        cc.ClientClosedError("closed"),
+        cc.TaskFailedError("failed", **at),
+    ]
+
+
+@pytest.mark.parametrize("error", _one_of_each(), ids=lambda e: type(e).__name__)
+def test_errors_pickle_and_show_as_claude_client_names(error: cc.ClaudeAPIError) -> None:
+    import pickle
+    import traceback
+
+    cls = type(error)
+    assert cls.__module__ == "claude_client" and getattr(cc, cls.__name__) is cls
+    shown = traceback.format_exception_only(error)[-1]
+    assert shown.startswith(f"claude_client.{cls.__name__}: ")
+    copy = pickle.loads(pickle.dumps(error))
+    assert type(copy) is cls and str(copy) == str(error)
+    assert vars(copy) == vars(error)
+    if isinstance(error, cc.APIStatusError):
+        assert isinstance(copy.status_code, int)
