@@ -63,7 +63,14 @@ from ._models import (
 from ._sync.client import ClaudeClient
 
 if TYPE_CHECKING:
-    from ._streaming import AsyncChatStream, AsyncTaskStream, ChatStream, TaskStream, ThinkingEvent
+    from ._streaming import (
+        AsyncChatStream,
+        AsyncTaskStream,
+        ChatStream,
+        StreamNotFinishedError,
+        TaskStream,
+        ThinkingEvent,
+    )
 
 __version__ = VERSION
 
@@ -72,6 +79,7 @@ _LAZY_STREAMING = (
     "AsyncChatStream",
     "AsyncTaskStream",
     "ChatStream",
+    "StreamNotFinishedError",
     "TaskStream",
     "ThinkingEvent",
 )
@@ -122,6 +130,7 @@ __all__ = [
     "ServiceHealth",
     "Skill",
     "StreamInterruptedError",
+    "StreamNotFinishedError",
     "TaskFailedError",
     "TaskOutput",
     "TaskResult",

@@ -290,6 +290,10 @@ def tool_choice(value: Any) -> Union[str, dict[str, Any], None]:
     return dict(value)
 
 
+BATCH_ITEM_KEYS = ("prompt", "id")
+"""The keys of a ``batch()`` dict item (the service's ``BatchPrompt``)."""
+
+
 def batch_items(prompts: Any) -> list[dict[str, Any]]:
     """``batch()``'s prompts as ``{'prompt', 'id'?}`` dicts."""
     if isinstance(prompts, (str, bytes, Mapping)) or not isinstance(prompts, Sequence):
@@ -301,6 +305,15 @@ def batch_items(prompts: Any) -> list[dict[str, Any]]:
         if isinstance(p, str):
             items.append({"prompt": text(p, f"prompts[{i}]")})
         elif isinstance(p, Mapping):
+            unknown = [k for k in p if k not in BATCH_ITEM_KEYS]
+            if unknown:
+                # The service reads only these: a "model" here would be dropped silently.
+                raise bad(
+                    f"prompts[{i}]",
+                    f"unknown key(s) {', '.join(repr(k) for k in unknown)}; an item accepts "
+                    "only 'prompt' and 'id' (model and timeout apply to the whole batch: "
+                    "pass them to batch())",
+                )
             item = {"prompt": text(p.get("prompt"), f"prompts[{i}]['prompt']")}
             pid = p.get("id")
             if pid is not None:

@@ -17,7 +17,7 @@ import math
 import time
 import weakref
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from typing import Any, Final, Generic, Literal, NoReturn, Optional, TypeVar, Union
+from typing import Any, Final, Generic, Literal, NoReturn, Optional, TypeVar, Union, cast
 
 from .._config import DEFAULT_MAX_RESPONSE_BYTES, KeyRing
 from .._errors import (
@@ -63,6 +63,7 @@ __all__ = [
     "Connector",
     "Protocol",
     "StreamCore",
+    "StreamNotFinishedError",
     "StreamSettings",
     "TaskAccessors",
     "TaskProtocol",
@@ -620,6 +621,21 @@ class StreamCore(Generic[T, G]):
         )
 
 
+class StreamNotFinishedError(RuntimeError):
+    """A finished stream's value (``usage``, ``cost``, ``model``) was read before the end.
+
+    Iterate the stream to the end, or call ``until_done()``, first. A ``RuntimeError``:
+    it is a mistake in the calling code, not a failure of the service.
+    """
+
+
+AWAIT_MESSAGE = (
+    "{name} is not awaitable: iterate it with `async for chunk in client.{method}(...)` "
+    "(or `async with client.{method}(...) as s:`), or get the finished stream with "
+    "`s = await client.{method}(...).until_done()`"
+)
+
+
 class ChatAccessors(StreamCore[str, Any], Generic[R]):
     """What a chat stream takes and exposes (sync and async alike)."""
 
@@ -644,20 +660,37 @@ class ChatAccessors(StreamCore[str, Any], Generic[R]):
         """The text received so far (the whole answer once the stream finished)."""
         return self._protocol.content
 
-    @property
-    def usage(self) -> Optional[Usage]:
-        """Token counts from the ``done`` frame (``None`` until it arrived)."""
-        return self._protocol.usage
+    def _after_done(self, name: str) -> None:
+        if self._protocol.usage is None:
+            raise StreamNotFinishedError(
+                f"{type(self).__name__}.{name} is known once the stream has finished: "
+                "iterate it to the end or call until_done() first"
+                + (" (it ended without its 'done' frame)" if self._sock.closing else "")
+            )
 
     @property
-    def cost(self) -> Optional[float]:
-        """Cost in USD from the ``done`` frame (``None`` until it arrived)."""
-        return self._protocol.cost
+    def usage(self) -> Usage:
+        """Token counts from the ``done`` frame.
+
+        Raises :class:`StreamNotFinishedError` (a ``RuntimeError``) before it arrived:
+        iterate the stream to the end, or call ``until_done()``, first.
+        """
+        self._after_done("usage")
+        return cast(Usage, self._protocol.usage)
 
     @property
-    def model(self) -> Optional[str]:
-        """The model that answered, from the ``done`` frame (``None`` until it arrived)."""
-        return self._protocol.model
+    def cost(self) -> float:
+        """Cost in USD from the ``done`` frame (0.0 when it names none); as :attr:`usage`."""
+        self._after_done("cost")
+        cost = self._protocol.cost
+        return cost if cost is not None else 0.0
+
+    @property
+    def model(self) -> str:
+        """The model that answered (the ``done`` frame's, else the one asked for); as
+        :attr:`usage`."""
+        self._after_done("model")
+        return self._protocol.model or self._protocol.model_requested
 
 
 class TaskAccessors(StreamCore[Any, Any]):

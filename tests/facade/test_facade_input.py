@@ -52,6 +52,8 @@ BAD_CALLS: list[tuple[str, str, tuple[Any, ...], dict[str, Any], str]] = [
     ("batch-empty-item", "batch", (["a", ""],), {}, "prompts[1]"),
     ("batch-bad-item", "batch", (["a", 3],), {}, "prompts[1]"),
     ("batch-dict-no-prompt", "batch", ([{"id": "1"}],), {}, "prompts[0]['prompt']"),
+    ("batch-dict-unknown-key", "batch", (["a", {"prompt": "b", "model": "opus"}],), {},
+     "prompts[1]"),
     ("batch-timeout", "batch", (["a"],), {"timeout": -5}, "timeout"),
     ("batch-service-timeout", "batch", (["a"],), {"service_timeout": 500}, "service_timeout"),
     ("batch-model", "batch", (["a"],), {"model": "gpt"}, "model"),
@@ -140,3 +142,16 @@ def test_defaults_without_environment() -> None:
         assert client.base_url == "http://localhost:8006"
         assert client.timeout == 300.0
         assert client._key_for(None, required=False) is None
+
+
+async def test_a_batch_item_with_an_unknown_key_names_it_and_the_accepted_keys(
+    runner: Runner, mock: respx.MockRouter
+) -> None:
+    item = {"prompt": "b", "model": "opus", "temperature": 0}
+    with pytest.raises(cc.InvalidInputError) as info:
+        await runner.call(runner.client(), "batch", ["a", item])
+    text = str(info.value)
+    assert info.value.param == "prompts[1]"
+    assert "'model'" in text and "'temperature'" in text
+    assert "'prompt' and 'id'" in text
+    assert mock.calls.call_count == 0
