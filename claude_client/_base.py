@@ -301,32 +301,39 @@ class ClientBase:
     # ------------------------------------------------------------ answers
 
     def _finish(self, call: Call[T], resp: GeneratedResponse[Any]) -> T:
+        method, _, path = call.where.partition(" ")
+        url = request_url(self.base_url.rstrip("/") + path)
         status = int(resp.status_code)
-        if status >= 400:  # only when the pool is not ours; the transport raises first
-            method, _, path = call.where.partition(" ")
-            raise error_from_response(
-                status,
-                resp.headers,
-                resp.content,
-                method=method,
-                url=request_url(self.base_url.rstrip("/") + path),
-            )
-        if status != 200:
-            unusable = _no_json_status(status, resp.headers, call.where)
-            if unusable is not None:
-                raise unusable
-        if call.raw_parsed and status == 200 and resp.parsed is not None:
-            data = resp.parsed
-        else:
-            data = decode_json(resp.content, call.where)
-        result = call.parse(data)
+        try:
+            if status >= 400:  # only when the pool is not ours; the transport raises first
+                raise error_from_response(
+                    status, resp.headers, resp.content, method=method, url=url
+                )
+            if status != 200:
+                unusable = _no_json_status(status, resp.headers, call.where)
+                if unusable is not None:
+                    raise unusable
+            if call.raw_parsed and status == 200 and resp.parsed is not None:
+                data = resp.parsed
+            else:
+                data = decode_json(resp.content, call.where)
+            result = call.parse(data)
+        except ClaudeAPIError as exc:
+            # A body the SDK cannot use, a task that ended "failed": name the request too.
+            if exc.url is None:
+                exc.method, exc.url = method, url
+            raise
         if call.project is not None and not self._keys.per_project:
             self._check_project(call.project, data)
         return result
 
     def _generated_error(self, where: str, exc: Exception) -> ClaudeAPIError:
         """Map what escapes a generated endpoint call (see ``_errors.error_from_generated``)."""
-        return error_from_generated(where, exc, closed=self._closed, client=type(self).__name__)
+        err = error_from_generated(where, exc, closed=self._closed, client=type(self).__name__)
+        method, _, path = where.partition(" ")
+        if path.startswith("/") and err.url is None:  # a facade route: name the request
+            err.method, err.url = method, request_url(self.base_url.rstrip("/") + path)
+        return err
 
     @staticmethod
     def _endpoint_name(endpoint: Callable[..., Any]) -> str:

@@ -68,7 +68,8 @@ class AsyncClaudeClient(ClientBase):
     ``CLAUDE_API_KEY`` and ``CLAUDE_TIMEOUT`` (default 300 s). ``api_key`` may be a
     mapping ``{project_id: key}``: a call's ``project_id`` then picks the key (the
     service bills chat, batch and usage to the key's project). ``timeout`` bounds a
-    whole call, retries and backoff included; ``max_retries`` (default 2) applies to
+    whole call, retries and backoff included, here and per call (README "Timeouts":
+    the service-side limits are derived from it); ``max_retries`` (default 2) applies to
     connection errors, 408, 429 rate limits and 5xx (agentic tasks: see
     :meth:`agentic_task`).
 

@@ -193,6 +193,7 @@ async def test_task_status_raises_with_task_result(
     assert exc.task_result["status"] == body["status"]
     assert exc.task_result.result.error == body["result"]["error"]
     assert exc.message == body["result"]["error"]
+    assert exc.method == "POST" and exc.url == BASE + "/v1/task"  # a 200 names it too
     if body["status"] == "cost_exceeded":
         assert exc.estimated_cost == 1.2
 
@@ -248,6 +249,7 @@ async def test_malformed_2xx_body_is_response_validation_error(
     with pytest.raises(cc.ResponseValidationError) as info:
         await runner.call(client, method, *args)
     assert len(str(info.value)) < 800
+    assert info.value.url == BASE + path
 
 
 async def test_connection_refused_is_api_connection_error(

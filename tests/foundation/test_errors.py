@@ -108,3 +108,16 @@ def test_an_async_client_reused_on_a_second_event_loop_says_so(claude_fake: Any)
         asyncio.run(ask())  # its pooled connection belongs to the first, closed loop
     assert "create one client per event loop" in str(info.value)
     assert isinstance(info.value.__cause__, RuntimeError)
+
+
+def test_a_refused_socket_at_the_default_base_url_says_how_to_point_elsewhere() -> None:
+    from claude_client._errors import error_from_ws_connect
+
+    refused = ConnectionRefusedError(111, "Connection refused")
+    default = error_from_ws_connect(refused, "ws://localhost:8006/v1/stream").error
+    assert type(default) is APIConnectionError
+    assert default.method == "GET" and default.url == "ws://localhost:8006/v1/stream"
+    assert "is the service running? The default is http://localhost:8006" in str(default)
+    chosen = error_from_ws_connect(refused, "ws://127.0.0.1:9/v1/stream?x=1").error
+    assert chosen.url == "ws://127.0.0.1:9/v1/stream"  # no query in errors
+    assert "is the service running" not in str(chosen)
