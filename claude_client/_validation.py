@@ -17,9 +17,7 @@ from ._config import (
     MODELS,
     PERIODS,
     PROVIDERS,
-    SERVICE_TIMEOUT_MAX,
     SERVICE_TIMEOUT_MIN,
-    TASK_TIMEOUT_MAX,
     resolve_max_retries,
 )
 from ._exceptions import InvalidInputError
@@ -29,7 +27,6 @@ __all__ = [
     "batch_items",
     "call_timeout",
     "chat_messages",
-    "chat_timeout",
     "extra_headers",
     "max_cost",
     "messages",
@@ -44,7 +41,6 @@ __all__ = [
     "routing_prompt",
     "service_timeout",
     "str_list",
-    "task_timeout",
     "text",
     "tool_choice",
     "tools",
@@ -99,18 +95,6 @@ def _seconds(value: Any, param: str, low: float, high: float) -> float:
     if not low <= seconds <= high:
         raise bad(param, f"must be between {low:g} and {high:g} seconds, got {value!r}")
     return seconds
-
-
-def chat_timeout(value: Any, param: str = "timeout") -> Optional[float]:
-    """The service's own limit of a chat run or a batch item (1..300 s), or ``None``."""
-    return (
-        None if value is None else _seconds(value, param, SERVICE_TIMEOUT_MIN, SERVICE_TIMEOUT_MAX)
-    )
-
-
-def task_timeout(value: Any, param: str = "timeout") -> float:
-    """The service's limit of an agentic task (1..600 s)."""
-    return _seconds(value, param, SERVICE_TIMEOUT_MIN, TASK_TIMEOUT_MAX)
 
 
 def service_timeout(
