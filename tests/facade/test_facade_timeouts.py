@@ -139,3 +139,16 @@ async def test_a_retry_asks_the_service_for_what_remains(
     assert first == 57.0
     assert runner.sleeps and runner.sleeps[0] >= 20
     assert 1 <= second <= 60 - runner.sleeps[0] - 3
+
+
+async def test_a_deadline_above_the_profile_cap_needs_service_timeout(
+    runner: Runner, claude_fake: FakeService
+) -> None:
+    # The fake's default key is a pro key (task cap 300 s): a 1000 s deadline derives
+    # 600 s, which the profile refuses; service_timeout= keeps the deadline and fits.
+    client = make(runner, claude_fake, timeout=1000)
+    with pytest.raises(cc.PermissionDeniedError, match="exceeds limit"):
+        await runner.call(client, "agentic_task", "Count the files")
+    result = await runner.call(client, "agentic_task", "Count the files", service_timeout=300)
+    assert result.status == "completed"
+    assert sent(claude_fake, "/v1/task") == [600, 300]
