@@ -360,8 +360,22 @@ def error_body_too_large(
 def error_bad_encoding(
     request: httpx.Request, response: httpx.Response, exc: httpx.DecodingError
 ) -> ClaudeAPIError:
-    """A body whose ``Content-Encoding`` could not be undone."""
+    """A body whose ``Content-Encoding`` could not be undone.
+
+    An error status keeps the class it calls for (an :class:`APIStatusError`), its
+    body unread; a success is a :class:`ResponseValidationError`.
+    """
     encoding = response.headers.get("content-encoding", "")
+    if response.status_code >= 400:
+        err = error_from_response(
+            response.status_code,
+            response.headers,
+            b"",
+            method=request.method,
+            url=request_url(request.url),
+        )
+        err.message += f" (body not decodable: Content-Encoding {encoding[:50]!r})"
+        return err
     return ResponseValidationError(
         f"{request.method} {request_url(request.url)}: the response body could not be "
         f"decoded (Content-Encoding {encoding[:50]!r}): {str(exc)[:200]}",
