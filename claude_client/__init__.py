@@ -16,22 +16,29 @@ from ._base import ProjectKeyWarning, unwrap
 from ._config import VERSION, ModelId, ModelName, Period
 from ._exceptions import (
     APIConnectionError,
+    APIStatusError,
+    APITimeoutError,
     AuthenticationError,
     BudgetExceededError,
     ClaudeAPIError,
     ClientClosedError,
+    HTTPBudgetExceededError,
+    HTTPTimeoutError,
     InvalidInputError,
     NotFoundError,
     PermissionDeniedError,
-    PermissionError,
     RateLimitError,
     ResponseValidationError,
     ServerError,
     StreamInterruptedError,
     TaskFailedError,
-    TimeoutError,
     ValidationError,
 )
+
+# The 0.x names of APITimeoutError / PermissionDeniedError, kept importable for old
+# code but left out of __all__: `import *` must not shadow the builtins.
+from ._exceptions import PermissionError as PermissionError
+from ._exceptions import TimeoutError as TimeoutError
 from ._models import (
     Agent,
     APIObject,
@@ -64,6 +71,7 @@ if TYPE_CHECKING:
         AsyncChatStream,
         AsyncTaskStream,
         ChatStream,
+        StreamNotFinishedError,
         TaskEvent,
         TaskStream,
         ThinkingEvent,
@@ -77,6 +85,7 @@ _LAZY_STREAMING = (
     "AsyncTaskStream",
     "ChatStream",
     "TaskEvent",
+    "StreamNotFinishedError",
     "TaskStream",
     "ThinkingEvent",
 )
@@ -93,6 +102,8 @@ def __getattr__(name: str) -> Any:
 __all__ = [
     "APIConnectionError",
     "APIObject",
+    "APIStatusError",
+    "APITimeoutError",
     "Agent",
     "Artifact",
     "AsyncChatStream",
@@ -107,6 +118,8 @@ __all__ = [
     "ClaudeAPIError",
     "ClaudeClient",
     "ClientClosedError",
+    "HTTPBudgetExceededError",
+    "HTTPTimeoutError",
     "HealthStatus",
     "InvalidInputError",
     "ModelId",
@@ -115,7 +128,6 @@ __all__ = [
     "NotFoundError",
     "Period",
     "PermissionDeniedError",
-    "PermissionError",
     "ProcessResponse",
     "ProjectKeyWarning",
     "Provider",
@@ -131,6 +143,7 @@ __all__ = [
     "ServiceHealth",
     "Skill",
     "StreamInterruptedError",
+    "StreamNotFinishedError",
     "TaskEvent",
     "TaskFailedError",
     "TaskOutput",
@@ -138,7 +151,6 @@ __all__ = [
     "TaskStream",
     "TaskUsage",
     "ThinkingEvent",
-    "TimeoutError",
     "Usage",
     "UsageStats",
     "ValidationError",

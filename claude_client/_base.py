@@ -34,13 +34,13 @@ from ._config import (
     resolve_timeout,
 )
 from ._errors import error_for_no_json_status as _no_json_status
-from ._errors import error_from_generated, error_from_response
+from ._errors import error_from_generated, error_from_response, request_url
 from ._exceptions import ClaudeAPIError, ClientClosedError
 from ._logging import setup_from_env
 from ._models import APIObject, decode_json, wrap_json
 from ._requests import Call
 from ._retry import Deadline
-from ._transport import CallOptions, QueryValue
+from ._transport import CallOptions, QueryValue, ServiceLimit
 
 if TYPE_CHECKING:
     from claude_code_api.client import AuthenticatedClient
@@ -338,8 +338,7 @@ class ClientBase:
         project_id: Optional[str],
         key_required: bool = True,
         task: bool = False,
-        service_timeout: Optional[float] = None,
-        margin: Optional[float] = None,
+        service_limit: Optional[ServiceLimit] = None,
         extra_query: Optional[Mapping[str, QueryValue]] = None,
         extra_body: Optional[Mapping[str, Any]] = None,
     ) -> CallOptions:
@@ -358,8 +357,7 @@ class ClientBase:
             api_key=key,
             extra_headers=extra_headers,
             task=task,
-            service_timeout=service_timeout,
-            service_timeout_margin=margin,
+            service_limit=service_limit,
             extra_query=extra_query,
             extra_body=extra_body,
         )
@@ -387,17 +385,26 @@ class ClientBase:
 
     def _finish(self, call: Call[T], resp: GeneratedResponse[Any]) -> T:
         status = int(resp.status_code)
-        if status >= 400:  # only when the pool is not ours; the transport raises first
-            raise error_from_response(status, resp.headers, resp.content)
-        if status != 200:
-            unusable = _no_json_status(status, resp.headers, call.where)
-            if unusable is not None:
-                raise unusable
-        if call.raw_parsed and status == 200 and resp.parsed is not None:
-            data = resp.parsed
-        else:
-            data = decode_json(resp.content, call.where)
-        result = call.parse(data)
+        try:
+            if status >= 400:  # only when the pool is not ours; the transport raises first
+                method, url = self._request_of(call.where)
+                raise error_from_response(
+                    status, resp.headers, resp.content, method=method, url=url
+                )
+            if status != 200:
+                unusable = _no_json_status(status, resp.headers, call.where)
+                if unusable is not None:
+                    raise unusable
+            if call.raw_parsed and status == 200 and resp.parsed is not None:
+                data = resp.parsed
+            else:
+                data = decode_json(resp.content, call.where)
+            result = call.parse(data)
+        except ClaudeAPIError as exc:
+            # A body the SDK cannot use, a task that ended "failed": name the request too.
+            if exc.url is None:
+                exc.method, exc.url = self._request_of(call.where)
+            raise
         if isinstance(result, APIObject):
             result._headers = resp.headers  # .request_id / .http_headers
         if call.project is not None and not self._keys.per_project:
@@ -406,7 +413,18 @@ class ClientBase:
 
     def _generated_error(self, where: str, exc: Exception) -> ClaudeAPIError:
         """Map what escapes a generated endpoint call (see ``_errors.error_from_generated``)."""
-        return error_from_generated(where, exc, closed=self._closed, client=type(self).__name__)
+        err = error_from_generated(where, exc, closed=self._closed, client=type(self).__name__)
+        if where.partition(" ")[2].startswith("/") and err.url is None:  # a facade route
+            err.method, err.url = self._request_of(where)
+        return err
+
+    def _request_of(self, where: str) -> tuple[str, str]:
+        """Method and URL (no secrets) of a facade route ``"POST /v1/..."``, for errors.
+
+        Worked out only when an error needs them: a successful call pays nothing.
+        """
+        method, _, path = where.partition(" ")
+        return method, request_url(self.base_url.rstrip("/") + path)
 
     @staticmethod
     def _endpoint_name(endpoint: Callable[..., Any]) -> str:
@@ -484,26 +502,33 @@ class ClientBase:
         allow_tools: Optional[Sequence[str]],
         allow_agents: Optional[Sequence[str]],
         allow_skills: Optional[Sequence[str]],
-        timeout: float,
+        timeout: Optional[float],
         max_cost: float,
         project_id: Optional[str],
         idle_timeout: Optional[float],
+        service_timeout: Optional[float] = None,
     ) -> tuple[StreamSettings, dict[str, Any]]:
-        """(settings, stream keyword arguments) of an agentic task over the socket."""
+        """(settings, stream keyword arguments) of an agentic task over the socket.
+
+        ``timeout`` is the stream's deadline; the task's own ``timeout`` is derived
+        from it as for :meth:`agentic_task` (README "Timeouts").
+        """
+        from ._requests import task_limit
+
         self._check_open()
-        seconds = check.task_timeout(timeout)
+        settings = self._stream_settings(check.project(project_id), timeout, idle_timeout)
+        deadline = settings.timeout if settings.timeout is not None else math.inf
+        limit = task_limit(deadline, service_timeout)
         cost = check.max_cost(max_cost)
         kwargs: dict[str, Any] = {
             "description": check.text(description, "description"),
             "allow_tools": check.str_list(allow_tools, "allow_tools") or (),
             "allow_agents": check.str_list(allow_agents, "allow_agents") or (),
             "allow_skills": check.str_list(allow_skills, "allow_skills") or (),
-            "timeout": math.ceil(seconds),
+            "timeout": int(limit.sent),
             "max_cost": cost,
         }
-        # The stream stretches its own deadline to cover the task's timeout.
-        project = check.project(project_id)
-        return self._stream_settings(project, None, idle_timeout), kwargs
+        return settings, kwargs
 
 
 def _ws_url(base_url: str) -> str:

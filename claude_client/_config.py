@@ -37,6 +37,9 @@ __all__ = [
     "MODELS",
     "PERIODS",
     "PROVIDERS",
+    "SERVICE_MARGIN_MAX",
+    "SERVICE_MARGIN_MIN",
+    "SERVICE_MARGIN_SHARE",
     "SERVICE_TIMEOUT_DEFAULT",
     "SERVICE_TIMEOUT_MAX",
     "SERVICE_TIMEOUT_MIN",
@@ -80,10 +83,14 @@ SERVICE_TIMEOUT_MIN = 1.0
 SERVICE_TIMEOUT_MAX = 300.0
 """The largest chat / batch-item ``timeout`` the service accepts."""
 TASK_TIMEOUT_MAX = 600.0
+SERVICE_MARGIN_SHARE = 0.05
+SERVICE_MARGIN_MIN = 1.0
+SERVICE_MARGIN_MAX = 5.0
+"""The service is asked to give up 5 % of the call's deadline (1..5 s) before it ends."""
 MAX_COST_LIMIT = 10.0
 """The largest ``max_cost`` (USD) of an agentic task."""
 TASK_HTTP_MARGIN = 10.0
-"""Seconds the HTTP deadline of a task (or a batch chunk) exceeds the service's limit."""
+"""Seconds the service waits for a task beyond its ``timeout`` before it answers 500."""
 HEALTH_READ_TIMEOUT = 5.0
 """Seconds ``batch()`` gives ``GET /health`` to report the pool's capacity."""
 BATCH_POLL = 0.25

@@ -35,21 +35,25 @@ from typing import Any, Optional
 
 import httpx
 
+from ._config import DEFAULT_BASE_URL
 from ._exceptions import (
     BODY_EXCERPT_CHARS,
     APIConnectionError,
+    APIStatusError,
+    APITimeoutError,
     AuthenticationError,
     BudgetExceededError,
     ClaudeAPIError,
     ClientClosedError,
+    HTTPBudgetExceededError,
+    HTTPTimeoutError,
     NotFoundError,
-    PermissionError,
+    PermissionDeniedError,
     RateLimitError,
     ResponseValidationError,
     ServerError,
     StreamInterruptedError,
     TaskFailedError,
-    TimeoutError,
     ValidationError,
 )
 from ._retry import (
@@ -81,6 +85,7 @@ __all__ = [
     "forget_frames",
     "parse_retry_after",
     "redirect_refused",
+    "request_url",
     "task_refusal",
 ]
 
@@ -92,6 +97,34 @@ STREAM_PATH = "/v1/stream"
 
 
 # --------------------------------------------------------------------------- HTTP status + body
+
+NOT_RUNNING_HINT = (
+    f"; is the service running? The default is {DEFAULT_BASE_URL}; set base_url= or CLAUDE_API_URL"
+)
+V1_HINT = (
+    "; base_url ends in /v1, but the SDK adds /v1 itself: "
+    "set base_url to the service's root (e.g. http://localhost:8006)"
+)
+
+
+def request_url(url: httpx.URL | str) -> str:
+    """``scheme://host[:port]/path`` of ``url``: no user info, query or fragment (secrets)."""
+    if isinstance(url, str):
+        parts = urllib.parse.urlsplit(url)
+        host = parts.hostname or ""
+        if ":" in host:
+            host = f"[{host}]"
+        port = f":{parts.port}" if parts.port is not None else ""
+        return f"{parts.scheme}://{host}{port}{parts.path}"
+    host = url.host
+    if ":" in host:
+        host = f"[{host}]"
+    port = f":{url.port}" if url.port is not None else ""
+    return f"{url.scheme}://{host}{port}{url.path}"
+
+
+def _at(method: str, url: str) -> dict[str, Any]:
+    return {"method": method or None, "url": url or None}
 
 
 def parse_retry_after(value: Optional[str], *, now: Optional[float] = None) -> Optional[float]:
@@ -192,17 +225,20 @@ def error_from_response(
     content: bytes,
     *,
     method: str = "",
-    path: str = "",
+    url: str = "",
+    hint: str = "",
 ) -> ClaudeAPIError:
     """Map an error response (status >= 400) to the right exception of the hierarchy.
 
     Never raises: a body that is not JSON (an HTML page from a proxy, truncated
     JSON) becomes the class its status calls for, with a short excerpt as ``body``.
+    ``method`` and ``url`` (``scheme://host:port/path``) lead the message;
+    ``hint`` (for a 404) ends it.
     """
     content_type = _header(headers, "content-type") or ""
     body, excerpt = _decode_body(content, content_type)
     detail = body.get("detail") if isinstance(body, Mapping) else None
-    where = f" on {method} {path}" if method else ""
+    where = f" on {method} {url}" if method else ""
     if detail is not None:
         message = _message_from_detail(detail)
     elif excerpt:
@@ -219,26 +255,29 @@ def error_from_response(
         "error_category": _header(headers, "x-error-category"),
         "retry_after": parse_retry_after(_header(headers, "retry-after")),
         "upstream_status": _int_or_none(_header(headers, "x-upstream-status")),
+        **_at(method, url),
     }
+    if status_code == 404 and hint:
+        message += hint
 
     if detail_text.startswith("Budget exceeded") and status_code in (403, 429):
-        return BudgetExceededError(message, **common)
+        return HTTPBudgetExceededError(message, **common)
     if status_code in (400, 422):
         errors = detail if isinstance(detail, list) else None
         return ValidationError(message, errors=errors, **common)
     if status_code == 401 or (status_code == 403 and detail_text == "Not authenticated"):
         return AuthenticationError(message, **common)
     if status_code == 403:
-        return PermissionError(message, **common)
+        return PermissionDeniedError(message, **common)
     if status_code == 404:
         return NotFoundError(message, **common)
     if status_code == 429:
         return RateLimitError(message, **common)
     if status_code in (408, 504):
-        return TimeoutError(message, **common)
+        return HTTPTimeoutError(message, **common)
     if status_code >= 500:
         return ServerError(message, **common)
-    return ClaudeAPIError(message, **common)
+    return APIStatusError(message, **common)
 
 
 def _detail(body: Any) -> Any:
@@ -246,7 +285,7 @@ def _detail(body: Any) -> Any:
 
 
 def failure_from_response(
-    request: httpx.Request, response: httpx.Response, *, task: bool
+    request: httpx.Request, response: httpx.Response, *, task: bool, hint: str = ""
 ) -> Failure:
     """An error response (status >= 400, body read) as the retry policy sees it."""
     err = error_from_response(
@@ -254,7 +293,8 @@ def failure_from_response(
         response.headers,
         response.content,
         method=request.method,
-        path=request.url.path,
+        url=request_url(request.url),
+        hint=hint,
     )
     detail = _detail(err.body)
     retryable = is_retryable_status(
@@ -277,33 +317,41 @@ def task_refusal(request: httpx.Request, response: httpx.Response) -> Optional[F
     if not is_pool_overloaded(error):
         return None
     refused = TaskFailedError(
-        f"{error} ({request.method} {request.url.path} answered status 'failed')",
+        f"{error} ({request.method} {request_url(request.url)} answered status 'failed')",
         status_code=response.status_code,
         body=body,
         headers=response.headers,
         request_id=response.headers.get("x-request-id"),
+        **_at(request.method, request_url(request.url)),
     )
     return Failure(refused, retryable=True, overloaded=True)
 
 
 def error_body_too_large(
-    request: httpx.Request, response: httpx.Response, prefix: bytes, limit: int, *, task: bool
+    request: httpx.Request,
+    response: httpx.Response,
+    prefix: bytes,
+    limit: int,
+    *,
+    task: bool,
+    hint: str = "",
 ) -> Failure:
     """A body over ``max_response_bytes``: an error status keeps its class (read from
     the body's first ``prefix`` bytes, retried as that status is); a success fails."""
     if response.status_code >= 400:
         response._content = prefix
-        failure = failure_from_response(request, response, task=task)
+        failure = failure_from_response(request, response, task=task, hint=hint)
         failure.error.message += f" (body over max_response_bytes={limit}, not read whole)"
         return Failure(failure.error, failure.retryable)
     return Failure(
         ResponseValidationError(
-            f"{request.method} {request.url.path}: the response body is larger than "
+            f"{request.method} {request_url(request.url)}: the response body is larger than "
             f"max_response_bytes={limit} bytes (after decompression); reading stopped. "
             "Pass max_response_bytes= to the client to allow more",
             status_code=response.status_code,
             headers=response.headers,
             request_id=response.headers.get("x-request-id"),
+            **_at(request.method, request_url(request.url)),
         ),
         retryable=False,
     )
@@ -312,14 +360,29 @@ def error_body_too_large(
 def error_bad_encoding(
     request: httpx.Request, response: httpx.Response, exc: httpx.DecodingError
 ) -> ClaudeAPIError:
-    """A body whose ``Content-Encoding`` could not be undone."""
+    """A body whose ``Content-Encoding`` could not be undone.
+
+    An error status keeps the class it calls for (an :class:`APIStatusError`), its
+    body unread; a success is a :class:`ResponseValidationError`.
+    """
     encoding = response.headers.get("content-encoding", "")
+    if response.status_code >= 400:
+        err = error_from_response(
+            response.status_code,
+            response.headers,
+            b"",
+            method=request.method,
+            url=request_url(request.url),
+        )
+        err.message += f" (body not decodable: Content-Encoding {encoding[:50]!r})"
+        return err
     return ResponseValidationError(
-        f"{request.method} {request.url.path}: the response body could not be decoded "
-        f"(Content-Encoding {encoding[:50]!r}): {str(exc)[:200]}",
+        f"{request.method} {request_url(request.url)}: the response body could not be "
+        f"decoded (Content-Encoding {encoding[:50]!r}): {str(exc)[:200]}",
         status_code=response.status_code,
         headers=response.headers,
         request_id=response.headers.get("x-request-id"),
+        **_at(request.method, request_url(request.url)),
     )
 
 
@@ -356,21 +419,26 @@ def error_for_no_json_status(
 # --------------------------------------------------------------------------- stream frames, tasks
 
 
-def error_from_stream_message(message: str) -> ClaudeAPIError:
-    """Map the text of a WebSocket ``{"type": "error"}`` frame (STREAMING.md) to an exception."""
+def error_from_stream_message(message: str, ws_url: str = "") -> ClaudeAPIError:
+    """Map the text of a WebSocket ``{"type": "error"}`` frame (STREAMING.md) to an exception.
+
+    The classes that carry a status get the one the REST route answers the same
+    failure with (see :mod:`~claude_client._exceptions`). ``ws_url`` names the socket.
+    """
+    at = _at("GET", request_url(ws_url)) if ws_url else {}
     if message.startswith("Budget exceeded"):
-        return BudgetExceededError(message)
+        return BudgetExceededError(message, **at)
     if message.startswith("Permission denied"):
-        return PermissionError(message)
+        return PermissionDeniedError(message, status_code=403, **at)
     if message.startswith("api_key required"):
-        return AuthenticationError(message)
+        return AuthenticationError(message, status_code=401, **at)
     if message.startswith(
         ("Invalid model", "No messages provided", "Invalid JSON format", "Unknown message type")
     ):
-        return ValidationError(message)
+        return ValidationError(message, status_code=422, **at)
     if message.startswith(("Streaming error", "Task execution error", "Server error")):
-        return ServerError(message)
-    return ClaudeAPIError(message)
+        return ServerError(message, status_code=500, **at)
+    return ClaudeAPIError(message, **at)
 
 
 def _get(obj: Any, key: str) -> Any:
@@ -384,7 +452,7 @@ def error_from_task_result(task: Any) -> Optional[ClaudeAPIError]:
 
     ``task`` is the task body (a mapping or the dict-compatible task result):
     ``cost_exceeded`` -> :class:`BudgetExceededError` (``estimated_cost`` = reported cost),
-    ``timeout`` -> :class:`TimeoutError`, ``failed`` -> :class:`TaskFailedError`
+    ``timeout`` -> :class:`APITimeoutError`, ``failed`` -> :class:`TaskFailedError`
     (:class:`BudgetExceededError` for "Insufficient budget"). Each carries ``task_result``.
     """
     status = _get(task, "status")
@@ -401,7 +469,7 @@ def error_from_task_result(task: Any) -> Optional[ClaudeAPIError]:
             message, estimated_cost=float(cost) if isinstance(cost, (int, float)) else None
         )
     elif status == "timeout":
-        exc = TimeoutError(message)
+        exc = APITimeoutError(message)
     elif status == "failed" and message.startswith("Insufficient budget"):
         exc = BudgetExceededError(message)
     elif status == "failed":
@@ -425,27 +493,34 @@ def error_from_httpx(
 ) -> tuple[ClaudeAPIError, bool]:
     """(our exception, whether the request may have reached the service).
 
-    Timeouts become :class:`TimeoutError` (worded as the call's deadline once it
+    Timeouts become :class:`APITimeoutError` (worded as the call's deadline once it
     passed), anything else :class:`APIConnectionError`. A connect error or a
-    connect/pool timeout proves the request was never sent.
+    connect/pool timeout proves the request was never sent. A connection refused at
+    the default ``base_url`` says how to point the client elsewhere.
     """
-    where = f"{request.method} {request.url.path}"
+    url = request_url(request.url)
+    where = f"{request.method} {url}"
+    at = _at(request.method, url)
     sent = not isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout))
     err: ClaudeAPIError
     if isinstance(exc, httpx.TimeoutException):
         kind = type(exc).__name__
         if deadline.expired:
-            err = TimeoutError(
+            err = APITimeoutError(
                 f"{where}: no answer within the call's timeout of "
-                f"{deadline.timeout:g} s ({kind}, attempt {attempt})"
+                f"{deadline.timeout:g} s ({kind}, attempt {attempt})",
+                **at,
             )
         else:
-            err = TimeoutError(
-                f"{where} timed out ({kind}) after {elapsed:.2f} s on attempt {attempt}"
+            err = APITimeoutError(
+                f"{where} timed out ({kind}) after {elapsed:.2f} s on attempt {attempt}", **at
             )
     else:
         reason = str(exc) or type(exc).__name__
-        err = APIConnectionError(f"{where}: connection failed: {reason}")
+        hint = ""
+        if isinstance(exc, httpx.ConnectError) and url.startswith(DEFAULT_BASE_URL + "/"):
+            hint = NOT_RUNNING_HINT
+        err = APIConnectionError(f"{where}: connection failed: {reason}{hint}", **at)
     return err, sent
 
 
@@ -519,7 +594,8 @@ def forget_frames(exc: BaseException) -> None:
 
 def error_from_ws_connect(exc: BaseException, ws_url: str) -> Failure:
     """An exception raised while opening the socket, as the retry policy sees it."""
-    where = urllib.parse.urlsplit(ws_url)._replace(query="", fragment="").geturl()
+    where = request_url(ws_url)
+    at = _at("GET", where)
     if isinstance(exc, RedirectRefused):
         location = exc.location if exc.location is not None else "(none)"
         if len(location) > 300:
@@ -530,6 +606,7 @@ def error_from_ws_connect(exc: BaseException, ws_url: str) -> Failure:
                 f"(HTTP {exc.status}, Location: {location!r}); redirects are not followed: "
                 "the socket connects only to the client's base_url",
                 status_code=exc.status,
+                **at,
             ),
             retryable=False,
         )
@@ -539,10 +616,11 @@ def error_from_ws_connect(exc: BaseException, ws_url: str) -> Failure:
         headers = getattr(response, "headers", None) or {}
         body = getattr(response, "body", None) or b""
         error = error_from_response(
-            status, dict(headers.items()), bytes(body), method="GET", path=STREAM_PATH
+            status, dict(headers.items()), bytes(body), method="GET", url=where
         )
-        if error.message.startswith("HTTP "):
-            error.message = f"the service refused the WebSocket upgrade: {error.message}"
+        error.message = error.message.replace(
+            f"GET {where}", f"the service refused the WebSocket upgrade of {where}", 1
+        )
         # Nothing has been sent on a socket that was never opened, so even a task
         # stream may retry like an ordinary call: the task cannot have started.
         retryable = is_retryable_status(
@@ -550,15 +628,24 @@ def error_from_ws_connect(exc: BaseException, ws_url: str) -> Failure:
         )
         return Failure(error, retryable)
     if isinstance(exc, builtins.TimeoutError):
-        return Failure(TimeoutError(f"timed out opening {where}"), retryable=True)
+        return Failure(APITimeoutError(f"timed out opening {where}", **at), retryable=True)
     if _is_ws_exception(exc, "InvalidURI"):
-        return Failure(APIConnectionError(f"invalid WebSocket URL {where}: {exc}"), False)
+        return Failure(APIConnectionError(f"invalid WebSocket URL {where}: {exc}", **at), False)
     if _is_ws_exception(exc, "InvalidMessage") or isinstance(exc, (OSError, EOFError)):
-        return Failure(APIConnectionError(f"could not open {where}: {exc}"), retryable=True)
+        hint = ""
+        if isinstance(exc, ConnectionRefusedError) and where.startswith(
+            DEFAULT_BASE_URL.replace("http", "ws", 1) + "/"
+        ):
+            hint = NOT_RUNNING_HINT
+        return Failure(
+            APIConnectionError(f"could not open {where}: {exc}{hint}", **at), retryable=True
+        )
     if _is_ws_exception(exc, "InvalidHandshake"):
-        return Failure(APIConnectionError(f"{where} did not accept a WebSocket: {exc}"), False)
+        return Failure(
+            APIConnectionError(f"{where} did not accept a WebSocket: {exc}", **at), False
+        )
     return Failure(
-        APIConnectionError(f"could not open {where}: {type(exc).__name__}: {exc}"), False
+        APIConnectionError(f"could not open {where}: {type(exc).__name__}: {exc}", **at), False
     )
 
 
@@ -579,23 +666,27 @@ def error_from_ws_closed(
     limit: int,
     code: Optional[int] = None,
     reason: str = "",
+    url: str = "",
 ) -> ClaudeAPIError:
     """A socket that closed before the stream's final frame.
 
     ``exc`` is the ``ConnectionClosed`` (``None`` when the close was seen otherwise:
     then ``code`` / ``reason``). A close websockets sent itself with 1009 means a
     frame over ``limit`` bytes; anything else is a :class:`StreamInterruptedError`
-    carrying the text received so far.
+    carrying the text received so far. ``url`` (the socket's) names it.
     """
+    at = _at("GET", url) if url else {}
+    name = f"{kind} stream (GET {url})" if url else f"{kind} stream"
     if exc is not None:
         sent = getattr(exc, "sent", None)
         if getattr(sent, "code", None) == 1009:  # websockets refused a frame over max_size
             logger.debug("stream: %s frame over the size limit", kind)
             return ResponseValidationError(
-                f"{kind} stream: the service sent a frame larger than "
+                f"{name}: the service sent a frame larger than "
                 f"max_response_bytes ({limit:,} bytes), so the socket was "
                 f"closed after {frames} frames; raise the client's max_response_bytes "
-                "to accept bigger frames"
+                "to accept bigger frames",
+                **at,
             )
         code, reason = close_details(exc)
     logger.debug("stream: %s interrupted after %d frames (close code %s)", kind, frames, code)
@@ -605,8 +696,9 @@ def error_from_ws_closed(
         how = f"the service closed the socket (code {code}{', ' + reason if reason else ''})"
     got = f"; {len(partial_content)} characters received" if partial_content else ""
     return StreamInterruptedError(
-        f"{kind} stream ended before its final frame: {how}{got}",
+        f"{name} ended before its final frame: {how}{got}",
         partial_content=partial_content,
+        **at,
     )
 
 

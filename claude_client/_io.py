@@ -24,7 +24,12 @@ import httpx
 
 from ._batch import BatchRun, Chunk, ChunkOutcome, PoolGovernor
 from ._config import BATCH_POLL
-from ._exceptions import AuthenticationError, ClaudeAPIError, ClientClosedError, PermissionError
+from ._exceptions import (
+    AuthenticationError,
+    ClaudeAPIError,
+    ClientClosedError,
+    PermissionDeniedError,
+)
 from ._models import BatchResponse
 from ._response import RawResponse
 from ._transport import Captured, capture_responses
@@ -86,7 +91,7 @@ def _is_fatal(exc: BaseException) -> bool:
     """What ends a whole batch: errors that would fail every chunk alike (raised
     instead of marking items) and anything that is not an error of ours."""
     if isinstance(exc, ClaudeAPIError):
-        return isinstance(exc, (AuthenticationError, PermissionError, ClientClosedError))
+        return isinstance(exc, (AuthenticationError, PermissionDeniedError, ClientClosedError))
     return True
 
 

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, Generic, Optional, Protocol, TypeVar, Uni
 
 from . import _validation as check
 from ._batch import BatchRun, Chunk, governor_for
-from ._config import SERVICE_TIMEOUT_DEFAULT, SERVICE_TIMEOUT_MAX, TASK_HTTP_MARGIN
+from ._config import SERVICE_TIMEOUT_MAX, TASK_HTTP_MARGIN, TASK_TIMEOUT_MAX
 from ._errors import error_from_task_result
 from ._models import (
     BatchResponse,
@@ -47,7 +47,7 @@ from ._models import (
     parse_usage,
 )
 from ._retry import Deadline
-from ._transport import CallOptions, QueryValue
+from ._transport import CallOptions, QueryValue, ServiceLimit
 
 if TYPE_CHECKING:
     from claude_code_api.types import Response as GeneratedResponse
@@ -130,8 +130,7 @@ class CallContext(Protocol):
         project_id: Optional[str],
         key_required: bool = True,
         task: bool = False,
-        service_timeout: Optional[float] = None,
-        margin: Optional[float] = None,
+        service_limit: Optional[ServiceLimit] = None,
         extra_query: Optional[Mapping[str, QueryValue]] = None,
         extra_body: Optional[Mapping[str, Any]] = None,
     ) -> CallOptions:
@@ -139,9 +138,16 @@ class CallContext(Protocol):
         ...
 
 
-def chat_margin(service_timeout: float) -> float:
-    """How much longer than the service's own limit the client waits for its 504."""
-    return min(5.0, 1.0 + 0.1 * service_timeout)
+def _deadline(ctx: CallContext, timeout: Optional[float]) -> float:
+    """The call's deadline: its ``timeout`` or the client's (``math.inf``: none)."""
+    seconds = check.call_timeout(timeout)
+    return ctx.timeout if seconds is None else seconds
+
+
+def _chat_limit(deadline: float, service_timeout: Optional[float]) -> ServiceLimit:
+    """The service-side limit of a chat run / batch item under ``deadline`` (README "Timeouts")."""
+    cap = check.service_timeout(service_timeout, deadline, maximum=SERVICE_TIMEOUT_MAX)
+    return ServiceLimit.for_deadline(deadline, cap=cap)
 
 
 _CHAT: Optional[tuple[Endpoint, Any, Any, Any]] = None
@@ -184,11 +190,13 @@ def build_complete(
     extra_headers: Optional[Mapping[str, str]],
     extra_query: Optional[Mapping[str, QueryValue]] = None,
     extra_body: Optional[Mapping[str, Any]] = None,
+    service_timeout: Optional[float] = None,
 ) -> Call[Response]:
     """``POST /v1/chat/completions``."""
     msgs = check.chat_messages(prompt, messages)
     model_name = check.model(model, full_ids=True)
-    service_timeout = check.chat_timeout(timeout)
+    deadline = _deadline(ctx, timeout)
+    limit = _chat_limit(deadline, service_timeout)
     project = check.project(project_id)
     if max_tokens is not None:
         check.positive_int(max_tokens, "max_tokens")
@@ -202,19 +210,12 @@ def build_complete(
     query = None if extra_query is None else check.extra_query(extra_query)
     extra = None if extra_body is None else check.extra_body(extra_body)
 
-    if service_timeout is not None:
-        margin = chat_margin(service_timeout)
-        deadline = service_timeout + margin
-    else:
-        margin = chat_margin(min(ctx.timeout, SERVICE_TIMEOUT_MAX))
-        deadline = ctx.timeout
     options = ctx._call_options(
         deadline=deadline,
         max_retries=retries,
         extra_headers=headers,
         project_id=project,
-        service_timeout=service_timeout,
-        margin=margin,
+        service_limit=limit,
         extra_query=query,
         extra_body=extra,
     )
@@ -223,7 +224,7 @@ def build_complete(
     body = ChatCompletionRequest(
         messages=[Msg.from_dict(m) for m in msgs],
         model=model_name if model_name is not None else UNSET,
-        timeout=service_timeout if service_timeout is not None else SERVICE_TIMEOUT_DEFAULT,
+        timeout=limit.body_value,
     )
     if max_tokens is not None:
         body.max_tokens = max_tokens
@@ -265,6 +266,16 @@ def _parse_task(data: Any) -> TaskResult:
     return result
 
 
+def task_limit(deadline: float, service_timeout: Optional[float]) -> ServiceLimit:
+    """A task's service-side ``timeout`` under ``deadline``: the service waits it + 10 s."""
+    cap = check.service_timeout(
+        service_timeout, deadline, maximum=TASK_TIMEOUT_MAX, wait_extra=TASK_HTTP_MARGIN
+    )
+    return ServiceLimit.for_deadline(
+        deadline, maximum=TASK_TIMEOUT_MAX, wait_extra=TASK_HTTP_MARGIN, cap=cap, integer=True
+    )
+
+
 def build_task(
     ctx: CallContext,
     *,
@@ -272,7 +283,7 @@ def build_task(
     allow_tools: Optional[Sequence[str]],
     allow_agents: Optional[Sequence[str]],
     allow_skills: Optional[Sequence[str]],
-    timeout: float,
+    timeout: Optional[float],
     max_cost: float,
     model: Optional[str],
     working_directory: Optional[str],
@@ -281,23 +292,26 @@ def build_task(
     extra_headers: Optional[Mapping[str, str]],
     extra_query: Optional[Mapping[str, QueryValue]] = None,
     extra_body: Optional[Mapping[str, Any]] = None,
+    service_timeout: Optional[float] = None,
 ) -> Call[TaskResult]:
     """``POST /v1/task`` (the task retry policy: see the transport)."""
     text = check.text(description, "description")
     tools = check.str_list(allow_tools, "allow_tools")
     agents = check.str_list(allow_agents, "allow_agents")
     skills = check.str_list(allow_skills, "allow_skills")
-    seconds = check.task_timeout(timeout)
+    deadline = _deadline(ctx, timeout)
+    limit = task_limit(deadline, service_timeout)
     cost = check.max_cost(max_cost)
     model_name = check.model(model, full_ids=True)
     wd = check.opt_text(working_directory, "working_directory")
     project = check.project(project_id)
     options = ctx._call_options(
-        deadline=math.ceil(seconds) + TASK_HTTP_MARGIN,
+        deadline=deadline,
         max_retries=check.retries(max_retries),
         extra_headers=check.extra_headers(extra_headers),
         project_id=project,
         task=True,
+        service_limit=limit,
         extra_query=check.extra_query(extra_query),
         extra_body=check.extra_body(extra_body),
     )
@@ -310,7 +324,7 @@ def build_task(
         allow_tools=tools if tools is not None else UNSET,
         allow_agents=agents if agents is not None else UNSET,
         allow_skills=skills if skills is not None else UNSET,
-        timeout=math.ceil(seconds),
+        timeout=int(limit.sent),
         max_cost=cost,
         model=model_name if model_name is not None else UNSET,
     )
@@ -337,13 +351,19 @@ def build_batch(
     extra_headers: Optional[Mapping[str, str]],
     extra_query: Optional[Mapping[str, QueryValue]] = None,
     extra_body: Optional[Mapping[str, Any]] = None,
+    service_timeout: Optional[float] = None,
 ) -> tuple[BatchRun, Callable[[Chunk], Call[BatchResponse]]]:
-    """``batch()``'s plan (:class:`BatchRun`) and the ``POST /v1/batch`` call of a chunk."""
+    """``batch()``'s plan (:class:`BatchRun`) and the ``POST /v1/batch`` call of a chunk.
+
+    ``timeout`` is the deadline of the whole ``batch()``; each chunk's per-item
+    service limit is derived from what remains of it when the chunk is sent.
+    """
     items = check.batch_items(prompts)
     model_name = check.model(model, full_ids=True)
-    per_prompt = check.chat_timeout(timeout)
+    total = _deadline(ctx, timeout)
+    limit = _chat_limit(total, service_timeout)
     size = None if chunk_size is None else check.positive_int(chunk_size, "chunk_size")
-    limit = (
+    limit_chunks = (
         None if max_concurrency is None else check.positive_int(max_concurrency, "max_concurrency")
     )
     if on_progress is not None and not callable(on_progress):
@@ -354,25 +374,24 @@ def build_batch(
     extra = check.extra_body(extra_body)
     # Closed client or missing key: fail before sending, not per chunk.
     base = ctx._call_options(
-        deadline=None,
+        deadline=total,
         max_retries=check.retries(max_retries),
         extra_headers=headers,
         project_id=project,
     )
     retries = base.max_retries
     clock = ctx._clock
-    client_timeout = ctx.timeout
+    batch_deadline = base.deadline
 
     governor = governor_for(ctx.base_url, clock)
-    item_timeout = per_prompt or SERVICE_TIMEOUT_DEFAULT
     run = BatchRun(
         items,
         governor,
         chunk_size=size,
-        max_concurrency=limit if parallel else 1,
-        item_timeout=item_timeout,
+        max_concurrency=limit_chunks if parallel else 1,
+        item_timeout=limit.sent,
         retry_refused=retries > 0,
-        give_up_after=client_timeout,
+        give_up_after=total,
         clock=clock,
         on_progress=on_progress,
     )
@@ -382,21 +401,19 @@ def build_batch(
     from claude_code_api.types import UNSET
 
     def make_call(chunk: Chunk) -> Call[BatchResponse]:
-        # The service waits up to item_timeout for each item from the moment its
-        # collection reaches it (the first one counting its time in the queue),
-        # about ceil(size / max_workers) rounds when all goes well.
-        rounds = math.ceil(chunk.size / governor.capacity.max_workers) + 1
-        seconds = rounds * item_timeout + TASK_HTTP_MARGIN
+        # The chunk gets what remains of the batch's deadline, and its items a service
+        # limit fitted to that (a chunk past the deadline fails with APITimeoutError).
+        remaining = batch_deadline.remaining()
+        chunk_limit = ServiceLimit.for_deadline(remaining, cap=limit.cap)
         options = CallOptions(
-            deadline=Deadline(
-                None if math.isinf(client_timeout) else max(seconds, client_timeout), clock=clock
-            ),
+            deadline=Deadline(None if math.isinf(remaining) else remaining, clock=clock),
             max_retries=retries,
             api_key=base.api_key,
             extra_headers=headers,
             retry_overloaded=False,  # the BatchRun paces and resends refused chunks
             extra_query=query,
             extra_body=extra,
+            service_limit=chunk_limit,
         )
         body = BatchRequest(
             prompts=[
@@ -404,9 +421,8 @@ def build_batch(
                 for it in items[chunk.start : chunk.end]
             ],
             model=model_name if model_name is not None else UNSET,
+            timeout=chunk_limit.body_value,
         )
-        if per_prompt is not None:
-            body.timeout = per_prompt
         return Call(
             batch_processing, {"body": body}, options, parse_batch_response, "POST /v1/batch"
         )

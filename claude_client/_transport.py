@@ -17,9 +17,10 @@ For each request they:
   asyncio task, so one client can serve many threads / tasks at once;
 * enforce one :class:`~claude_client._retry.Deadline` per call over all attempts
   and backoff sleeps: each attempt's httpx timeouts are capped to what remains,
-  no retry starts unless its sleep plus a useful attempt still fit, and for chat
-  the body's ``timeout`` field (the service-side limit) is lowered on a retry so
-  the service gives up before the client does;
+  no retry starts unless its sleep plus a useful attempt still fit, and for chat,
+  batch and tasks the body's ``timeout`` field (the service-side limit, a
+  :class:`ServiceLimit`) is lowered on a retry to fit what remains, so the service
+  gives up before the client does (README "Timeouts");
 * retry as :class:`~claude_client._retry.RetryState` decides (agentic tasks,
   ``/v1/task``, use the strict policy); ``sleep`` / ``clock`` / ``rng`` are
   injectable for tests. The per-request state and every decision live in
@@ -27,7 +28,7 @@ For each request they:
 * turn every final failure into the SDK's hierarchy through
   :mod:`claude_client._errors`: status >= 400 -> ``error_from_response`` (so
   non-IANA codes like 520 never reach the generated layer, whose ``HTTPStatus(520)``
-  would raise), ``httpx.TimeoutException`` -> :class:`TimeoutError`, any other
+  would raise), ``httpx.TimeoutException`` -> :class:`APITimeoutError`, any other
   ``httpx.TransportError`` -> :class:`APIConnectionError`; the httpx exception is
   kept as ``__cause__``;
 * log on the ``claude_client`` logger: every retry at INFO (method, path, status,
@@ -69,15 +70,27 @@ from typing import Any, Optional, Union
 import httpx
 
 from . import _telemetry
-from ._config import DEFAULT_MAX_RESPONSE_BYTES, KeyRing, KeySource, resolve_key
+from ._config import (
+    DEFAULT_MAX_RESPONSE_BYTES,
+    SERVICE_MARGIN_MAX,
+    SERVICE_MARGIN_MIN,
+    SERVICE_MARGIN_SHARE,
+    SERVICE_TIMEOUT_MAX,
+    SERVICE_TIMEOUT_MIN,
+    KeyRing,
+    KeySource,
+    resolve_key,
+)
 from ._errors import (
+    V1_HINT,
     error_bad_encoding,
     error_body_too_large,
     failure_from_httpx,
     failure_from_response,
+    request_url,
     task_refusal,
 )
-from ._exceptions import ClaudeAPIError, ClientClosedError, InvalidInputError, TimeoutError
+from ._exceptions import APITimeoutError, ClaudeAPIError, ClientClosedError, InvalidInputError
 from ._logging import logger
 from ._retry import GIVE_UP_DEADLINE, GIVE_UP_RETRY_AFTER, Deadline, Failure, RetryState
 from ._sockets import DEADLINE, AsyncDeadlineBackend, DeadlineBackend, install_backend
@@ -86,14 +99,11 @@ __all__ = [
     "AsyncRetryTransport",
     "CallOptions",
     "RetryTransport",
+    "ServiceLimit",
     "call_options",
     "current_options",
 ]
 
-SERVICE_TIMEOUT_DEFAULT = 30.0
-"""The service's default ``timeout`` for chat and batch when the body omits it."""
-SERVICE_TIMEOUT_MIN = 1.0
-SERVICE_TIMEOUT_MAX = 300.0
 MIN_ATTEMPT_SECONDS = 0.25
 """A retry starts only if at least this much time is left after its sleep."""
 
@@ -103,6 +113,62 @@ QueryValue = Union[str, int, float, bool]
 """A value of ``extra_query``."""
 
 
+def service_margin(deadline: float) -> float:
+    """How long before the caller's deadline the service is asked to give up.
+
+    5 % of the deadline, at least 1 s and at most 5 s (README "Timeouts"): room for
+    the service's 504 (or its answer) to travel back before the client's deadline.
+    """
+    if math.isinf(deadline):
+        return SERVICE_MARGIN_MAX
+    return min(SERVICE_MARGIN_MAX, max(SERVICE_MARGIN_MIN, SERVICE_MARGIN_SHARE * deadline))
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceLimit:
+    """How a body's ``timeout`` field (the service's own limit) follows the call's deadline.
+
+    The value sent is ``remaining - wait_extra - margin``, bounded to
+    ``SERVICE_TIMEOUT_MIN..maximum`` and to ``cap`` (the caller's ``service_timeout=``);
+    ``wait_extra`` is how much longer than its limit the service waits (tasks: 10 s).
+    ``sent`` is the value the request was built with; the transport rewrites the body
+    only when what remains calls for noticeably less (more than half the margin).
+    """
+
+    margin: float
+    sent: float
+    maximum: float = SERVICE_TIMEOUT_MAX
+    wait_extra: float = 0.0
+    cap: Optional[float] = None
+    integer: bool = False
+
+    @classmethod
+    def for_deadline(
+        cls,
+        deadline: float,
+        *,
+        maximum: float = SERVICE_TIMEOUT_MAX,
+        wait_extra: float = 0.0,
+        cap: Optional[float] = None,
+        integer: bool = False,
+    ) -> ServiceLimit:
+        """The limit of a call whose whole deadline is ``deadline`` s (``math.inf``: none)."""
+        limit = cls(service_margin(deadline), 0.0, maximum, wait_extra, cap, integer)
+        return cls(limit.margin, limit.fit(deadline), maximum, wait_extra, cap, integer)
+
+    def fit(self, remaining: float) -> float:
+        """The service-side limit to send when ``remaining`` s are left of the deadline."""
+        top = self.maximum if self.cap is None else min(self.cap, self.maximum)
+        value = min(top, remaining - self.wait_extra - self.margin)
+        value = float(math.floor(value)) if self.integer else math.floor(value * 10) / 10
+        return max(SERVICE_TIMEOUT_MIN, value)
+
+    @property
+    def body_value(self) -> float | int:
+        """:attr:`sent` as the JSON body carries it (an integer for tasks)."""
+        return int(self.sent) if self.integer else self.sent
+
+
 @dataclass(slots=True)
 class CallOptions:
     """Options of one facade call, visible to the transport through a context variable.
@@ -110,9 +176,8 @@ class CallOptions:
     ``api_key`` is ``None`` for "the client's default key" and is left out of repr;
     a key provider (a callable) is called by the transport for each attempt.
     ``task`` forces the agentic-task retry policy (``None``: decided by the path).
-    When ``service_timeout_margin`` is set, each attempt's JSON body ``timeout``
-    is kept <= ``remaining - margin`` (bounded 1..300); ``service_timeout`` is
-    what the caller asked for (``None``: the service default, 30 s).
+    When ``service_limit`` is set, each attempt's JSON body ``timeout`` is fitted
+    to what remains of the deadline (:class:`ServiceLimit`).
     ``retry_overloaded=False`` hands the worker pool's 503 refusal straight back
     (``batch()`` paces its chunks itself). ``extra_query`` / ``extra_body`` are
     merged into the URL's query / the JSON body, last (they win), before the first
@@ -124,8 +189,7 @@ class CallOptions:
     api_key: Optional[KeySource] = field(default=None, repr=False)
     extra_headers: Optional[Mapping[str, str]] = None
     task: Optional[bool] = None
-    service_timeout: Optional[float] = None
-    service_timeout_margin: Optional[float] = None
+    service_limit: Optional[ServiceLimit] = None
     retry_overloaded: bool = True
     extra_query: Optional[Mapping[str, QueryValue]] = None
     extra_body: Optional[Mapping[str, Any]] = None
@@ -318,6 +382,10 @@ class _Core:
         self.origin = _origin(base) if base is not None else None
         # The usual request (base_url joined with a path) matches these exactly.
         self.origin_fast = (base.scheme, base.netloc) if base is not None else None
+        # A 404 under a base_url that ends in /v1 (the SDK adds /v1 itself) says so.
+        self.not_found_hint = (
+            V1_HINT if base is not None and base.path.rstrip("/").endswith("/v1") else ""
+        )
         self.max_response_bytes = max_response_bytes
         self.bounded = False  # sockets bounded by the deadline (an httpx transport's pool)
         self.closed = False
@@ -364,7 +432,10 @@ class _Core:
         """Raise :class:`ClientClosedError` once the client was closed (nothing re-sent)."""
         if self.closed:
             err = ClientClosedError(
-                f"{request.method} {request.url.path}: the client was closed during the call"
+                f"{request.method} {request_url(request.url)}: the client was closed during "
+                "the call",
+                method=request.method,
+                url=request_url(request.url),
             )
             if cause is not None:
                 raise err from cause
@@ -405,6 +476,7 @@ class _Call:
         "original_timeout",
         "request",
         "retry",
+        "sent",
         "start",
         "task",
         "token",
@@ -423,13 +495,15 @@ class _Call:
         self.key_provider = key_provider
         self.task = opts.task if opts.task is not None else _is_task_path(request.url.path)
         self.original_timeout = dict(request.extensions.get("timeout") or {})
+        limit = opts.service_limit
+        self.sent = limit.sent if limit is not None else 0.0
         self.retry = RetryState(
             opts.deadline,
             opts.max_retries,
             need=(
                 MIN_ATTEMPT_SECONDS
-                if opts.service_timeout_margin is None
-                else opts.service_timeout_margin + SERVICE_TIMEOUT_MIN
+                if limit is None
+                else limit.margin + limit.wait_extra + SERVICE_TIMEOUT_MIN
             ),
             retry_overloaded=opts.retry_overloaded,
             rng=core.rng,
@@ -455,9 +529,12 @@ class _Call:
         opts = self.opts
         remaining = opts.deadline.remaining()
         if remaining <= 0:
-            raise TimeoutError(
-                f"{request.method} {request.url.path}: the call's deadline of "
-                f"{opts.deadline.timeout:g} s passed before attempt {self.retry.attempts + 1}"
+            url = request_url(request.url)
+            raise APITimeoutError(
+                f"{request.method} {url}: the call's deadline of "
+                f"{opts.deadline.timeout:g} s passed before attempt {self.retry.attempts + 1}",
+                method=request.method,
+                url=url,
             )
         if not math.isinf(remaining):
             capped = {}
@@ -465,8 +542,12 @@ class _Call:
                 value = self.original_timeout.get(name)
                 capped[name] = remaining if value is None else min(value, remaining)
             request.extensions["timeout"] = capped
-            if opts.service_timeout_margin is not None:
-                request = self.request = _fit_service_timeout(request, opts, remaining)
+            limit = opts.service_limit
+            if limit is not None:
+                value = limit.fit(remaining)
+                if value < self.sent - limit.margin / 2:
+                    request = self.request = _with_service_timeout(request, limit, value)
+                    self.sent = value
         if self.key_provider is not None:
             # A rotating key: asked for each attempt, never kept past it.
             request.headers["Authorization"] = f"Bearer {resolve_key(self.key_provider)}"
@@ -503,7 +584,9 @@ class _Call:
             self._log_retry(refused.error, decision.delay)
             self.delay = decision.delay
             return False
-        failure = failure_from_response(self.request, response, task=self.task)
+        failure = failure_from_response(
+            self.request, response, task=self.task, hint=self.core.not_found_hint
+        )
         self._next(failure, failure.error)
         return False
 
@@ -523,7 +606,9 @@ class _Call:
             limit = self.core.max_response_bytes
             prefix = exc.prefix() if response.status_code >= 400 else b""
             exc.chunks.clear()  # free the partial body before the error travels up
-            failure = error_body_too_large(request, response, prefix, limit, task=self.task)
+            failure = error_body_too_large(
+                request, response, prefix, limit, task=self.task, hint=self.core.not_found_hint
+            )
             cause = failure.error
         elif isinstance(exc, httpx.DecodingError) and response is not None:
             raise error_bad_encoding(request, response, exc) from None
@@ -641,25 +726,17 @@ class _Call:
         )
 
 
-def _fit_service_timeout(
-    request: httpx.Request, opts: CallOptions, remaining: float
+def _with_service_timeout(
+    request: httpx.Request, limit: ServiceLimit, value: float
 ) -> httpx.Request:
-    """``request`` with its JSON body's ``timeout`` lowered to fit ``remaining - margin``."""
-    assert opts.service_timeout_margin is not None
-    wanted = opts.service_timeout if opts.service_timeout is not None else SERVICE_TIMEOUT_DEFAULT
-    allowed = remaining - opts.service_timeout_margin
-    if allowed >= wanted - 1.0:
-        # The usual first attempt (its deadline is wanted + margin): nothing to change.
-        # The 1 s slack keeps a retry's ask below ``remaining`` (margin > 1 s).
-        return request
-    new_value = max(SERVICE_TIMEOUT_MIN, min(SERVICE_TIMEOUT_MAX, math.floor(allowed * 10) / 10))
+    """``request`` with its JSON body's ``timeout`` set to ``value``."""
     try:
         body = json.loads(request.content)
     except (ValueError, httpx.RequestNotRead):
         return request
-    if not isinstance(body, dict) or body.get("timeout") == new_value:
+    if not isinstance(body, dict):
         return request
-    body["timeout"] = new_value
+    body["timeout"] = int(value) if limit.integer else value
     content = json.dumps(body, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
     raw = content.encode("utf-8")
     headers = request.headers.copy()

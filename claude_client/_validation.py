@@ -19,9 +19,7 @@ from ._config import (
     MODELS,
     PERIODS,
     PROVIDERS,
-    SERVICE_TIMEOUT_MAX,
     SERVICE_TIMEOUT_MIN,
-    TASK_TIMEOUT_MAX,
     resolve_max_retries,
 )
 from ._exceptions import InvalidInputError
@@ -31,7 +29,6 @@ __all__ = [
     "batch_items",
     "call_timeout",
     "chat_messages",
-    "chat_timeout",
     "extra_body",
     "extra_headers",
     "extra_query",
@@ -46,8 +43,8 @@ __all__ = [
     "provider",
     "retries",
     "routing_prompt",
+    "service_timeout",
     "str_list",
-    "task_timeout",
     "text",
     "tool_choice",
     "tools",
@@ -114,16 +111,26 @@ def _seconds(value: Any, param: str, low: float, high: float) -> float:
     return seconds
 
 
-def chat_timeout(value: Any, param: str = "timeout") -> Optional[float]:
-    """The service's own limit of a chat run or a batch item (1..300 s), or ``None``."""
-    return (
-        None if value is None else _seconds(value, param, SERVICE_TIMEOUT_MIN, SERVICE_TIMEOUT_MAX)
-    )
+def service_timeout(
+    value: Any, deadline: float, *, maximum: float, wait_extra: float = 0.0
+) -> Optional[float]:
+    """``service_timeout=``: the service-side limit a caller asks for (1..``maximum`` s).
 
-
-def task_timeout(value: Any, param: str = "timeout") -> float:
-    """The service's limit of an agentic task (1..600 s)."""
-    return _seconds(value, param, SERVICE_TIMEOUT_MIN, TASK_TIMEOUT_MAX)
+    It must fit inside the call's deadline ``deadline`` (the ``timeout``), with the
+    ``wait_extra`` seconds the service waits beyond it (tasks: 10 s); ``None`` passes.
+    """
+    if value is None:
+        return None
+    seconds = _seconds(value, "service_timeout", SERVICE_TIMEOUT_MIN, maximum)
+    if seconds + wait_extra >= deadline:
+        extra = f" + {wait_extra:g} s the service waits beyond it" if wait_extra else ""
+        raise bad(
+            "service_timeout",
+            f"service_timeout={seconds:g}{extra} does not fit inside the call's "
+            f"timeout={deadline:g} s (the deadline of the whole call): raise timeout or "
+            "lower service_timeout",
+        )
+    return seconds
 
 
 def max_cost(value: Any, param: str = "max_cost") -> float:
@@ -325,6 +332,10 @@ def tool_choice(value: Any) -> Union[str, dict[str, Any], None]:
     return dict(value)
 
 
+BATCH_ITEM_KEYS = ("prompt", "id")
+"""The keys of a ``batch()`` dict item (the service's ``BatchPrompt``)."""
+
+
 def batch_items(prompts: Any) -> list[dict[str, Any]]:
     """``batch()``'s prompts as ``{'prompt', 'id'?}`` dicts."""
     if isinstance(prompts, (str, bytes, Mapping)) or not isinstance(prompts, Sequence):
@@ -336,6 +347,15 @@ def batch_items(prompts: Any) -> list[dict[str, Any]]:
         if isinstance(p, str):
             items.append({"prompt": text(p, f"prompts[{i}]")})
         elif isinstance(p, Mapping):
+            unknown = [k for k in p if k not in BATCH_ITEM_KEYS]
+            if unknown:
+                # The service reads only these: a "model" here would be dropped silently.
+                raise bad(
+                    f"prompts[{i}]",
+                    f"unknown key(s) {', '.join(repr(k) for k in unknown)}; an item accepts "
+                    "only 'prompt' and 'id' (model and timeout apply to the whole batch: "
+                    "pass them to batch())",
+                )
             item = {"prompt": text(p.get("prompt"), f"prompts[{i}]['prompt']")}
             pid = p.get("id")
             if pid is not None:

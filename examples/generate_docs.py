@@ -14,7 +14,7 @@ import sys
 
 from _service import service
 
-from claude_client import BudgetExceededError, ClaudeClient, TimeoutError
+from claude_client import APITimeoutError, BudgetExceededError, ClaudeClient
 
 
 def main() -> int:
@@ -27,7 +27,7 @@ def main() -> int:
                 timeout=300,
                 max_cost=1.0,
             )
-        except (BudgetExceededError, TimeoutError) as exc:
+        except (BudgetExceededError, APITimeoutError) as exc:
             print(f"the task stopped early: {exc}")
             partial = exc.task_result["result"].get("output") if exc.task_result else None
             print(f"partial output: {partial!r}")

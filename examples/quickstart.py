@@ -15,7 +15,7 @@ import sys
 from collections.abc import Iterator
 from typing import Any, Optional
 
-from claude_client import ClaudeAPIError, ClaudeClient, PermissionError
+from claude_client import ClaudeAPIError, ClaudeClient, PermissionDeniedError
 
 
 @contextlib.contextmanager
@@ -101,12 +101,12 @@ def main() -> int:
         free_kwargs = {**kwargs, "api_key": free_key} if free_key else kwargs
         with ClaudeClient(**free_kwargs) as limited:
             try:
-                # Write is blocked for free and pro keys (and the defaults, timeout 300 s
-                # and max_cost $1, exceed a free key's limits).
+                # Write is blocked for free and pro keys (and the defaults, a 285 s task
+                # under the 300 s deadline and max_cost $1, exceed a free key's limits).
                 limited.agentic_task("Count the files", allow_tools=["Write"])
                 print("this key may run the task: no error to show")
-            except PermissionError as exc:
-                print(f"PermissionError (HTTP {exc.status_code}): {exc.message}")
+            except PermissionDeniedError as exc:
+                print(f"PermissionDeniedError (HTTP {exc.status_code}): {exc.message}")
                 print("  -> a free key may use: allow_tools=['Read'], timeout=60, max_cost=0.1")
     print("\nDone.")
     return 0

@@ -16,7 +16,7 @@ import time
 
 from _service import service
 
-from claude_client import BudgetExceededError, ClaudeClient, ServerError, TimeoutError
+from claude_client import APITimeoutError, BudgetExceededError, ClaudeClient, ServerError
 
 CHAT = "/v1/chat/completions"
 
@@ -69,8 +69,8 @@ def main() -> int:
         started = time.monotonic()
         try:
             client.complete("Take your time", model="haiku", timeout=1)
-        except TimeoutError as exc:
-            print(f"   -> TimeoutError after {time.monotonic() - started:.1f} s: {exc.message}")
+        except APITimeoutError as exc:
+            print(f"   -> APITimeoutError after {time.monotonic() - started:.1f} s: {exc.message}")
         fake.latency(0)
     return 0
 

@@ -9,7 +9,7 @@ import time
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Optional
 
-from .. import APIConnectionError, ClaudeAPIError, ServerError, TimeoutError
+from .. import APIConnectionError, APITimeoutError, ClaudeAPIError, ServerError
 from ._common import (
     EXIT_CONNECTION,
     EXIT_ERROR,
@@ -90,7 +90,7 @@ def _task_kwargs(args: argparse.Namespace) -> dict[str, Any]:
         "allow_tools": _names(args.tools),
         "allow_agents": _names(args.agents),
         "allow_skills": _names(args.skills),
-        "timeout": args.task_timeout,
+        "timeout": args.task_timeout,  # None: the client's deadline
         "max_cost": args.max_cost,
     }
 
@@ -228,7 +228,7 @@ def cmd_usage(args: argparse.Namespace) -> int:
 
 # ----------------------------------------------------------------------------- health, ready
 
-UNREACHABLE = (APIConnectionError, TimeoutError, ServerError)
+UNREACHABLE = (APIConnectionError, APITimeoutError, ServerError)
 
 
 def _unreachable(args: argparse.Namespace, exc: ClaudeAPIError) -> int:

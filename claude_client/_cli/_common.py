@@ -13,6 +13,7 @@ from typing import IO, TYPE_CHECKING, Any, Optional
 
 from .. import (
     APIConnectionError,
+    APITimeoutError,
     AuthenticationError,
     BudgetExceededError,
     ClaudeAPIError,
@@ -22,7 +23,6 @@ from .. import (
     RateLimitError,
     ServerError,
     TaskFailedError,
-    TimeoutError,
     ValidationError,
 )
 
@@ -54,12 +54,13 @@ EXIT_INTERRUPTED = 130
 EXIT_BY_ERROR: tuple[tuple[type[ClaudeAPIError], int], ...] = (
     (TaskFailedError, EXIT_TASK_FAILED),
     (BudgetExceededError, EXIT_BUDGET),
-    (TimeoutError, EXIT_TIMEOUT),
+    (APITimeoutError, EXIT_TIMEOUT),
     (APIConnectionError, EXIT_CONNECTION),
     (AuthenticationError, EXIT_AUTH),
     (PermissionDeniedError, EXIT_PERMISSION),
     (NotFoundError, EXIT_NOT_FOUND),
     (ValidationError, EXIT_REJECTED),
+    (InvalidInputError, EXIT_REJECTED),
     (RateLimitError, EXIT_RATE_LIMITED),
     (ServerError, EXIT_SERVER),
 )

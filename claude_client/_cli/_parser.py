@@ -110,9 +110,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--timeout",
         type=float,
         dest="task_timeout",
-        default=300.0,
+        default=None,
         metavar="SECONDS",
-        help="the task's time limit, 1..600 (default 300)",
+        help="deadline of the task (default: $CLAUDE_TIMEOUT or 300); the service's own "
+        "limit is derived from it",
     )
     p.add_argument("--workdir", metavar="DIR", help="working directory on the service side")
     p.add_argument("-m", "--model", default=None, help="model (default: the service picks)")

@@ -31,7 +31,7 @@ no ``await`` on the async client either.
 """
 
 from ._async import AsyncChatStream, AsyncTaskStream
-from ._core import TaskEvent, ThinkingEvent
+from ._core import StreamNotFinishedError, TaskEvent, ThinkingEvent
 from ._settings import StreamSettings, ws_url_from_base
 from ._sync import ChatStream, TaskStream
 
@@ -39,6 +39,7 @@ __all__ = [
     "AsyncChatStream",
     "AsyncTaskStream",
     "ChatStream",
+    "StreamNotFinishedError",
     "StreamSettings",
     "TaskEvent",
     "TaskStream",

@@ -19,7 +19,7 @@ import sys
 import time
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Optional, Self, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, Optional, Self, TypeVar
 
 from .._logging import logger
 from .._retry import Deadline
@@ -300,6 +300,23 @@ class _AsyncStream(StreamCore[T, AsyncGenerator[T, None]]):
         if gen is None:
             raise StopAsyncIteration
         return await gen.__anext__()
+
+    async def until_done(self) -> Self:
+        """Read the stream to its end and return it (``.content``, ``.usage`` ... are set).
+
+        ``s = await client.stream("hi").until_done(); print(s.content, s.usage)``. For
+        a task stream, ``.result`` is then the final :class:`TaskResult`. Errors raise
+        as iterating would; a stream already closed or left returns as it is.
+        """
+        async for _item in self:
+            pass
+        return self
+
+    def __await__(self) -> NoReturn:
+        # ``await client.stream(...)`` (the openai reflex) would otherwise fail with
+        # Python's bare "can't be used in 'await' expression".
+        method = "stream_task" if isinstance(self, AsyncTaskStream) else "stream"
+        raise TypeError(_core.AWAIT_MESSAGE.format(name=type(self).__name__, method=method))
 
     async def aclose(self) -> None:
         """Close the socket (idempotent)."""

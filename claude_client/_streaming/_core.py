@@ -39,13 +39,14 @@ from .._errors import (
     error_from_ws_connect,
     forget_frames,
     redirect_refused,
+    request_url,
 )
 from .._exceptions import (
+    APITimeoutError,
     AuthenticationError,
     ClaudeAPIError,
     InvalidInputError,
     ResponseValidationError,
-    TimeoutError,
 )
 from .._models import APIObject, TaskResult, Usage
 from .._retry import Deadline, RetryState
@@ -77,6 +78,7 @@ __all__ = [
     "Connector",
     "Protocol",
     "StreamCore",
+    "StreamNotFinishedError",
     "StreamSettings",
     "TaskAccessors",
     "TaskProtocol",
@@ -180,6 +182,14 @@ class Protocol(Generic[T]):
         self.content_parts: list[str] = []
         self.content_size = 0  # characters in content_parts
         self.content_limit = DEFAULT_MAX_RESPONSE_BYTES  # the stream sets its settings' cap
+        self.url = ""  # the socket's URL, for errors (the stream sets it)
+
+    def _at(self) -> dict[str, Any]:
+        return {"method": "GET", "url": self.url} if self.url else {}
+
+    @property
+    def _where(self) -> str:
+        return f"{self.kind} stream (GET {self.url})" if self.url else f"{self.kind} stream"
 
     @property
     def content(self) -> str:
@@ -216,7 +226,7 @@ class Protocol(Generic[T]):
             error = frame.get("error")
             text = error if isinstance(error, str) and error else "error frame without a message"
             logger.debug("stream %s: error frame after %d frames", self.kind, self.frames)
-            raise error_from_stream_message(text)
+            raise error_from_stream_message(text, self.url)
         return tuple(self._handle(str(kind), frame))
 
     def _handle(self, kind: str, frame: dict[str, Any]) -> Iterable[T]:
@@ -232,6 +242,7 @@ class Protocol(Generic[T]):
             frames=self.frames,
             partial_content=self.content,
             limit=self.content_limit,
+            url=self.url,
         )
 
     def closed_early(self, exc: BaseException, closing: bool) -> Optional[ClaudeAPIError]:
@@ -247,21 +258,23 @@ class Protocol(Generic[T]):
             "stream was closed; raise the client's max_response_bytes to accept more"
         )
 
-    def timed_out(self, idle: Optional[float], timeout: Optional[float]) -> TimeoutError:
+    def timed_out(self, idle: Optional[float], timeout: Optional[float]) -> APITimeoutError:
         """The idle timeout's error when ``idle`` is given (it struck first), else the
         overall ``timeout``'s."""
         return self.idle_timed_out(idle) if idle is not None else self.deadline_passed(timeout)
 
-    def idle_timed_out(self, seconds: float) -> TimeoutError:
-        return TimeoutError(
-            f"{self.kind} stream: no frame from the service for {seconds:g} s "
-            f"(idle timeout; {self.frames} frames received)"
+    def idle_timed_out(self, seconds: float) -> APITimeoutError:
+        return APITimeoutError(
+            f"{self._where}: no frame from the service for {seconds:g} s "
+            f"(idle timeout; {self.frames} frames received)",
+            **self._at(),
         )
 
-    def deadline_passed(self, timeout: Optional[float]) -> TimeoutError:
-        return TimeoutError(
-            f"{self.kind} stream did not finish within its timeout of {timeout:g} s "
-            f"({self.frames} frames received)"
+    def deadline_passed(self, timeout: Optional[float]) -> APITimeoutError:
+        return APITimeoutError(
+            f"{self._where} did not finish within its timeout of {timeout:g} s "
+            f"({self.frames} frames received)",
+            **self._at(),
         )
 
 
@@ -412,11 +425,8 @@ class TaskProtocol(Protocol[TaskEvent]):
         return max(settings.idle_timeout, self._run_limit())
 
     def overall_timeout(self, settings: StreamSettings) -> Optional[float]:
-        # A client deadline shorter than the task's own would cut every long task
-        # (the client's default timeout equals the service's default task timeout).
-        if settings.timeout is None:
-            return None
-        return max(settings.timeout, self._run_limit())
+        # The caller's deadline: the task's own timeout was derived from it, smaller.
+        return settings.timeout
 
     def _handle(self, kind: str, frame: dict[str, Any]) -> Iterator[TaskEvent]:
         if kind == "thinking":
@@ -591,6 +601,7 @@ class StreamCore(Generic[T, G]):
         self._settings = settings
         self._protocol = protocol
         protocol.content_limit = settings.max_response_bytes
+        protocol.url = request_url(settings.ws_url)
         self._gen: Optional[G] = None  # driven by next() / anext()
         self._loop_gen: Optional[weakref.ref[G]] = None  # handed to a for loop, which owns it
 
@@ -642,6 +653,21 @@ class StreamCore(Generic[T, G]):
         )
 
 
+class StreamNotFinishedError(RuntimeError):
+    """A finished stream's value (``usage``, ``cost``, ``model``) was read before the end.
+
+    Iterate the stream to the end, or call ``until_done()``, first. A ``RuntimeError``:
+    it is a mistake in the calling code, not a failure of the service.
+    """
+
+
+AWAIT_MESSAGE = (
+    "{name} is not awaitable: iterate it with `async for chunk in client.{method}(...)` "
+    "(or `async with client.{method}(...) as s:`), or get the finished stream with "
+    "`s = await client.{method}(...).until_done()`"
+)
+
+
 class ChatAccessors(StreamCore[str, Any], Generic[R]):
     """What a chat stream takes and exposes (sync and async alike)."""
 
@@ -666,20 +692,37 @@ class ChatAccessors(StreamCore[str, Any], Generic[R]):
         """The text received so far (the whole answer once the stream finished)."""
         return self._protocol.content
 
-    @property
-    def usage(self) -> Optional[Usage]:
-        """Token counts from the ``done`` frame (``None`` until it arrived)."""
-        return self._protocol.usage
+    def _after_done(self, name: str) -> None:
+        if self._protocol.usage is None:
+            raise StreamNotFinishedError(
+                f"{type(self).__name__}.{name} is known once the stream has finished: "
+                "iterate it to the end or call until_done() first"
+                + (" (it ended without its 'done' frame)" if self._sock.closing else "")
+            )
 
     @property
-    def cost(self) -> Optional[float]:
-        """Cost in USD from the ``done`` frame (``None`` until it arrived)."""
-        return self._protocol.cost
+    def usage(self) -> Usage:
+        """Token counts from the ``done`` frame.
+
+        Raises :class:`StreamNotFinishedError` (a ``RuntimeError``) before it arrived:
+        iterate the stream to the end, or call ``until_done()``, first.
+        """
+        self._after_done("usage")
+        return cast(Usage, self._protocol.usage)
 
     @property
-    def model(self) -> Optional[str]:
-        """The model that answered, from the ``done`` frame (``None`` until it arrived)."""
-        return self._protocol.model
+    def cost(self) -> float:
+        """Cost in USD from the ``done`` frame (0.0 when it names none); as :attr:`usage`."""
+        self._after_done("cost")
+        cost = self._protocol.cost
+        return cost if cost is not None else 0.0
+
+    @property
+    def model(self) -> str:
+        """The model that answered (the ``done`` frame's, else the one asked for); as
+        :attr:`usage`."""
+        self._after_done("model")
+        return self._protocol.model or self._protocol.model_requested
 
 
 class TaskAccessors(StreamCore[Any, Any]):

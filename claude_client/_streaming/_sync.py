@@ -277,6 +277,17 @@ class _Stream(StreamCore[T, Generator[T, None, None]]):
             raise StopIteration
         return next(gen)
 
+    def until_done(self) -> Self:
+        """Read the stream to its end and return it (``.content``, ``.usage`` ... are set).
+
+        ``s = client.stream("hi").until_done(); print(s.content, s.usage)``. For a
+        task stream, ``.result`` is then the final :class:`TaskResult`. Errors raise
+        as iterating would; a stream already closed or left returns as it is.
+        """
+        for _item in self:
+            pass
+        return self
+
     def close(self) -> None:
         """Close the socket (idempotent; safe from another thread while iterating)."""
         self._sock.close()

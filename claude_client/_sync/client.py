@@ -87,7 +87,8 @@ class ClaudeClient(ClientBase):
     service bills chat, batch and usage to the key's project). A key may also be a
     callable returning it (rotating keys): asked for each attempt and each socket
     connection, never cached. ``timeout`` bounds a
-    whole call, retries and backoff included; ``max_retries`` (default 2) applies to
+    whole call, retries and backoff included, here and per call (README "Timeouts":
+    the service-side limits are derived from it); ``max_retries`` (default 2) applies to
     connection errors, 408, 429 rate limits and 5xx (agentic tasks: see
     :meth:`agentic_task`).
 
@@ -359,6 +360,7 @@ class ClaudeClient(ClientBase):
         model: Union[ModelName, ModelId, None] = "auto",
         timeout: Optional[float] = None,
         *,
+        service_timeout: Optional[float] = None,
         project_id: Optional[str] = None,
         messages: Optional[Sequence[Mapping[str, Any]]] = None,
         max_tokens: Optional[int] = None,
@@ -373,10 +375,11 @@ class ClaudeClient(ClientBase):
     ) -> Response:
         """One chat completion (``POST /v1/chat/completions``).
 
-        ``model``: auto (the service routes), haiku, sonnet or opus. ``timeout``
-        (1..300 s) is sent as the service's own limit of the run; the client waits a
-        little longer (so the service's 504 arrives first) and a retry asks the
-        service for no more than what remains. ``messages`` gives a conversation
+        ``model``: auto (the service routes), haiku, sonnet or opus. ``timeout``:
+        the deadline of the whole call, retries included (default: the client's);
+        the service's own limit of the run is derived from it so the service gives
+        up first, or set with ``service_timeout`` (1..300 s): see README "Timeouts".
+        ``messages`` gives a conversation
         (``prompt``, if also given, is appended as the last user message).
         Returns :class:`Response` (``id, model, content, usage, cost, project_id``).
         """
@@ -386,6 +389,7 @@ class ClaudeClient(ClientBase):
             messages=messages,
             model=model,
             timeout=timeout,
+            service_timeout=service_timeout,
             project_id=project_id,
             max_tokens=max_tokens,
             working_directory=working_directory,
@@ -405,9 +409,10 @@ class ClaudeClient(ClientBase):
         allow_tools: Optional[Sequence[str]] = None,
         allow_agents: Optional[Sequence[str]] = None,
         allow_skills: Optional[Sequence[str]] = None,
-        timeout: float = 300,
+        timeout: Optional[float] = None,
         max_cost: float = 1.0,
         *,
+        service_timeout: Optional[float] = None,
         model: Union[ModelName, ModelId, None] = None,
         working_directory: Optional[str] = None,
         project_id: Optional[str] = None,
@@ -418,12 +423,17 @@ class ClaudeClient(ClientBase):
     ) -> TaskResult:
         """Run an agentic task (``POST /v1/task``); returns the completed :class:`TaskResult`.
 
-        ``timeout`` (1..600 s) and ``max_cost`` (0..10 USD) are the service's limits;
-        the client waits ``timeout`` + 10 s. Tasks have side effects, so a request
-        that may have reached the service is retried only when the answer proves the
-        task never ran (429 rate limit, 503 with ``Retry-After``, connect failure).
+        ``timeout``: the deadline of the whole call (default: the client's, 300 s);
+        the task's own limit is derived from it (the service waits that + 10 s, so
+        ``timeout - 10 s - margin``, at most 600), or set with ``service_timeout``
+        (1..600 s): see README "Timeouts". A key's permission profile caps the task
+        limit (free 60 s, pro 300 s): a ``timeout`` at or under the cap never exceeds
+        it. ``max_cost`` (0..10 USD) is the service's cost limit. Tasks have side
+        effects, so a request that may have reached the service is retried only when
+        the answer proves the task never ran (429 rate limit, 503 with
+        ``Retry-After``, connect failure).
         Status ``cost_exceeded`` raises :class:`BudgetExceededError`, ``timeout``
-        :class:`TimeoutError`, ``failed`` :class:`TaskFailedError` (or
+        :class:`APITimeoutError`, ``failed`` :class:`TaskFailedError` (or
         ``BudgetExceededError`` for "Insufficient budget"); each carries ``task_result``.
         """
         call = build.build_task(
@@ -433,6 +443,7 @@ class ClaudeClient(ClientBase):
             allow_agents=allow_agents,
             allow_skills=allow_skills,
             timeout=timeout,
+            service_timeout=service_timeout,
             max_cost=max_cost,
             model=model,
             working_directory=working_directory,
@@ -501,9 +512,10 @@ class ClaudeClient(ClientBase):
         allow_tools: Optional[Sequence[str]] = None,
         allow_agents: Optional[Sequence[str]] = None,
         allow_skills: Optional[Sequence[str]] = None,
-        timeout: float = 300,
+        timeout: Optional[float] = None,
         max_cost: float = 1.0,
         *,
+        service_timeout: Optional[float] = None,
         project_id: Optional[str] = None,
         idle_timeout: Optional[float] = None,
     ) -> TaskStream:
@@ -522,7 +534,9 @@ class ClaudeClient(ClientBase):
 
         The socket runs the task with the key's permissions, an auto-selected model
         and the project ``"default"`` (STREAMING.md); the key travels inside the
-        task message as the protocol requires, and is never logged.
+        task message as the protocol requires, and is never logged. ``timeout`` is
+        the stream's deadline and the task's own limit is derived from it, as for
+        :meth:`agentic_task` (README "Timeouts").
         """
         from .._streaming import TaskStream
 
@@ -535,6 +549,7 @@ class ClaudeClient(ClientBase):
             max_cost=max_cost,
             project_id=project_id,
             idle_timeout=idle_timeout,
+            service_timeout=service_timeout,
         )
         return self._track(TaskStream(settings, **kwargs))
 
@@ -545,6 +560,7 @@ class ClaudeClient(ClientBase):
         parallel: bool = True,
         timeout: Optional[float] = None,
         *,
+        service_timeout: Optional[float] = None,
         chunk_size: Optional[int] = None,
         max_concurrency: Optional[int] = None,
         on_progress: Optional[Callable[[int, int], Any]] = None,
@@ -575,9 +591,10 @@ class ClaudeClient(ClientBase):
         mean fewer requests but a chunk waits for its slowest item, and no request
         exceeds what the pool holds (``11 x max_workers``). ``max_concurrency``
         (default ``None``: as many as the allowance admits) caps the chunks in
-        flight; ``parallel=False`` sends one chunk at a time. ``timeout`` (1..300 s,
-        default 30) is the service's limit per prompt, which counts a chunk's first
-        prompt's time in the queue.
+        flight; ``parallel=False`` sends one chunk at a time. ``timeout`` is the
+        deadline of the whole ``batch()`` (default: the client's); each chunk's
+        per-prompt service limit is derived from what remains of it when the chunk
+        is sent, or capped with ``service_timeout`` (1..300 s): see README "Timeouts".
 
         Results come back in input order. A chunk that still fails after its
         retries marks its items ``failed`` with the error text (authentication and
@@ -601,6 +618,7 @@ class ClaudeClient(ClientBase):
             model=model,
             parallel=parallel,
             timeout=timeout,
+            service_timeout=service_timeout,
             chunk_size=chunk_size,
             max_concurrency=max_concurrency,
             on_progress=on_progress,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import builtins
 from typing import Any
 
 import httpx
@@ -11,7 +10,7 @@ import respx
 
 import claude_client as cc
 
-from .conftest import CHAT_BODY, TASK_BODY, Runner
+from .conftest import BASE, CHAT_BODY, KEY, TASK_BODY, Runner
 
 # id, method, args, (path, http method), status, body (json or text), headers, expected class,
 # attribute checks
@@ -26,16 +25,17 @@ MAPPING: list[tuple[str, str, tuple[Any, ...], str, str, int, Any, dict[str, str
     ("403-not-authenticated-old", "get_usage", (), "GET", "/v1/usage", 403,
      {"detail": "Not authenticated"}, {}, cc.AuthenticationError),
     ("403-permission", "agentic_task", ("x",), "POST", "/v1/task", 403,
-     {"detail": "Permission denied: Tool 'Bash' is not in allowed list"}, {}, cc.PermissionError),
+     {"detail": "Permission denied: Tool 'Bash' is not in allowed list"}, {},
+     cc.PermissionDeniedError),
     ("403-budget-process", "process", ("hi",), "POST", "/v1/process", 403,
-     {"detail": "Budget exceeded for project p"}, {}, cc.BudgetExceededError),
+     {"detail": "Budget exceeded for project p"}, {}, cc.HTTPBudgetExceededError),
     ("429-rate", "complete", ("Hi",), "POST", "/v1/chat/completions", 429,
      {"detail": "Rate limit exceeded. Please try again later."}, {}, cc.RateLimitError),
     ("429-upstream-rate", "complete", ("Hi",), "POST", "/v1/chat/completions", 429,
      {"detail": "rate limited"}, {"X-Error-Category": "rate_limited", "Retry-After": "7"},
      cc.RateLimitError),
     ("429-budget", "complete", ("Hi",), "POST", "/v1/chat/completions", 429,
-     {"detail": "Budget exceeded for project p"}, {}, cc.BudgetExceededError),
+     {"detail": "Budget exceeded for project p"}, {}, cc.HTTPBudgetExceededError),
     ("404-provider", "provider_models", ("openai",), "GET", "/v1/providers/openai/models", 404,
      {"detail": "Provider openai not supported. Only 'anthropic' and 'claudecode' available."},
      {}, cc.NotFoundError),
@@ -66,10 +66,10 @@ MAPPING: list[tuple[str, str, tuple[Any, ...], str, str, int, Any, dict[str, str
      {"detail": "CLI circuit breaker open — too many recent failures"}, {"Retry-After": "30"},
      cc.ServerError),
     ("504-task-timeout", "complete", ("Hi",), "POST", "/v1/chat/completions", 504,
-     {"detail": "Task timed out after 30 seconds"}, {}, cc.TimeoutError),
+     {"detail": "Task timed out after 30 seconds"}, {}, cc.HTTPTimeoutError),
     ("504-html", "health", (), "GET", "/health", 504, "<html>504 Gateway Time-out</html>",
-     {"Content-Type": "text/html"}, cc.TimeoutError),
-    ("408", "ready", (), "GET", "/ready", 408, {"detail": "timeout"}, {}, cc.TimeoutError),
+     {"Content-Type": "text/html"}, cc.HTTPTimeoutError),
+    ("408", "ready", (), "GET", "/ready", 408, {"detail": "timeout"}, {}, cc.HTTPTimeoutError),
     ("520", "capabilities", (), "GET", "/v1/capabilities", 520, "", {}, cc.ServerError),
     ("529", "complete", ("Hi",), "POST", "/v1/chat/completions", 529,
      {"detail": "overloaded"}, {}, cc.ServerError),
@@ -104,8 +104,11 @@ async def test_status_maps_to_exception(
         await runner.call(client, method, *args)
     exc = info.value
     assert type(exc) is expected or expected is cc.ClaudeAPIError
-    assert isinstance(exc, cc.ClaudeAPIError)
+    assert isinstance(exc, cc.APIStatusError)  # every error status, whatever its class
     assert exc.status_code == status
+    # the request is named: method and full URL (attributes and the message)
+    assert exc.method == http and exc.url == BASE + path
+    assert f"{http} {BASE}{path}" in str(exc)
     assert exc.request_id == "req-42" and "req-42" in str(exc)
     assert route.call_count == 1
     if isinstance(body, dict) and isinstance(body["detail"], str):
@@ -125,12 +128,26 @@ async def test_status_maps_to_exception(
         assert "prompt: Field required" in exc.message
 
 
-def test_builtin_bases() -> None:
-    assert issubclass(cc.TimeoutError, builtins.TimeoutError)
-    assert issubclass(cc.PermissionError, builtins.PermissionError)
-    assert cc.PermissionDeniedError is cc.PermissionError
+def test_error_names_do_not_shadow_builtins() -> None:
+    # the 0.x names stay importable, as aliases of the canonical classes ...
+    assert cc.APITimeoutError is cc.APITimeoutError
+    assert cc.PermissionError is cc.PermissionDeniedError
+    # ... but `import *` does not bring them (it would shadow the builtins)
+    assert "TimeoutError" not in cc.__all__ and "PermissionError" not in cc.__all__
+    names: dict[str, Any] = {}
+    exec("from claude_client import *", names)
+    assert "TimeoutError" not in names and "PermissionError" not in names
+    # not OSErrors: `except OSError` around file code does not catch API errors
+    assert not issubclass(cc.APITimeoutError, OSError)
+    assert not issubclass(cc.PermissionDeniedError, OSError)
     assert issubclass(cc.InvalidInputError, ValueError)
     assert issubclass(cc.InvalidInputError, cc.ClaudeAPIError)
+    assert not issubclass(cc.InvalidInputError, cc.ValidationError)
+    # every timeout is an APITimeoutError; every error status an APIStatusError
+    assert issubclass(cc.HTTPTimeoutError, cc.APITimeoutError)
+    assert issubclass(cc.HTTPTimeoutError, cc.APIStatusError)
+    assert issubclass(cc.HTTPBudgetExceededError, cc.BudgetExceededError)
+    assert issubclass(cc.HTTPBudgetExceededError, cc.APIStatusError)
 
 
 TASK_OUTCOMES = [
@@ -146,7 +163,7 @@ TASK_OUTCOMES = [
     (
         "timeout",
         {"status": "timeout", "result": {"error": "Task exceeded timeout of 60s"}, "usage": {}},
-        cc.TimeoutError,
+        cc.APITimeoutError,
     ),
     ("failed", {"status": "failed", "result": {"error": "tool crashed"}}, cc.TaskFailedError),
     (
@@ -176,6 +193,7 @@ async def test_task_status_raises_with_task_result(
     assert exc.task_result["status"] == body["status"]
     assert exc.task_result.result.error == body["result"]["error"]
     assert exc.message == body["result"]["error"]
+    assert exc.method == "POST" and exc.url == BASE + "/v1/task"  # a 200 names it too
     if body["status"] == "cost_exceeded":
         assert exc.estimated_cost == 1.2
 
@@ -231,6 +249,7 @@ async def test_malformed_2xx_body_is_response_validation_error(
     with pytest.raises(cc.ResponseValidationError) as info:
         await runner.call(client, method, *args)
     assert len(str(info.value)) < 800
+    assert info.value.url == BASE + path
 
 
 async def test_connection_refused_is_api_connection_error(
@@ -246,9 +265,9 @@ async def test_connection_refused_is_api_connection_error(
 
 async def test_read_timeout_is_our_timeout_error(runner: Runner, mock: respx.MockRouter) -> None:
     mock.get("/health").mock(side_effect=httpx.ReadTimeout("slow"))
-    with pytest.raises(cc.TimeoutError) as info:
+    with pytest.raises(cc.APITimeoutError) as info:
         await runner.call(runner.client(max_retries=0), "health")
-    assert isinstance(info.value, builtins.TimeoutError)
+    assert not isinstance(info.value, cc.APIStatusError)  # no answer came
     assert isinstance(info.value.__cause__, httpx.ReadTimeout)
 
 
@@ -266,5 +285,99 @@ async def test_timeout_at_the_deadline_says_so(runner: Runner, mock: respx.MockR
         raise httpx.ReadTimeout("timed out", request=request)
 
     mock.get("/v1/usage").mock(side_effect=hang)
-    with pytest.raises(cc.TimeoutError, match="within the call's timeout of 5 s"):
+    with pytest.raises(cc.APITimeoutError, match="within the call's timeout of 5 s"):
         await runner.call(runner.client(), "get_usage", timeout=5)
+
+
+async def test_a_refused_connection_names_the_url_without_a_hint_for_a_chosen_base_url(
+    runner: Runner,
+) -> None:
+    # Port 1 on the loopback: nothing listens there, so the connection is refused.
+    client = runner.client(base_url="http://127.0.0.1:1", max_retries=0)
+    with pytest.raises(cc.APIConnectionError) as info:
+        await runner.call(client, "complete", "Hi")
+    text = str(info.value)
+    assert text.startswith("POST http://127.0.0.1:1/v1/chat/completions: connection failed:")
+    assert info.value.method == "POST"
+    assert info.value.url == "http://127.0.0.1:1/v1/chat/completions"
+    assert "is the service running" not in text  # the caller chose this base_url
+    assert KEY not in text and KEY not in repr(info.value)
+
+
+async def test_a_refused_connection_at_the_default_base_url_says_how_to_point_elsewhere(
+    runner: Runner,
+) -> None:
+    with respx.mock(assert_all_called=False) as router:
+        router.get("http://localhost:8006/health").mock(
+            side_effect=httpx.ConnectError("[Errno 111] Connection refused")
+        )
+        client = runner.client(base_url=None, max_retries=0)  # CLAUDE_API_URL is unset
+        with pytest.raises(cc.APIConnectionError) as info:
+            await runner.call(client, "health")
+    text = str(info.value)
+    assert text.startswith("GET http://localhost:8006/health: connection failed:")
+    assert "is the service running? The default is http://localhost:8006" in text
+    assert "set base_url= or CLAUDE_API_URL" in text
+
+
+async def test_a_404_under_a_base_url_ending_in_v1_says_the_sdk_adds_it(
+    runner: Runner, mock: respx.MockRouter
+) -> None:
+    mock.post("/v1/v1/chat/completions").mock(
+        return_value=httpx.Response(404, json={"detail": "Not Found"})
+    )
+    client = runner.client(base_url=BASE + "/v1", max_retries=0)
+    with pytest.raises(cc.NotFoundError) as info:
+        await runner.call(client, "complete", "Hi")
+    assert info.value.url == BASE + "/v1/v1/chat/completions"
+    assert "the SDK adds /v1 itself" in str(info.value)
+
+
+async def test_a_404_under_a_root_base_url_has_no_v1_hint(
+    runner: Runner, mock: respx.MockRouter
+) -> None:
+    mock.get("/v1/providers/x/models").mock(
+        return_value=httpx.Response(404, json={"detail": "Provider x not supported"})
+    )
+    with pytest.raises(cc.NotFoundError) as info:
+        await runner.call(runner.client(), "provider_models", "x")
+    assert "/v1 itself" not in str(info.value)
+
+
+def _one_of_each() -> list[cc.ClaudeAPIError]:
+    at: dict[str, Any] = {"method": "POST", "url": BASE + "/v1/task"}
+    return [
+        cc.APIConnectionError("refused", **at),
+        cc.StreamInterruptedError("dropped", partial_content="par", **at),
+        cc.APITimeoutError("deadline", **at),
+        cc.HTTPTimeoutError("504", status_code=504, request_id="r1", **at),
+        cc.APIStatusError("418", status_code=418, **at),
+        cc.AuthenticationError("401", status_code=401, **at),
+        cc.PermissionDeniedError("403", status_code=403, **at),
+        cc.NotFoundError("404", status_code=404, **at),
+        cc.ValidationError("422", status_code=422, errors=[{"loc": ["body"]}], **at),
+        cc.RateLimitError("429", status_code=429, retry_after=3.0, **at),
+        cc.ServerError("500", status_code=500, **at),
+        cc.BudgetExceededError("budget", estimated_cost=1.5),
+        cc.HTTPBudgetExceededError("budget", status_code=429, **at),
+        cc.InvalidInputError("timeout: bad", param="timeout"),
+        cc.ResponseValidationError("bad body", **at),
+        cc.ClientClosedError("closed"),
+        cc.TaskFailedError("failed", **at),
+    ]
+
+
+@pytest.mark.parametrize("error", _one_of_each(), ids=lambda e: type(e).__name__)
+def test_errors_pickle_and_show_as_claude_client_names(error: cc.ClaudeAPIError) -> None:
+    import pickle
+    import traceback
+
+    cls = type(error)
+    assert cls.__module__ == "claude_client" and getattr(cc, cls.__name__) is cls
+    shown = traceback.format_exception_only(error)[-1]
+    assert shown.startswith(f"claude_client.{cls.__name__}: ")
+    copy = pickle.loads(pickle.dumps(error))
+    assert type(copy) is cls and str(copy) == str(error)
+    assert vars(copy) == vars(error)
+    if isinstance(error, cc.APIStatusError):
+        assert isinstance(copy.status_code, int)

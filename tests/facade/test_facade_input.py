@@ -18,7 +18,9 @@ BAD_CALLS: list[tuple[str, str, tuple[Any, ...], dict[str, Any], str]] = [
     ("prompt-not-str", "complete", (42,), {}, "prompt"),
     ("unknown-model", "complete", ("Hi", "gpt-4"), {}, "model"),
     ("chat-timeout-0", "complete", ("Hi",), {"timeout": 0}, "timeout"),
-    ("chat-timeout-301", "complete", ("Hi",), {"timeout": 301}, "timeout"),
+    ("chat-service-timeout-301", "complete", ("Hi",), {"service_timeout": 301}, "service_timeout"),
+    ("chat-service-timeout-over-deadline", "complete", ("Hi",),
+     {"timeout": 20, "service_timeout": 20}, "service_timeout"),
     ("chat-timeout-str", "complete", ("Hi",), {"timeout": "30"}, "timeout"),
     ("chat-timeout-nan", "complete", ("Hi",), {"timeout": float("nan")}, "timeout"),
     ("messages-not-list", "complete", (), {"messages": "hi"}, "messages"),
@@ -34,7 +36,10 @@ BAD_CALLS: list[tuple[str, str, tuple[Any, ...], dict[str, Any], str]] = [
     ("project-empty", "complete", ("Hi",), {"project_id": ""}, "project_id"),
     ("task-empty", "agentic_task", ("",), {}, "description"),
     ("task-timeout-0", "agentic_task", ("x",), {"timeout": 0}, "timeout"),
-    ("task-timeout-601", "agentic_task", ("x",), {"timeout": 601}, "timeout"),
+    ("task-service-timeout-601", "agentic_task", ("x",),
+     {"timeout": 900, "service_timeout": 601}, "service_timeout"),
+    ("task-service-timeout-plus-10-over-deadline", "agentic_task", ("x",),
+     {"timeout": 60, "service_timeout": 50}, "service_timeout"),
     ("task-cost-negative", "agentic_task", ("x",), {"max_cost": -0.1}, "max_cost"),
     ("task-cost-too-high", "agentic_task", ("x",), {"max_cost": 10.5}, "max_cost"),
     ("task-tools-str", "agentic_task", ("x",), {"allow_tools": "Read"}, "allow_tools"),
@@ -47,7 +52,10 @@ BAD_CALLS: list[tuple[str, str, tuple[Any, ...], dict[str, Any], str]] = [
     ("batch-empty-item", "batch", (["a", ""],), {}, "prompts[1]"),
     ("batch-bad-item", "batch", (["a", 3],), {}, "prompts[1]"),
     ("batch-dict-no-prompt", "batch", ([{"id": "1"}],), {}, "prompts[0]['prompt']"),
-    ("batch-timeout", "batch", (["a"],), {"timeout": 500}, "timeout"),
+    ("batch-dict-unknown-key", "batch", (["a", {"prompt": "b", "model": "opus"}],), {},
+     "prompts[1]"),
+    ("batch-timeout", "batch", (["a"],), {"timeout": -5}, "timeout"),
+    ("batch-service-timeout", "batch", (["a"],), {"service_timeout": 500}, "service_timeout"),
     ("batch-model", "batch", (["a"],), {"model": "gpt"}, "model"),
     ("batch-chunk-size", "batch", (["a"],), {"chunk_size": 0}, "chunk_size"),
     ("batch-concurrency", "batch", (["a"],), {"max_concurrency": 0}, "max_concurrency"),
@@ -79,7 +87,9 @@ async def test_bad_input_rejected_before_any_request(
         await runner.call(client, method, *args, **kwargs)
     assert info.value.param == param
     assert param in str(info.value)
-    assert isinstance(info.value, ValueError) and isinstance(info.value, cc.ValidationError)
+    assert isinstance(info.value, ValueError)
+    # rejected before sending: not the service's 400 / 422, and no HTTP status
+    assert not isinstance(info.value, (cc.ValidationError, cc.APIStatusError))
     assert mock.calls.call_count == 0
 
 
@@ -132,3 +142,16 @@ def test_defaults_without_environment() -> None:
         assert client.base_url == "http://localhost:8006"
         assert client.timeout == 300.0
         assert client._key_for(None, required=False) is None
+
+
+async def test_a_batch_item_with_an_unknown_key_names_it_and_the_accepted_keys(
+    runner: Runner, mock: respx.MockRouter
+) -> None:
+    item = {"prompt": "b", "model": "opus", "temperature": 0}
+    with pytest.raises(cc.InvalidInputError) as info:
+        await runner.call(runner.client(), "batch", ["a", item])
+    text = str(info.value)
+    assert info.value.param == "prompts[1]"
+    assert "'model'" in text and "'temperature'" in text
+    assert "'prompt' and 'id'" in text
+    assert mock.calls.call_count == 0

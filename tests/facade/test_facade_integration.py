@@ -39,7 +39,8 @@ async def test_complete_with_model_and_timeout(runner: Runner, claude_fake: Fake
     r = await runner.call(client, "complete", "Write a haiku about tests", model="opus", timeout=60)
     assert r.model == "opus"
     body = claude_fake.requests_to("/v1/chat/completions")[-1].body
-    assert body["model"] == "opus" and body["timeout"] == 60
+    # timeout=60 is the call's deadline: the service is asked for 60 - 3 s (5 % margin)
+    assert body["model"] == "opus" and body["timeout"] == 57
 
 
 async def test_agentic_task_with_artifact(runner: Runner, claude_fake: FakeService) -> None:
@@ -63,12 +64,18 @@ async def test_free_key_permission_error_is_handled(
     runner: Runner, claude_fake: FakeService
 ) -> None:
     client = make(runner, claude_fake, api_key=claude_fake.free_key)
-    with pytest.raises(cc.PermissionError) as info:
+    with pytest.raises(cc.PermissionDeniedError) as info:
         await runner.call(client, "agentic_task", "Refactor", allow_tools=["Bash"])
     assert "Permission denied" in str(info.value)
-    assert info.value.request_id
-    with pytest.raises(PermissionError):  # the builtin works too
-        await runner.call(client, "agentic_task", "Refactor", timeout=300)
+    assert info.value.request_id and info.value.status_code == 403
+    assert not isinstance(info.value, PermissionError)  # not the builtin (an OSError)
+    # the default deadline (300 s) derives a task timeout of 285 s, over the free cap
+    with pytest.raises(cc.PermissionDeniedError, match="exceeds limit"):
+        await runner.call(client, "agentic_task", "Refactor", max_cost=0.1)
+    # a timeout within the cap derives a task timeout within it too
+    result = await runner.call(client, "agentic_task", "Refactor", timeout=60, max_cost=0.1)
+    assert result.status == "completed"
+    assert claude_fake.requests_to("/v1/task")[-1].body["timeout"] == 47
 
 
 @pytest.mark.parametrize(
@@ -258,8 +265,10 @@ async def test_chat_timeout_gives_the_services_504_first(
     claude_fake.latency(5)
     client = make(runner, claude_fake)
     start = time.monotonic()
-    with pytest.raises(cc.TimeoutError) as info:
-        await runner.call(client, "complete", "Slow question", timeout=1)
+    with pytest.raises(cc.APITimeoutError) as info:
+        await runner.call(client, "complete", "Slow question", timeout=4)
+    # the deadline is 4 s; the service is asked for 3 s (1 s margin) and answers first
     assert info.value.status_code == 504  # the service's answer, not a client-side cut
     assert "Task timed out" in info.value.message
-    assert time.monotonic() - start < 3
+    assert claude_fake.requests_to("/v1/chat/completions")[-1].body["timeout"] == 3
+    assert time.monotonic() - start < 4

@@ -132,7 +132,8 @@ CASES = [
         "/v1/chat/completions",
         CHAT_BODY,
         args=("Hi",),
-        sent={"messages": [{"role": "user", "content": "Hi"}], "timeout": 30.0},
+        # the client's default deadline, 300 s, less the 5 s margin
+        sent={"messages": [{"role": "user", "content": "Hi"}], "timeout": 295.0},
         absent=("model",),
         check=_check_chat,
     ),
@@ -143,7 +144,7 @@ CASES = [
         "/v1/chat/completions",
         CHAT_BODY,
         args=("Hi", "sonnet", 60),
-        sent={"model": "sonnet", "timeout": 60.0},
+        sent={"model": "sonnet", "timeout": 57.0},
         check=_check_chat,
     ),
     Case(
@@ -181,7 +182,7 @@ CASES = [
         sent={
             "description": "Write tests",
             "allow_tools": ["Read", "Write"],
-            "timeout": 120,
+            "timeout": 105,  # 120 s deadline - the service's 10 s wait - 5 s margin
             "max_cost": 0.5,
         },
         absent=("model",),
@@ -349,20 +350,22 @@ async def test_agentic_task_defaults_and_project(runner: Runner, mock: respx.Moc
     client = runner.client(project_id="proj-a")
     await runner.call(client, "agentic_task", "Do it", model="opus", working_directory="/w")
     sent = json.loads(route.calls.last.request.content)
-    assert sent["timeout"] == 300 and sent["max_cost"] == 1.0
+    # the client's default deadline, 300 s - the service's 10 s wait - 5 s margin
+    assert sent["timeout"] == 285 and sent["max_cost"] == 1.0
     assert sent["project_id"] == "proj-a" and sent["model"] == "opus"
     assert sent["working_directory"] == "/w"
     assert KEY not in route.calls.last.request.content.decode()
 
 
-async def test_complete_deadline_is_a_little_above_the_service_timeout(
+async def test_complete_timeout_is_the_deadline_and_the_service_limit_fits_under_it(
     runner: Runner, mock: respx.MockRouter
 ) -> None:
     route = mock.post("/v1/chat/completions").mock(return_value=httpx.Response(200, json=CHAT_BODY))
     await runner.call(runner.client(), "complete", "Hi", timeout=20)
     timeouts = route.calls.last.request.extensions["timeout"]
-    # service limit 20 s, client waits 20 + 3 s: the service's 504 arrives first
-    assert 20 < timeouts["read"] <= 25
+    # deadline 20 s; the service is asked for 19 s (1 s margin): its 504 arrives first
+    assert json.loads(route.calls.last.request.content)["timeout"] == 19
+    assert timeouts["read"] <= 20
     assert timeouts["connect"] <= 10
 
 

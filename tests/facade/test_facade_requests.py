@@ -50,8 +50,10 @@ def test_a_call_names_the_generated_endpoint_module_and_sends_nothing() -> None:
         )
         assert chat.endpoint is chat_completion
         assert chat.kwargs["body"].to_dict()["model"] == "haiku"
-        assert chat.kwargs["body"].to_dict()["timeout"] == 12
-        assert chat.options.max_retries == 0 and chat.options.service_timeout == 12
+        # timeout=12 is the deadline; the service is asked for 12 - 1 s (the margin)
+        assert chat.kwargs["body"].to_dict()["timeout"] == 11
+        assert chat.options.max_retries == 0 and chat.options.service_limit is not None
+        assert chat.options.service_limit.sent == 11 and chat.options.deadline.timeout == 12
         assert chat.options.extra_headers == {"X-Trace": "t"}
         assert chat.options.api_key == KEY
         task = _requests.build_task(

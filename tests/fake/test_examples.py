@@ -20,7 +20,7 @@ CASES = {
         "workspace: /tmp/agentic_tasks/",
         "3/3 completed",
         "project default:",
-        "PermissionError (HTTP 403): Permission denied: Tool 'Write' is explicitly blocked",
+        "PermissionDeniedError (HTTP 403): Permission denied: Tool 'Write' is explicitly blocked",
         "Done.",
     ],
     "analyse_files.py": ["5/5 reviewed", "batch: 5 completed, 0 failed", "agent: completed"],
@@ -40,7 +40,7 @@ CASES = {
         "after 3 attempts",
         "ServerError 502 (upstream_error) after 3 attempts",
         "BudgetExceededError: Budget exceeded for project default (1 attempt)",
-        "TimeoutError after",
+        "APITimeoutError after",
     ],
     "async_client.py": [
         "10 answers in",

@@ -25,11 +25,11 @@ from claude_client import (
 from claude_client._errors import error_from_generated
 
 
-def _drawn_tree() -> dict[str, str]:
-    """{class name: parent name} from the docstring's drawing."""
+def _drawn_tree() -> dict[str, list[str]]:
+    """{class name: [parent, second parents drawn as ``+ Name``]} from the drawing."""
     doc = _exceptions.__doc__ or ""
     block = doc.split("::", 1)[1].split("\n\n", 2)[1]
-    parents: dict[str, str] = {}
+    parents: dict[str, list[str]] = {}
     stack: list[str] = []
     for line in block.splitlines():
         match = re.match(r"^(\s*)((?:[│ ]   )*)(?:[├└]── )?(\w+)", line)
@@ -38,7 +38,8 @@ def _drawn_tree() -> dict[str, str]:
         name = match.group(3)
         del stack[depth:]
         if stack:
-            parents[name] = stack[-1]
+            extra = re.findall(r"\+ (\w+)", line)
+            parents[name] = [stack[-1], *(n for n in extra if n in _exceptions.__all__)]
         stack.append(name)
     return parents
 
@@ -51,9 +52,9 @@ def test_the_drawn_tree_is_the_class_tree() -> None:
         if isinstance(obj := getattr(_exceptions, name), type) and obj.__name__ == name
     }
     assert set(drawn) | {"ClaudeAPIError"} == set(classes)
-    for name, parent in drawn.items():
+    for name, parents in drawn.items():
         bases = [b.__name__ for b in classes[name].__bases__ if issubclass(b, ClaudeAPIError)]
-        assert bases == [parent], name
+        assert bases == parents, name
     # Every exported error class is one of them (aliases aside).
     for name in claude_client.__all__:
         obj = getattr(claude_client, name)
@@ -107,3 +108,16 @@ def test_an_async_client_reused_on_a_second_event_loop_says_so(claude_fake: Any)
         asyncio.run(ask())  # its pooled connection belongs to the first, closed loop
     assert "create one client per event loop" in str(info.value)
     assert isinstance(info.value.__cause__, RuntimeError)
+
+
+def test_a_refused_socket_at_the_default_base_url_says_how_to_point_elsewhere() -> None:
+    from claude_client._errors import error_from_ws_connect
+
+    refused = ConnectionRefusedError(111, "Connection refused")
+    default = error_from_ws_connect(refused, "ws://localhost:8006/v1/stream").error
+    assert type(default) is APIConnectionError
+    assert default.method == "GET" and default.url == "ws://localhost:8006/v1/stream"
+    assert "is the service running? The default is http://localhost:8006" in str(default)
+    chosen = error_from_ws_connect(refused, "ws://127.0.0.1:9/v1/stream?x=1").error
+    assert chosen.url == "ws://127.0.0.1:9/v1/stream"  # no query in errors
+    assert "is the service running" not in str(chosen)

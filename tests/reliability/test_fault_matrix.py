@@ -34,17 +34,20 @@ from reliability_kit import (
 
 from claude_client import (
     APIConnectionError,
+    APIStatusError,
+    APITimeoutError,
     AsyncClaudeClient,
     AuthenticationError,
     BudgetExceededError,
     ClaudeClient,
-    PermissionError,
+    HTTPBudgetExceededError,
+    HTTPTimeoutError,
+    PermissionDeniedError,
     RateLimitError,
     ResponseValidationError,
     ServerError,
     StreamInterruptedError,
     TaskFailedError,
-    TimeoutError,
 )
 from claude_client._retry import MAX_OVERLOAD_RETRIES
 from claude_client._streaming import (
@@ -183,7 +186,7 @@ CASES: list[Case] = [
         "accepts_never_answers",
         _inject(Fault.HANG, times=None),
         call_options={"timeout": 1},  # chat: service limit 1 s, client deadline 1 + 1.1 s
-        kinds={"rest": Expect(TimeoutError, attempts=1, budget=2.1)},
+        kinds={"rest": Expect(APITimeoutError, attempts=1, budget=2.1)},
     ),
     Case(
         "accepts_never_answers_upgrade",
@@ -192,8 +195,8 @@ CASES: list[Case] = [
         connect_timeout=0.5,
         kinds={
             # a connection attempt that timed out proves nothing ran: retried
-            "stream": Expect(TimeoutError, RETRIES, budget=3 * 0.5),
-            "task_stream": Expect(TimeoutError, RETRIES, budget=3 * 0.5),
+            "stream": Expect(APITimeoutError, RETRIES, budget=3 * 0.5),
+            "task_stream": Expect(APITimeoutError, RETRIES, budget=3 * 0.5),
         },
     ),
     Case(
@@ -201,7 +204,7 @@ CASES: list[Case] = [
         _nothing,
         raw=HEADERS_THEN_SILENCE,
         call_options={"timeout": 1},
-        kinds={"rest": Expect(TimeoutError, 1, budget=2.1)},
+        kinds={"rest": Expect(APITimeoutError, 1, budget=2.1)},
     ),
     # issue 11: hostile and broken servers (REST side)
     Case(
@@ -254,9 +257,9 @@ CASES: list[Case] = [
         trickle=b'{"id": "chatcmpl-1", ' + b" " * 3000,
         call_options={"timeout": 1},  # chat: service limit 1 s, client deadline 1 + 1.1 s
         kinds={
-            "rest": Expect(TimeoutError, 1, budget=2.1),
+            "rest": Expect(APITimeoutError, 1, budget=2.1),
             # a task's HTTP deadline is its own timeout + 10 s
-            "task": Expect(TimeoutError, 1, budget=11),
+            "task": Expect(APITimeoutError, 1, budget=11),
         },
     ),
     Case(
@@ -397,8 +400,8 @@ CASES: list[Case] = [
         "504",
         _fail(status=504),
         kinds={
-            "rest": Expect(TimeoutError, RETRIES, status=504, category="timeout"),
-            "task": Expect(TimeoutError, 1, status=504, category="timeout"),
+            "rest": Expect(HTTPTimeoutError, RETRIES, status=504, category="timeout"),
+            "task": Expect(HTTPTimeoutError, 1, status=504, category="timeout"),
         },
     ),
     Case(
@@ -463,7 +466,7 @@ CASES: list[Case] = [
         "429_budget_exceeded",
         lambda fake: fake.set_budget("default", 0),
         kinds={
-            "rest": Expect(BudgetExceededError, 1, status=429, delays=()),
+            "rest": Expect(HTTPBudgetExceededError, 1, status=429, delays=()),
             "stream": Expect(BudgetExceededError, 1),
         },
     ),
@@ -481,9 +484,12 @@ CASES: list[Case] = [
         _nothing,
         api_key=lambda fake: None,
         kinds={
-            "rest": Expect(AuthenticationError, 0, delays=(), check=_mentions("CLAUDE_API_KEY")),
-            "task": Expect(AuthenticationError, 0, delays=()),
-            "task_stream": Expect(AuthenticationError, 0, delays=()),
+            # found before sending; status 401, what the service would answer
+            "rest": Expect(
+                AuthenticationError, 0, status=401, delays=(), check=_mentions("CLAUDE_API_KEY")
+            ),
+            "task": Expect(AuthenticationError, 0, status=401, delays=()),
+            "task_stream": Expect(AuthenticationError, 0, status=401, delays=()),
         },
     ),
     Case(
@@ -505,9 +511,16 @@ CASES: list[Case] = [
         call_options={"allow_tools": ["Write"]},  # the pro profile blocks Write
         kinds={
             "task": Expect(
-                PermissionError, 1, status=403, delays=(), check=_mentions("Permission denied")
+                PermissionDeniedError,
+                1,
+                status=403,
+                delays=(),
+                check=_mentions("Permission denied"),
             ),
-            "task_stream": Expect(PermissionError, 1, check=_mentions("explicitly blocked")),
+            # an error frame carries the status REST answers the same failure with
+            "task_stream": Expect(
+                PermissionDeniedError, 1, status=403, check=_mentions("explicitly blocked")
+            ),
         },
     ),
     Case(
@@ -526,18 +539,22 @@ CASES: list[Case] = [
     Case(
         "ws_error_frame",
         _inject(Fault.WS_ERROR_FRAME, after=1),
-        kinds={"stream": Expect(ServerError, 1, check=_mentions("Streaming error"))},
+        kinds={"stream": Expect(ServerError, 1, status=500, check=_mentions("Streaming error"))},
     ),
     Case(
         "ws_task_execution_error",
         lambda fake: fake.next_task_status("crash"),
-        kinds={"task_stream": Expect(ServerError, 1, check=_mentions("Task execution error"))},
+        kinds={
+            "task_stream": Expect(
+                ServerError, 1, status=500, check=_mentions("Task execution error")
+            )
+        },
     ),
     Case(
         "ws_silent_server_idle_timeout",
         _inject(Fault.WS_SILENT, after=1),
         kinds={
-            "stream": Expect(TimeoutError, 1, budget=IDLE_TIMEOUT, check=_mentions("idle")),
+            "stream": Expect(APITimeoutError, 1, budget=IDLE_TIMEOUT, check=_mentions("idle")),
         },
     ),
     Case(
@@ -572,7 +589,7 @@ CASES: list[Case] = [
     Case(
         "ws_refused_upgrade_403",
         _inject(Fault.WS_REFUSE, times=None, status=403, detail="Forbidden by proxy"),
-        kinds={"stream": Expect(PermissionError, 1, status=403, delays=())},
+        kinds={"stream": Expect(PermissionDeniedError, 1, status=403, delays=())},
     ),
     Case(
         "ws_close_1001_during_stream",
@@ -757,6 +774,9 @@ def _check_fault(
         assert_sdk_error(error)
         assert type(error) is expect.error, f"{type(error).__name__}: {error}"
         assert error.status_code == expect.status
+        # `except APIStatusError` catches exactly the errors that carry an error status
+        status = error.status_code
+        assert isinstance(error, APIStatusError) == (status is not None and status >= 400)
         if expect.status is not None or expect.category is not None:
             assert error.error_category == expect.category
         if expect.retry_after is None:

@@ -30,13 +30,15 @@ from reliability_kit import WATCH, assert_sdk_error
 import claude_client
 from claude_client import (
     APIConnectionError,
+    APIStatusError,
+    APITimeoutError,
     AsyncClaudeClient,
     ClaudeClient,
     ClientClosedError,
     InvalidInputError,
+    NotFoundError,
     ResponseValidationError,
     ServerError,
-    TimeoutError,
     _config,
 )
 from claude_client.testing import FakeService, Fault
@@ -342,7 +344,7 @@ def test_trickling_body_cannot_stretch_the_call(mode: str, route: str, key: str)
         started = time.monotonic()
         exc = outcome(mode, call, base_url=srv.url, api_key=key, max_retries=0)
         elapsed = time.monotonic() - started
-    assert isinstance(exc, TimeoutError), repr(exc)
+    assert isinstance(exc, APITimeoutError), repr(exc)
     assert elapsed < deadline + MARGIN, elapsed
 
 
@@ -367,7 +369,7 @@ def test_trickling_body_cannot_stretch_the_routing_call_of_an_auto_stream(
 
         exc = outcome(mode, call, base_url=srv.url, api_key=key, max_retries=0)
         elapsed = time.monotonic() - started
-    assert isinstance(exc, TimeoutError), repr(exc)
+    assert isinstance(exc, APITimeoutError), repr(exc)
     assert elapsed < 1.5 + MARGIN, elapsed
     assert [r.line.split()[1] for r in srv.requests] == ["/v1/route"]
 
@@ -385,7 +387,7 @@ def test_trickling_headers_cannot_stretch_the_call(key: str) -> None:
     with ScriptServer(slow_headers) as srv:
         started = time.monotonic()
         exc = outcome("sync", lambda c: c.health(timeout=1.5), base_url=srv.url, api_key=key)
-        assert isinstance(exc, TimeoutError)
+        assert isinstance(exc, APITimeoutError)
         assert time.monotonic() - started < 1.5 + MARGIN
 
 
@@ -519,6 +521,19 @@ def test_bad_content_encoding_is_a_response_validation_error(
         exc = outcome(mode, lambda c: c.health(), base_url=srv.url, api_key=key)
     assert isinstance(exc, ResponseValidationError) and exc.status_code == 200
     assert not isinstance(exc.__cause__, httpx.DecodingError) or exc.__suppress_context__
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_bad_content_encoding_on_an_error_status_keeps_the_status_class(
+    mode: str, key: str
+) -> None:
+    headers = "content-type: application/json\r\ncontent-encoding: gzip\r\n"
+    with ScriptServer(
+        send(response("404 Not Found", b"\x1f\x8b garbage, not compressed", headers))
+    ) as srv:
+        exc = outcome(mode, lambda c: c.health(), base_url=srv.url, api_key=key)
+    assert isinstance(exc, NotFoundError) and isinstance(exc, APIStatusError)
+    assert exc.status_code == 404 and "not decodable" in str(exc)
 
 
 def test_gzip_within_the_cap_still_decodes(key: str) -> None:

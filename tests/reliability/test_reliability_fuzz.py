@@ -43,12 +43,14 @@ from reliability_kit import FUZZ_PROFILE, WATCH, assert_sdk_error
 
 from claude_client import (
     APIObject,
+    APITimeoutError,
     BatchResponse,
     BudgetExceededError,
     Capabilities,
     ClaudeAPIError,
     ClaudeClient,
     HealthStatus,
+    HTTPTimeoutError,
     ProcessResponse,
     ProviderModels,
     RateLimitError,
@@ -59,7 +61,6 @@ from claude_client import (
     ServerError,
     TaskFailedError,
     TaskResult,
-    TimeoutError,
     UsageStats,
 )
 from claude_client._streaming._core import ChatProtocol, TaskProtocol, ThinkingEvent
@@ -441,7 +442,7 @@ def _touch(value: Any, depth: int = 0, skip: tuple[str, ...] = ()) -> None:
     bool(value)
 
 
-TASK_STATUS_ERRORS = (TaskFailedError, TimeoutError, BudgetExceededError)
+TASK_STATUS_ERRORS = (TaskFailedError, APITimeoutError, BudgetExceededError)
 
 
 def _outcome(route: Route, client: ClaudeClient) -> Any:
@@ -723,7 +724,7 @@ def test_deeply_nested_200_body(route: Route, client: ClaudeClient, served: Serv
 
 
 @pytest.mark.parametrize(
-    ("status", "cls"), [(502, ServerError), (429, RateLimitError), (504, TimeoutError)]
+    ("status", "cls"), [(502, ServerError), (429, RateLimitError), (504, HTTPTimeoutError)]
 )
 def test_deeply_nested_error_body_keeps_its_status_class(
     client: ClaudeClient, served: Served, status: int, cls: type[ClaudeAPIError]

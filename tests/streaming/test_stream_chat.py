@@ -19,7 +19,7 @@ from claude_client._exceptions import (
     TimeoutError,
     ValidationError,
 )
-from claude_client._streaming import StreamSettings
+from claude_client._streaming import StreamNotFinishedError, StreamSettings
 
 
 def test_chunks_arrive_in_order_and_concatenate(
@@ -52,12 +52,15 @@ def test_usage_cost_and_model_after_the_end(
     assert out.stream.model == "opus"
 
 
-def test_usage_is_none_before_the_done_frame(
+def test_usage_before_the_done_frame_says_to_finish_the_stream(
     drive: Driver, server: ScriptedServer, settings: StreamSettings
 ) -> None:
     out = drive.chat(settings, limit=1)
     assert out.items == ["Once"]
-    assert out.stream.usage is None and out.stream.cost is None and out.stream.model is None
+    for name in ("usage", "cost", "model"):
+        with pytest.raises(StreamNotFinishedError, match="until_done"):
+            getattr(out.stream, name)
+    assert issubclass(StreamNotFinishedError, RuntimeError)
 
 
 def test_request_message_follows_the_protocol(
@@ -103,7 +106,7 @@ def test_total_tokens_is_derived_when_missing(
     server.script = [("frame", {"type": "done", "usage": {"input_tokens": 2, "output_tokens": 3}})]
     out = drive.chat(settings)
     assert out.stream.usage.total_tokens == 5
-    assert out.stream.cost is None
+    assert out.stream.cost == 0.0  # as Response.cost when the service names none
     assert out.stream.model == "haiku"  # what was asked for, when `done` does not say
 
 
@@ -147,7 +150,8 @@ def test_error_after_some_tokens_keeps_the_text_on_the_stream(
     assert isinstance(out.error, ServerError)
     assert out.items == ["Half", " a story"]
     assert out.stream.content == "Half a story"
-    assert not out.stream.finished or out.stream.usage is None
+    with pytest.raises(StreamNotFinishedError):
+        out.stream.usage  # noqa: B018
 
 
 def test_server_error_then_drop_raises_the_server_error(
@@ -170,7 +174,8 @@ def test_drop_mid_stream_raises_interrupted_with_the_partial_text(
     assert out.error.partial_content == "It was a dark"
     assert "1006" in str(out.error)
     assert out.items == ["It was", " a dark"]
-    assert out.stream.usage is None
+    with pytest.raises(StreamNotFinishedError, match="without its 'done' frame"):
+        out.stream.usage  # noqa: B018
 
 
 def test_server_shutdown_1001_mid_stream_is_an_interruption(
@@ -231,15 +236,18 @@ def test_slow_server_hits_the_overall_timeout(
     assert time.monotonic() - started < 3
 
 
-def test_timeout_is_a_builtin_timeout_error_too(
+def test_timeout_is_an_api_timeout_error_not_an_os_error(
     drive: Driver, server: ScriptedServer, settings: StreamSettings
 ) -> None:
     server.script = [("silent",)]
     quick = settings.__class__(**{**settings.__dict__, "idle_timeout": 0.2})
     out = drive.chat(quick)
-    import builtins
+    from claude_client import APITimeoutError
 
-    assert isinstance(out.error, builtins.TimeoutError)
+    assert isinstance(out.error, APITimeoutError) and not isinstance(out.error, OSError)
+    # the error names the socket it belongs to
+    assert out.error.method == "GET" and out.error.url == settings.ws_url
+    assert settings.ws_url in str(out.error)
 
 
 def test_non_json_frame_is_a_response_validation_error(

@@ -154,7 +154,8 @@ def test_stream_task_yields_thinking_then_the_task_result(side: Side) -> None:
     assert result["result"]["summary"]
     frame = [r for r in side.fake.requests if r.method == "WS"][-1].body
     assert frame["type"] == "agentic_task"
-    assert frame["allow_tools"] == ["Read"] and frame["timeout"] == 60
+    # timeout=60 is the stream's deadline: the task gets 60 - 10 s - the 3 s margin
+    assert frame["allow_tools"] == ["Read"] and frame["timeout"] == 47
     side.close(client)
 
 
@@ -170,7 +171,9 @@ def test_stream_task_permission_error_for_a_free_key(side: Side) -> None:
     ("kwargs", "param"),
     [
         ({"description": ""}, "description"),
-        ({"description": "x", "timeout": 601}, "timeout"),
+        ({"description": "x", "timeout": 0}, "timeout"),
+        ({"description": "x", "timeout": 900, "service_timeout": 601}, "service_timeout"),
+        ({"description": "x", "timeout": 30, "service_timeout": 25}, "service_timeout"),
         ({"description": "x", "max_cost": 11}, "max_cost"),
         ({"description": "x", "allow_tools": [1]}, "allow_tools"),
     ],

@@ -62,6 +62,8 @@ def test_refused_upgrade_surfaces_after_the_last_retry(
     assert type(out.error) is ServerError
     assert out.error.status_code == 503
     assert "refused with 503" in str(out.error)
+    assert out.error.method == "GET" and out.error.url == settings.ws_url
+    assert settings.ws_url in str(out.error)
     assert server.upgrade_attempts == 3  # 1 + max_retries
     assert len(sleeps.calls) == 2
     assert server.connections == []
@@ -124,6 +126,7 @@ def test_connection_refused_is_retried_then_raised(drive: Driver, sleeps: SleepR
     out = drive.chat(settings)
     assert type(out.error) is APIConnectionError
     assert out.error.status_code is None
+    assert out.error.url == settings.ws_url and settings.ws_url in str(out.error)
     assert len(sleeps.calls) == 2
 
 

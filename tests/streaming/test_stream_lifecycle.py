@@ -274,3 +274,43 @@ async def test_cancelling_the_consuming_task_closes_the_socket(
             break
         await asyncio.sleep(0.02)
     assert server.connections[0].close_code == 1000
+
+
+def test_break_out_of_a_named_client_stream_closes_it_and_it_does_not_resume(
+    server: ScriptedServer,
+) -> None:
+    from claude_client import ClaudeClient
+
+    server.script = ENDLESS
+    with ClaudeClient(base_url=server.base_url, api_key="cc_" + "0" * 40, timeout=10) as client:
+        stream = client.stream("go", model="haiku")
+        for _chunk in stream:
+            break
+        # `stream` is still referenced (by this frame and by the client): the socket
+        # closed anyway, when the loop let go of the generator.
+        assert server.wait_all_ended(2.0)
+        assert server.connections[0].close_code == 1000
+        assert list(stream) == []  # a later loop does not resume the old answer
+        assert len(server.connections) == 1
+
+
+async def test_break_out_of_a_named_async_client_stream_closes_it(
+    server: ScriptedServer,
+) -> None:
+    from claude_client import AsyncClaudeClient
+
+    server.script = ENDLESS
+    async with AsyncClaudeClient(
+        base_url=server.base_url, api_key="cc_" + "0" * 40, timeout=10
+    ) as client:
+        stream = client.stream("go", model="haiku")
+        async for _chunk in stream:
+            break
+        for _ in range(100):  # the generator's aclose runs as a task of this loop
+            if server.connections[0].ended_at is not None:
+                break
+            await asyncio.sleep(0.02)
+        assert server.connections[0].ended_at is not None
+        assert server.connections[0].close_code == 1000
+        assert [chunk async for chunk in stream] == []
+        assert len(server.connections) == 1

@@ -101,9 +101,9 @@ def test_failures_keep_the_key_out_of_logs_and_exceptions(
     script: list[tuple[object, ...]],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(_core, "TASK_IDLE_GRACE", 0.1)  # task deadline: 1 s + 0.1 s
+    monkeypatch.setattr(_core, "TASK_IDLE_GRACE", 0.1)  # idle limit: the task's 1 s + 0.1 s
     server.script = script
-    quick = StreamSettings(**{**settings.__dict__, "timeout": 0.5})
+    quick = StreamSettings(**{**settings.__dict__, "timeout": 0.5})  # the stream's deadline
     out = drive.task(quick, timeout=1)
     assert out.error is not None
     assert API_KEY not in _exception_text(out.error)
