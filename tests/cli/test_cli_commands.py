@@ -150,7 +150,7 @@ def test_empty_prompt_is_a_usage_error_before_any_request(run, fake: FakeService
         ("fail 429", ["complete", "--no-stream", "hi"], 8, "RateLimitError"),
         ("fail 504", ["complete", "--no-stream", "hi"], 10, "TimeoutError"),
         ("fail 500", ["complete", "--no-stream", "hi"], 11, "ServerError"),
-        ("fail 403", ["complete", "--no-stream", "hi"], 5, "PermissionError"),
+        ("fail 403", ["complete", "--no-stream", "hi"], 5, "PermissionDeniedError"),
         ("budget", ["complete", "--no-stream", "hi"], 9, "BudgetExceededError"),
         ("", ["complete", "--model", "gpt-4", "hi"], 7, "InvalidInputError"),
         ("", ["models", "nope"], 6, "NotFoundError"),
