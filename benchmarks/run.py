@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any
 
 import _sdk
-import httpx
+import httpx2
 from _harness import (
     HERE,
     Figure,
@@ -170,7 +170,7 @@ def bench_per_call(args: argparse.Namespace) -> list[Row]:
         url = f"http://127.0.0.1:{port}"
 
         # ---- sync
-        raw = httpx.Client(base_url=url, headers=auth)
+        raw = httpx2.Client(base_url=url, headers=auth)
 
         def raw_loop() -> None:
             post = raw.post
@@ -225,7 +225,7 @@ def bench_per_call(args: argparse.Namespace) -> list[Row]:
 
         per_call = 1e6 / (n * BLOCKS)
         rows.append(
-            Row(b_sync, "raw httpx.Client.post().json()", figs["raw"].scaled(per_call), "us/call")
+            Row(b_sync, "raw httpx2.Client.post().json()", figs["raw"].scaled(per_call), "us/call")
         )
         labels = {
             "facade": ("ClaudeClient.complete()", "<= 1.10"),
@@ -263,7 +263,7 @@ async def _per_call_async(
     url: str, n: int, reps: int, args: argparse.Namespace, bench: str
 ) -> list[Row]:
     auth = {"Authorization": f"Bearer {API_KEY}"}
-    raw = httpx.AsyncClient(base_url=url, headers=auth)
+    raw = httpx2.AsyncClient(base_url=url, headers=auth)
 
     async def raw_loop() -> None:
         post = raw.post
@@ -301,7 +301,7 @@ async def _per_call_async(
 
     per_call = 1e6 / (n * BLOCKS)
     rows = [
-        Row(bench, "raw httpx.AsyncClient.post().json()", figs["raw"].scaled(per_call), "us/call")
+        Row(bench, "raw httpx2.AsyncClient.post().json()", figs["raw"].scaled(per_call), "us/call")
     ]
     if "facade" in missing:
         rows.append(
@@ -404,7 +404,7 @@ def bench_import(args: argparse.Namespace) -> list[Row]:
     hygiene = "not imported: ok" if not check["bad"] else "IMPORTED: " + ", ".join(check["bad"])
     short = ", ".join(MUST_NOT_IMPORT)
     return [
-        Row(bench, "import httpx (dev venv)", figs["httpx"], "ms"),
+        Row(bench, "import httpx2 (dev venv)", figs["httpx"], "ms"),
         Row(
             bench,
             "import claude_client (dev venv)",
@@ -419,7 +419,7 @@ def bench_import(args: argparse.Namespace) -> list[Row]:
                 "n_modules_after_import": check["n_modules"],
             },
         ),
-        Row(bench, "import httpx (runtime deps only)", figs["httpx lean"], "ms"),
+        Row(bench, "import httpx2 (runtime deps only)", figs["httpx lean"], "ms"),
         Row(
             bench,
             "import claude_client (runtime deps only)",
@@ -941,7 +941,7 @@ def bench_batch(args: argparse.Namespace) -> list[Row]:
             fake.set_recording(False)  # the fake's own bookkeeping is not what we measure
         client = _sdk.sync_client(fake.base_url, fake.api_key, timeout=300)
         headers = {"Authorization": f"Bearer {fake.api_key}"}
-        raw = httpx.Client(base_url=fake.base_url, timeout=300, headers=headers)
+        raw = httpx2.Client(base_url=fake.base_url, timeout=300, headers=headers)
 
         def fresh(tag: str) -> list[str]:  # new prompts each rep: runs are counted per prompt
             rep = next(reps)
@@ -1069,7 +1069,7 @@ def bench_batch(args: argparse.Namespace) -> list[Row]:
 def fake_keepalive_stall_ms(testing: Any) -> float:
     """Median ms of back-to-back chats on one kept-alive connection, fake latency 0."""
     with testing.serve(rpm=10**9) as fake:
-        c = httpx.Client(base_url=fake.base_url, headers=fake.auth_headers())
+        c = httpx2.Client(base_url=fake.base_url, headers=fake.auth_headers())
         body = {"messages": [{"role": "user", "content": "hi"}], "model": MODEL}
         times = []
         for _ in range(7):

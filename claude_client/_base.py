@@ -18,7 +18,7 @@ import weakref
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Optional, TypeVar, cast
 
-import httpx
+import httpx2
 
 from . import _validation as check
 from ._config import (
@@ -63,7 +63,7 @@ class ProjectKeyWarning(UserWarning):
 def proxy_of_transport(transport: Any) -> Optional[str]:
     """The proxy URL an httpx transport sends through, or ``None`` (direct or unknown).
 
-    Read from httpcore's proxy pool (``HTTPProxy`` / ``SOCKSProxy``), credentials
+    Read from httpcore2's proxy pool (``HTTPProxy`` / ``SOCKSProxy``), credentials
     included, so the WebSocket goes through the same proxy as the user's httpx
     client. A transport of another kind counts as direct. (httpx has no public
     accessor for this; it is read, never written.)
@@ -233,7 +233,7 @@ class ClientBase:
         if transport is not None:
             return proxy_of_transport(transport)
         if http_client is not None:
-            return proxy_of_transport(http_client._transport_for_url(httpx.URL(self.base_url)))
+            return proxy_of_transport(http_client._transport_for_url(httpx2.URL(self.base_url)))
         return resolve_proxy(proxy, self.base_url)
 
     def _http_settings(self, http_client: Any) -> dict[str, Any]:
@@ -242,7 +242,7 @@ class ClientBase:
         With the user's ``http_client`` its headers and timeout carry over (its
         requests go through it, see ``_io``), ours added on top.
         """
-        headers = httpx.Headers(http_client.headers if http_client is not None else None)
+        headers = httpx2.Headers(http_client.headers if http_client is not None else None)
         headers["User-Agent"] = USER_AGENT
         headers.update(self._default_headers)
         if http_client is not None:
@@ -253,7 +253,7 @@ class ClientBase:
             connect = (
                 CONNECT_TIMEOUT if math.isinf(self.timeout) else min(CONNECT_TIMEOUT, self.timeout)
             )
-            timeout = httpx.Timeout(None, connect=connect)
+            timeout = httpx2.Timeout(None, connect=connect)
         return {"base_url": self.base_url, "timeout": timeout, "headers": headers}
 
     def _track(self, stream: S) -> S:

@@ -33,7 +33,7 @@ import urllib.parse
 from collections.abc import Mapping
 from typing import Any, Optional
 
-import httpx
+import httpx2
 
 from ._exceptions import (
     BODY_EXCERPT_CHARS,
@@ -136,7 +136,7 @@ def _truncated(text: str, limit: int = DETAIL_MESSAGE_CHARS) -> str:
 
 
 def _header(headers: Mapping[str, str], name: str) -> Optional[str]:
-    # httpx.Headers is case-insensitive; a plain dict may not be.
+    # httpx2.Headers is case-insensitive; a plain dict may not be.
     value = headers.get(name)
     if value is None:
         lower = name.lower()
@@ -246,7 +246,7 @@ def _detail(body: Any) -> Any:
 
 
 def failure_from_response(
-    request: httpx.Request, response: httpx.Response, *, task: bool
+    request: httpx2.Request, response: httpx2.Response, *, task: bool
 ) -> Failure:
     """An error response (status >= 400, body read) as the retry policy sees it."""
     err = error_from_response(
@@ -263,7 +263,7 @@ def failure_from_response(
     return Failure(err, retryable, response.status_code == 503 and is_pool_overloaded(detail))
 
 
-def task_refusal(request: httpx.Request, response: httpx.Response) -> Optional[Failure]:
+def task_refusal(request: httpx2.Request, response: httpx2.Response) -> Optional[Failure]:
     """A ``/v1/task`` 200 whose task the pool refused (status ``failed``, ``result.error``
     ``Worker pool overloaded: ...``): proof it never ran, so it may be retried."""
     content = response.content
@@ -287,7 +287,7 @@ def task_refusal(request: httpx.Request, response: httpx.Response) -> Optional[F
 
 
 def error_body_too_large(
-    request: httpx.Request, response: httpx.Response, prefix: bytes, limit: int, *, task: bool
+    request: httpx2.Request, response: httpx2.Response, prefix: bytes, limit: int, *, task: bool
 ) -> Failure:
     """A body over ``max_response_bytes``: an error status keeps its class (read from
     the body's first ``prefix`` bytes, retried as that status is); a success fails."""
@@ -310,7 +310,7 @@ def error_body_too_large(
 
 
 def error_bad_encoding(
-    request: httpx.Request, response: httpx.Response, exc: httpx.DecodingError
+    request: httpx2.Request, response: httpx2.Response, exc: httpx2.DecodingError
 ) -> ClaudeAPIError:
     """A body whose ``Content-Encoding`` could not be undone."""
     encoding = response.headers.get("content-encoding", "")
@@ -416,8 +416,8 @@ def error_from_task_result(task: Any) -> Optional[ClaudeAPIError]:
 
 
 def error_from_httpx(
-    exc: httpx.TransportError,
-    request: httpx.Request,
+    exc: httpx2.TransportError,
+    request: httpx2.Request,
     *,
     deadline: Deadline,
     attempt: int,
@@ -430,9 +430,9 @@ def error_from_httpx(
     connect/pool timeout proves the request was never sent.
     """
     where = f"{request.method} {request.url.path}"
-    sent = not isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout))
+    sent = not isinstance(exc, (httpx2.ConnectError, httpx2.ConnectTimeout, httpx2.PoolTimeout))
     err: ClaudeAPIError
-    if isinstance(exc, httpx.TimeoutException):
+    if isinstance(exc, httpx2.TimeoutException):
         kind = type(exc).__name__
         if deadline.expired:
             err = TimeoutError(
@@ -450,8 +450,8 @@ def error_from_httpx(
 
 
 def failure_from_httpx(
-    exc: httpx.TransportError,
-    request: httpx.Request,
+    exc: httpx2.TransportError,
+    request: httpx2.Request,
     *,
     task: bool,
     deadline: Deadline,

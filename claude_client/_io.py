@@ -18,7 +18,7 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Optional, TypeVar
 
-import httpx
+import httpx2
 
 from ._batch import BatchRun, Chunk, ChunkOutcome, PoolGovernor
 from ._config import BATCH_POLL
@@ -179,30 +179,30 @@ async def async_run_chunks(
 # --------------------------------------------------------------------------- user's httpx client
 
 
-class UserClientTransport(httpx.BaseTransport):
-    """Sends through the user's ``httpx.Client``: its proxies, TLS, limits, mounts, hooks.
+class UserClientTransport(httpx2.BaseTransport):
+    """Sends through the user's ``httpx2.Client``: its proxies, TLS, limits, mounts, hooks.
 
     The SDK's own httpx client has the retry transport over this one, so nothing in
     the user's client is replaced or patched; closing leaves it open (the user owns it).
     """
 
-    def __init__(self, client: httpx.Client) -> None:
+    def __init__(self, client: httpx2.Client) -> None:
         self._client = client
 
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
+    def handle_request(self, request: httpx2.Request) -> httpx2.Response:
         return self._client.send(request, stream=True)
 
     def close(self) -> None:
         """Nothing: the user's client stays open."""
 
 
-class AsyncUserClientTransport(httpx.AsyncBaseTransport):
-    """Sends through the user's ``httpx.AsyncClient`` (see :class:`UserClientTransport`)."""
+class AsyncUserClientTransport(httpx2.AsyncBaseTransport):
+    """Sends through the user's ``httpx2.AsyncClient`` (see :class:`UserClientTransport`)."""
 
-    def __init__(self, client: httpx.AsyncClient) -> None:
+    def __init__(self, client: httpx2.AsyncClient) -> None:
         self._client = client
 
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+    async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
         return await self._client.send(request, stream=True)
 
     async def aclose(self) -> None:

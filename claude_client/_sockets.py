@@ -44,9 +44,9 @@ def _clamp(timeout: Optional[float], error: str) -> Optional[float]:
         return timeout
     left = deadline.remaining()
     if left <= 0:
-        import httpcore
+        import httpcore2
 
-        raise getattr(httpcore, error)("the call's deadline passed")
+        raise getattr(httpcore2, error)("the call's deadline passed")
     return left if timeout is None or left < timeout else timeout
 
 
@@ -200,7 +200,7 @@ class AsyncDeadlineBackend:
 def install_backend(transport: object, backend_cls: type[Any]) -> Any:
     """Put a deadline backend under an httpx transport's connection pool, if it has one.
 
-    Works for ``httpx.HTTPTransport`` / ``AsyncHTTPTransport`` (and their proxy
+    Works for ``httpx2.HTTPTransport`` / ``AsyncHTTPTransport`` (and their proxy
     pools); other transports keep their I/O and get the deadline checked between
     body chunks only. Returns the installed backend or ``None``.
     """

@@ -1,7 +1,7 @@
 """httpx transports that give every request the SDK's auth, deadline, retries and errors.
 
 :class:`RetryTransport` / :class:`AsyncRetryTransport` wrap an inner transport
-(by default ``httpx.HTTPTransport()`` / ``httpx.AsyncHTTPTransport()``). They sit
+(by default ``httpx2.HTTPTransport()`` / ``httpx2.AsyncHTTPTransport()``). They sit
 under the pool that the facade *and* the generated client share, so a generated
 endpoint called through ``client.generated`` behaves exactly like a facade method.
 
@@ -27,8 +27,8 @@ For each request they:
 * turn every final failure into the SDK's hierarchy through
   :mod:`claude_client._errors`: status >= 400 -> ``error_from_response`` (so
   non-IANA codes like 520 never reach the generated layer, whose ``HTTPStatus(520)``
-  would raise), ``httpx.TimeoutException`` -> :class:`TimeoutError`, any other
-  ``httpx.TransportError`` -> :class:`APIConnectionError`; the httpx exception is
+  would raise), ``httpx2.TimeoutException`` -> :class:`TimeoutError`, any other
+  ``httpx2.TransportError`` -> :class:`APIConnectionError`; the httpx exception is
   kept as ``__cause__``;
 * log on the ``claude_client`` logger: every retry at INFO (method, path, status,
   attempt, delay), every attempt at DEBUG (method, path, status, elapsed,
@@ -66,7 +66,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Optional
 
-import httpx
+import httpx2
 
 from ._config import DEFAULT_MAX_RESPONSE_BYTES, KeyRing
 from ._errors import (
@@ -146,7 +146,7 @@ _DECODE_STEP = 1024
 at most (deflate's ratio is ~1032:1), so the cap is checked before memory runs away."""
 
 
-def _origin(url: httpx.URL) -> tuple[str, str, int]:
+def _origin(url: httpx2.URL) -> tuple[str, str, int]:
     port = url.port
     if port is None:
         port = 443 if url.scheme == "https" else 80
@@ -176,7 +176,7 @@ class _BodyReader:
 
     __slots__ = ("chunks", "deadline", "decoder", "limit", "pending", "response", "size")
 
-    def __init__(self, response: httpx.Response, limit: int, deadline: Optional[Deadline]) -> None:
+    def __init__(self, response: httpx2.Response, limit: int, deadline: Optional[Deadline]) -> None:
         self.response = response
         self.limit = limit
         self.deadline = deadline
@@ -196,7 +196,7 @@ class _BodyReader:
         """Take the next raw chunk off the wire."""
         self.add(raw)
         if self.deadline is not None and self.deadline.expired:
-            raise httpx.ReadTimeout("the call's deadline passed while reading the body")
+            raise httpx2.ReadTimeout("the call's deadline passed while reading the body")
 
     def add(self, raw: bytes) -> None:
         if self.decoder is None:
@@ -246,7 +246,7 @@ class _Core:
         self.max_retries = max_retries
         self.clock = clock
         self.rng = rng
-        base = httpx.URL(origin) if origin is not None else None
+        base = httpx2.URL(origin) if origin is not None else None
         self.origin = _origin(base) if base is not None else None
         # The usual request (base_url joined with a path) matches these exactly.
         self.origin_fast = (base.scheme, base.netloc) if base is not None else None
@@ -254,7 +254,7 @@ class _Core:
         self.bounded = False  # sockets bounded by the deadline (an httpx transport's pool)
         self.closed = False
 
-    def begin(self, request: httpx.Request) -> _Call:
+    def begin(self, request: httpx2.Request) -> _Call:
         """The state of one request through the transport (auth applied)."""
         opts = _CURRENT.get()
         if opts is None:
@@ -267,7 +267,7 @@ class _Core:
         self.authorize(request, opts)
         return _Call(self, request, opts)
 
-    def authorize(self, request: httpx.Request, opts: CallOptions) -> None:
+    def authorize(self, request: httpx2.Request, opts: CallOptions) -> None:
         url = request.url
         if (
             self.origin is not None
@@ -285,7 +285,7 @@ class _Core:
             for name, value in opts.extra_headers.items():
                 request.headers[name] = value
 
-    def check_open(self, request: httpx.Request, cause: Optional[BaseException] = None) -> None:
+    def check_open(self, request: httpx2.Request, cause: Optional[BaseException] = None) -> None:
         """Raise :class:`ClientClosedError` once the client was closed (nothing re-sent)."""
         if self.closed:
             err = ClientClosedError(
@@ -334,7 +334,7 @@ class _Call:
         "token",
     )
 
-    def __init__(self, core: _Core, request: httpx.Request, opts: CallOptions) -> None:
+    def __init__(self, core: _Core, request: httpx2.Request, opts: CallOptions) -> None:
         self.core = core
         self.request = request
         self.opts = opts
@@ -365,7 +365,7 @@ class _Call:
 
     # ------------------------------------------------------------------ one attempt
 
-    def attempt(self) -> httpx.Request:
+    def attempt(self) -> httpx2.Request:
         """The request to send next: timeouts capped to the deadline, service timeout fitted."""
         request = self.request
         self.core.check_open(request)
@@ -388,14 +388,14 @@ class _Call:
         self.start = self.core.clock()
         return request
 
-    def received(self, response: httpx.Response) -> _BodyReader:
+    def received(self, response: httpx2.Response) -> _BodyReader:
         """The status line arrived: log it; the reader the body is read into (it checks
         the deadline between chunks unless the sockets are bounded by it)."""
         self._log_attempt(response)
         deadline = None if self.core.bounded else self.opts.deadline
         return _BodyReader(response, self.core.max_response_bytes, deadline)
 
-    def succeeded(self, response: httpx.Response) -> bool:
+    def succeeded(self, response: httpx2.Response) -> bool:
         """After a whole answer: ``True`` to return it; else raise, or :attr:`delay` is set."""
         self.core.check_open(self.request)
         if response.status_code < 400:
@@ -415,7 +415,7 @@ class _Call:
         self._next(failure, failure.error)
         return False
 
-    def failed(self, exc: Exception, response: Optional[httpx.Response]) -> None:
+    def failed(self, exc: Exception, response: Optional[httpx2.Response]) -> None:
         """After an exception (``response``: the one whose body failed): raise, or set
         :attr:`delay`."""
         request = self.request
@@ -426,9 +426,9 @@ class _Call:
             exc.chunks.clear()  # free the partial body before the error travels up
             failure = error_body_too_large(request, response, prefix, limit, task=self.task)
             cause = failure.error
-        elif isinstance(exc, httpx.DecodingError) and response is not None:
+        elif isinstance(exc, httpx2.DecodingError) and response is not None:
             raise error_bad_encoding(request, response, exc) from None
-        elif isinstance(exc, httpx.TransportError):
+        elif isinstance(exc, httpx2.TransportError):
             self.core.check_open(request, exc)
             if response is None:
                 self._log_attempt(None)
@@ -459,7 +459,7 @@ class _Call:
 
     # ------------------------------------------------------------------ logging
 
-    def _log_attempt(self, response: Optional[httpx.Response]) -> None:
+    def _log_attempt(self, response: Optional[httpx2.Response]) -> None:
         if logger.isEnabledFor(logging.DEBUG):
             request = self.request
             elapsed = self.core.clock() - self.start
@@ -526,8 +526,8 @@ class _Call:
 
 
 def _fit_service_timeout(
-    request: httpx.Request, opts: CallOptions, remaining: float
-) -> httpx.Request:
+    request: httpx2.Request, opts: CallOptions, remaining: float
+) -> httpx2.Request:
     """``request`` with its JSON body's ``timeout`` lowered to fit ``remaining - margin``."""
     assert opts.service_timeout_margin is not None
     wanted = opts.service_timeout if opts.service_timeout is not None else SERVICE_TIMEOUT_DEFAULT
@@ -539,7 +539,7 @@ def _fit_service_timeout(
     new_value = max(SERVICE_TIMEOUT_MIN, min(SERVICE_TIMEOUT_MAX, math.floor(allowed * 10) / 10))
     try:
         body = json.loads(request.content)
-    except (ValueError, httpx.RequestNotRead):
+    except (ValueError, httpx2.RequestNotRead):
         return request
     if not isinstance(body, dict) or body.get("timeout") == new_value:
         return request
@@ -548,7 +548,7 @@ def _fit_service_timeout(
     raw = content.encode("utf-8")
     headers = request.headers.copy()
     headers["Content-Length"] = str(len(raw))
-    return httpx.Request(
+    return httpx2.Request(
         request.method,
         request.url,
         headers=headers,
@@ -557,7 +557,7 @@ def _fit_service_timeout(
     )
 
 
-class RetryTransport(httpx.BaseTransport):
+class RetryTransport(httpx2.BaseTransport):
     """Sync transport: auth, per-call deadline, retries and error mapping (see module doc).
 
     ``origin``: the base URL whose origin alone receives the key (``None``: any, for
@@ -566,7 +566,7 @@ class RetryTransport(httpx.BaseTransport):
 
     def __init__(
         self,
-        inner: Optional[httpx.BaseTransport] = None,
+        inner: Optional[httpx2.BaseTransport] = None,
         *,
         keys: KeyRing,
         timeout: float,
@@ -577,13 +577,13 @@ class RetryTransport(httpx.BaseTransport):
         origin: Optional[str] = None,
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
     ) -> None:
-        self._inner = inner if inner is not None else httpx.HTTPTransport()
+        self._inner = inner if inner is not None else httpx2.HTTPTransport()
         self._backend: Optional[DeadlineBackend] = install_backend(self._inner, DeadlineBackend)
         self._core = _Core(keys, timeout, max_retries, clock, rng, origin, max_response_bytes)
         self._core.bounded = self._backend is not None
         self._sleep = sleep
 
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
+    def handle_request(self, request: httpx2.Request) -> httpx2.Response:
         # The body is read here, for successes too, so a connection cut off mid-body
         # is an error of ours (and retried as one), never a bare httpx error raised
         # later while the caller reads the response.
@@ -615,12 +615,12 @@ class RetryTransport(httpx.BaseTransport):
         self._inner.close()
 
 
-class AsyncRetryTransport(httpx.AsyncBaseTransport):
+class AsyncRetryTransport(httpx2.AsyncBaseTransport):
     """Async twin of :class:`RetryTransport` (``sleep`` is an async callable)."""
 
     def __init__(
         self,
-        inner: Optional[httpx.AsyncBaseTransport] = None,
+        inner: Optional[httpx2.AsyncBaseTransport] = None,
         *,
         keys: KeyRing,
         timeout: float,
@@ -635,7 +635,7 @@ class AsyncRetryTransport(httpx.AsyncBaseTransport):
             import asyncio
 
             sleep = asyncio.sleep
-        self._inner = inner if inner is not None else httpx.AsyncHTTPTransport()
+        self._inner = inner if inner is not None else httpx2.AsyncHTTPTransport()
         self._backend: Optional[AsyncDeadlineBackend] = install_backend(
             self._inner, AsyncDeadlineBackend
         )
@@ -643,7 +643,7 @@ class AsyncRetryTransport(httpx.AsyncBaseTransport):
         self._core.bounded = self._backend is not None
         self._sleep = sleep
 
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+    async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
         with self._core.begin(request) as call:
             while True:
                 attempt = call.attempt()

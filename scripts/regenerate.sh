@@ -38,8 +38,8 @@ trap 'rm -rf "$work"' EXIT
 if [ -n "$url" ]; then
   [ "$mode" = write ] || { echo "regenerate.sh: --url and --check do not combine" >&2; exit 2; }
   "$py" - "${url%/}/openapi.json" "$work/fetched.json" <<'PY'
-import sys, httpx
-r = httpx.get(sys.argv[1], timeout=30, follow_redirects=True)
+import sys, httpx2
+r = httpx2.get(sys.argv[1], timeout=30, follow_redirects=True)
 r.raise_for_status()
 r.json()  # must be JSON
 open(sys.argv[2], "wb").write(r.content)

@@ -259,7 +259,7 @@ class StreamSettings:
 
     def connect_options(self) -> dict[str, Any]:
         """``connect()`` keywords: the proxy decision is ours, never websockets' own
-        reading of the environment (which differs from httpx's, so REST and the socket
+        reading of the environment (which differs from httpx2's, so REST and the socket
         took different routes). websockets < 15 has no proxy support at all."""
         if _websockets_major() >= 15:
             return {"proxy": self.proxy}

@@ -24,7 +24,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Optional, TypeVar, Union
 
-import httpx
+import httpx2
 
 from .. import _requests as build
 from .. import _validation as check
@@ -79,12 +79,12 @@ class ClaudeClient(ClientBase):
     as a context manager (``with``) or call ``client.close()``. Nothing
     is scheduled on an event loop at garbage collection.
 
-    ``http_client``: your own ``httpx.Client`` (proxies, TLS, limits, mounts,
+    ``http_client``: your own ``httpx2.Client`` (proxies, TLS, limits, mounts,
     event hooks): the SDK sends through it, under its own retry transport, without
     changing it, and once this client is closed it refuses requests; you keep
     ownership (``close()`` leaves it open). ``transport``: an inner
-    ``httpx.BaseTransport`` to send through instead of
-    ``httpx.HTTPTransport()``. ``proxy``: a proxy URL, or ``False`` for none
+    ``httpx2.BaseTransport`` to send through instead of
+    ``httpx2.HTTPTransport()``. ``proxy``: a proxy URL, or ``False`` for none
     (default: the environment's, as httpx reads it); the WebSocket uses the same
     proxy as REST. ``max_response_bytes``: the largest body (and stream frame)
     accepted. ``sleep`` / ``clock``: injectable for tests.
@@ -98,9 +98,9 @@ class ClaudeClient(ClientBase):
         max_retries: Optional[int] = None,
         project_id: Optional[str] = None,
         *,
-        http_client: Optional[httpx.Client] = None,
+        http_client: Optional[httpx2.Client] = None,
         default_headers: Optional[Mapping[str, str]] = None,
-        transport: Optional[httpx.BaseTransport] = None,
+        transport: Optional[httpx2.BaseTransport] = None,
         proxy: ProxySetting = None,
         max_response_bytes: Optional[int] = None,
         sleep: Optional[Sleep] = None,
@@ -116,9 +116,9 @@ class ClaudeClient(ClientBase):
             max_response_bytes=max_response_bytes,
             clock=clock,
         )
-        if http_client is not None and not isinstance(http_client, httpx.Client):
+        if http_client is not None and not isinstance(http_client, httpx2.Client):
             raise check.bad(
-                "http_client", f"must be an httpx.Client, not {type(http_client).__name__}"
+                "http_client", f"must be an httpx2.Client, not {type(http_client).__name__}"
             )
         if http_client is not None and transport is not None:
             raise check.bad(
@@ -128,13 +128,13 @@ class ClaudeClient(ClientBase):
         self._sleep: Sleep = sleep if sleep is not None else default_sleep()
         # The test hooks reach streams as they reach REST (sleep -> sleep when unasynced).
         self._stream_timing = {"clock": self._clock, "sleep": self._sleep}
-        inner: httpx.BaseTransport
+        inner: httpx2.BaseTransport
         if http_client is not None:
             inner = UserClientTransport(http_client)
         elif transport is not None:
             inner = transport
         else:
-            inner = httpx.HTTPTransport(proxy=self._ws_proxy)
+            inner = httpx2.HTTPTransport(proxy=self._ws_proxy)
         retry = RetryTransport(
             inner,
             keys=self._keys,
@@ -145,7 +145,7 @@ class ClaudeClient(ClientBase):
             origin=self.base_url,
             max_response_bytes=self.max_response_bytes,
         )
-        self._http = httpx.Client(transport=retry, **self._http_settings(http_client))
+        self._http = httpx2.Client(transport=retry, **self._http_settings(http_client))
         self._generated = self._new_generated().set_httpx_client(self._http)
 
     def __enter__(self) -> ClaudeClient:

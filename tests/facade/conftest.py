@@ -12,7 +12,7 @@ import json
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
-import httpx
+import httpx2
 import pytest
 import respx
 
@@ -90,7 +90,7 @@ PROCESS_BODY = {
 }
 
 
-def batch_answer(request: httpx.Request) -> httpx.Response:
+def batch_answer(request: httpx2.Request) -> httpx2.Response:
     """A /v1/batch answer echoing the prompts of the request, all completed."""
     prompts = json.loads(request.content)["prompts"]
     results = [
@@ -105,7 +105,7 @@ def batch_answer(request: httpx.Request) -> httpx.Response:
         }
         for p in prompts
     ]
-    return httpx.Response(
+    return httpx2.Response(
         200,
         json={
             "total": len(results),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import httpx
+import httpx2
 import pytest
 import respx
 from claude_code_api.api.api import get_usage
@@ -44,7 +44,7 @@ async def test_call_gets_the_same_retries_and_errors(
 ) -> None:
     route = mock.get("/v1/usage").mock(
         side_effect=[
-            httpx.Response(429, json={"detail": "Rate limit exceeded. Please try again later."})
+            httpx2.Response(429, json={"detail": "Rate limit exceeded. Please try again later."})
         ]
         * 3
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import builtins
 from typing import Any
 
-import httpx
+import httpx2
 import pytest
 import respx
 
@@ -95,9 +95,9 @@ async def test_status_maps_to_exception(
 ) -> None:
     headers = {"X-Request-ID": "req-42", **headers}
     if isinstance(body, str):
-        answer = httpx.Response(status, text=body, headers=headers)
+        answer = httpx2.Response(status, text=body, headers=headers)
     else:
-        answer = httpx.Response(status, json=body, headers=headers)
+        answer = httpx2.Response(status, json=body, headers=headers)
     route = mock.request(http, path).mock(return_value=answer)
     client = runner.client(max_retries=0)
     with pytest.raises(expected) as info:
@@ -168,7 +168,7 @@ async def test_task_status_raises_with_task_result(
     runner: Runner, mock: respx.MockRouter, override: dict[str, Any], expected: type
 ) -> None:
     body = {**TASK_BODY, "artifacts": [], **override}
-    route = mock.post("/v1/task").mock(return_value=httpx.Response(200, json=body))
+    route = mock.post("/v1/task").mock(return_value=httpx2.Response(200, json=body))
     with pytest.raises(expected) as info:
         await runner.call(runner.client(), "agentic_task", "do it")
     exc = info.value
@@ -218,9 +218,9 @@ async def test_malformed_2xx_body_is_response_validation_error(
 ) -> None:
     http = "GET" if path in ("/health", "/ready", "/v1/usage", "/v1/capabilities") else "POST"
     if isinstance(body, str):
-        answer = httpx.Response(200, text=body)
+        answer = httpx2.Response(200, text=body)
     else:
-        answer = httpx.Response(200, json=body)
+        answer = httpx2.Response(200, json=body)
     mock.request(http, path).mock(return_value=answer)
     client = runner.client()
     if method == "batch":
@@ -236,34 +236,34 @@ async def test_malformed_2xx_body_is_response_validation_error(
 async def test_connection_refused_is_api_connection_error(
     runner: Runner, mock: respx.MockRouter
 ) -> None:
-    route = mock.get("/health").mock(side_effect=httpx.ConnectError("connection refused"))
+    route = mock.get("/health").mock(side_effect=httpx2.ConnectError("connection refused"))
     with pytest.raises(cc.APIConnectionError) as info:
         await runner.call(runner.client(max_retries=1), "health")
     assert route.call_count == 2
-    assert isinstance(info.value.__cause__, httpx.ConnectError)
+    assert isinstance(info.value.__cause__, httpx2.ConnectError)
     assert info.value.status_code is None
 
 
 async def test_read_timeout_is_our_timeout_error(runner: Runner, mock: respx.MockRouter) -> None:
-    mock.get("/health").mock(side_effect=httpx.ReadTimeout("slow"))
+    mock.get("/health").mock(side_effect=httpx2.ReadTimeout("slow"))
     with pytest.raises(cc.TimeoutError) as info:
         await runner.call(runner.client(max_retries=0), "health")
     assert isinstance(info.value, builtins.TimeoutError)
-    assert isinstance(info.value.__cause__, httpx.ReadTimeout)
+    assert isinstance(info.value.__cause__, httpx2.ReadTimeout)
 
 
 async def test_reset_mid_response_is_api_connection_error(
     runner: Runner, mock: respx.MockRouter
 ) -> None:
-    mock.get("/v1/usage").mock(side_effect=httpx.RemoteProtocolError("peer closed"))
+    mock.get("/v1/usage").mock(side_effect=httpx2.RemoteProtocolError("peer closed"))
     with pytest.raises(cc.APIConnectionError):
         await runner.call(runner.client(max_retries=0), "get_usage")
 
 
 async def test_timeout_at_the_deadline_says_so(runner: Runner, mock: respx.MockRouter) -> None:
-    def hang(request: httpx.Request) -> httpx.Response:
+    def hang(request: httpx2.Request) -> httpx2.Response:
         runner.clock.now += 10  # the read timeout (capped to the deadline) fired
-        raise httpx.ReadTimeout("timed out", request=request)
+        raise httpx2.ReadTimeout("timed out", request=request)
 
     mock.get("/v1/usage").mock(side_effect=hang)
     with pytest.raises(cc.TimeoutError, match="within the call's timeout of 5 s"):

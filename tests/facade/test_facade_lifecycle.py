@@ -8,7 +8,7 @@ import sys
 import threading
 from typing import Any
 
-import httpx
+import httpx2
 import pytest
 import respx
 
@@ -18,7 +18,7 @@ from .conftest import BASE, CHAT_BODY, HEALTH_BODY, KEY, Runner, batch_answer
 
 
 async def test_close_twice_and_use_after_close(runner: Runner, mock: respx.MockRouter) -> None:
-    mock.get("/health").mock(return_value=httpx.Response(200, json=HEALTH_BODY))
+    mock.get("/health").mock(return_value=httpx2.Response(200, json=HEALTH_BODY))
     client = runner.client()
     await runner.call(client, "health")
     await runner.close(client)
@@ -32,14 +32,14 @@ async def test_close_twice_and_use_after_close(runner: Runner, mock: respx.MockR
 
 
 def test_sync_context_manager(mock: respx.MockRouter) -> None:
-    mock.get("/health").mock(return_value=httpx.Response(200, json=HEALTH_BODY))
+    mock.get("/health").mock(return_value=httpx2.Response(200, json=HEALTH_BODY))
     with cc.ClaudeClient(BASE, api_key=KEY) as client:
         assert client.health().status == "healthy"
     assert client.closed
 
 
 async def test_async_context_manager(mock: respx.MockRouter) -> None:
-    mock.get("/health").mock(return_value=httpx.Response(200, json=HEALTH_BODY))
+    mock.get("/health").mock(return_value=httpx2.Response(200, json=HEALTH_BODY))
     async with cc.AsyncClaudeClient(BASE, api_key=KEY) as client:
         assert (await client.health()).status == "healthy"
     assert client.closed
@@ -60,10 +60,10 @@ def test_clients_cannot_be_pickled() -> None:
 
 def test_user_http_client_gets_our_transport_and_stays_open(mock: respx.MockRouter) -> None:
     route = mock.post("/v1/chat/completions").mock(
-        side_effect=[httpx.Response(502), httpx.Response(200, json=CHAT_BODY)]
+        side_effect=[httpx2.Response(502), httpx2.Response(200, json=CHAT_BODY)]
     )
     sleeps: list[float] = []
-    http = httpx.Client(headers={"X-Mine": "1"})
+    http = httpx2.Client(headers={"X-Mine": "1"})
     client = cc.ClaudeClient(BASE, api_key=KEY, http_client=http, sleep=sleeps.append)
     assert client.complete("Hi").content == "Hello there"
     assert route.call_count == 2 and len(sleeps) == 1
@@ -76,8 +76,8 @@ def test_user_http_client_gets_our_transport_and_stays_open(mock: respx.MockRout
 
 
 async def test_user_async_http_client(mock: respx.MockRouter) -> None:
-    mock.get("/health").mock(return_value=httpx.Response(200, json=HEALTH_BODY))
-    http = httpx.AsyncClient()
+    mock.get("/health").mock(return_value=httpx2.Response(200, json=HEALTH_BODY))
+    http = httpx2.AsyncClient()
     async with cc.AsyncClaudeClient(BASE, api_key=KEY, http_client=http) as client:
         assert (await client.health()).status == "healthy"
     assert not http.is_closed
@@ -85,13 +85,13 @@ async def test_user_async_http_client(mock: respx.MockRouter) -> None:
 
 
 def test_custom_inner_transport() -> None:
-    seen: list[httpx.Request] = []
+    seen: list[httpx2.Request] = []
 
-    def handler(request: httpx.Request) -> httpx.Response:
+    def handler(request: httpx2.Request) -> httpx2.Response:
         seen.append(request)
-        return httpx.Response(200, json={"ready": False, "reason": "warming up"})
+        return httpx2.Response(200, json={"ready": False, "reason": "warming up"})
 
-    with cc.ClaudeClient(BASE, api_key=KEY, transport=httpx.MockTransport(handler)) as client:
+    with cc.ClaudeClient(BASE, api_key=KEY, transport=httpx2.MockTransport(handler)) as client:
         ready = client.ready()
     assert not ready and ready.reason == "warming up"
     assert seen[0].headers["authorization"] == f"Bearer {KEY}"
@@ -145,10 +145,10 @@ async def test_batch_chunks_in_order_with_progress(runner: Runner, mock: respx.M
 
 
 async def test_batch_failed_chunk_marks_its_items(runner: Runner, mock: respx.MockRouter) -> None:
-    def answer(request: httpx.Request) -> httpx.Response:
+    def answer(request: httpx2.Request) -> httpx2.Response:
         prompts = json.loads(request.content)["prompts"]
         if prompts[0]["prompt"] == "p2":
-            return httpx.Response(500, json={"detail": "boom"})
+            return httpx2.Response(500, json={"detail": "boom"})
         return batch_answer(request)
 
     mock.post("/v1/batch").mock(side_effect=answer)
@@ -164,7 +164,7 @@ async def test_batch_failed_chunk_marks_its_items(runner: Runner, mock: respx.Mo
 
 async def test_batch_auth_error_is_raised(runner: Runner, mock: respx.MockRouter) -> None:
     mock.post("/v1/batch").mock(
-        return_value=httpx.Response(401, json={"detail": "Invalid or revoked API key"})
+        return_value=httpx2.Response(401, json={"detail": "Invalid or revoked API key"})
     )
     with pytest.raises(cc.AuthenticationError):
         await runner.call(runner.client(), "batch", ["a", "b", "c"], chunk_size=1)
@@ -173,11 +173,11 @@ async def test_batch_auth_error_is_raised(runner: Runner, mock: respx.MockRouter
 async def test_batch_wrong_result_count_fails_the_chunk(
     runner: Runner, mock: respx.MockRouter
 ) -> None:
-    def answer(request: httpx.Request) -> httpx.Response:
+    def answer(request: httpx2.Request) -> httpx2.Response:
         resp = batch_answer(request)
         body = json.loads(resp.content)
         body["results"] = body["results"][:1]
-        return httpx.Response(200, json=body)
+        return httpx2.Response(200, json=body)
 
     mock.post("/v1/batch").mock(side_effect=answer)
     result = await runner.call(runner.client(), "batch", ["a", "b"])
@@ -187,7 +187,7 @@ async def test_batch_wrong_result_count_fails_the_chunk(
 def test_sync_parallel_batch_uses_threads(mock: respx.MockRouter) -> None:
     threads: set[str] = set()
 
-    def answer(request: httpx.Request) -> httpx.Response:
+    def answer(request: httpx2.Request) -> httpx2.Response:
         threads.add(threading.current_thread().name)
         return batch_answer(request)
 

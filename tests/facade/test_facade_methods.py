@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-import httpx
+import httpx2
 import pytest
 import respx
 
@@ -235,7 +235,7 @@ async def test_method_sends_request_and_parses_result(
     runner: Runner, mock: respx.MockRouter, case: Case
 ) -> None:
     route = mock.request(case.http, case.path).mock(
-        return_value=httpx.Response(200, json=case.body, headers={"X-Request-ID": "rid-1"})
+        return_value=httpx2.Response(200, json=case.body, headers={"X-Request-ID": "rid-1"})
     )
     client = runner.client()
     result = await runner.call(client, case.method, *case.args, **case.kwargs)
@@ -260,7 +260,7 @@ async def test_method_sends_request_and_parses_result(
 async def test_unauthenticated_routes_work_without_a_key(
     runner: Runner, mock: respx.MockRouter, case: Case
 ) -> None:
-    answer = httpx.Response(200, json=case.body)
+    answer = httpx2.Response(200, json=case.body)
     route = mock.request(case.http, case.path).mock(return_value=answer)
     client = runner.client(api_key=None)
     result = await runner.call(client, case.method, *case.args, **case.kwargs)
@@ -275,7 +275,7 @@ AUTHED = [c for c in CASES if c.authed]
 async def test_routes_needing_a_key_fail_before_sending_without_one(
     runner: Runner, mock: respx.MockRouter, case: Case
 ) -> None:
-    answer = httpx.Response(200, json=case.body)
+    answer = httpx2.Response(200, json=case.body)
     route = mock.request(case.http, case.path).mock(return_value=answer)
     client = runner.client(api_key=None)
     with pytest.raises(cc.AuthenticationError, match="CLAUDE_API_KEY"):
@@ -285,7 +285,7 @@ async def test_routes_needing_a_key_fail_before_sending_without_one(
 
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
 async def test_extra_headers_per_call(runner: Runner, mock: respx.MockRouter, case: Case) -> None:
-    answer = httpx.Response(200, json=case.body)
+    answer = httpx2.Response(200, json=case.body)
     route = mock.request(case.http, case.path).mock(return_value=answer)
     client = runner.client(default_headers={"X-Team": "core"})
     await runner.call(
@@ -315,7 +315,7 @@ async def test_complete_openai_shape_with_tools(runner: Runner, mock: respx.Mock
         "cost": 0.01,
         "project_id": "default",
     }
-    route = mock.post("/v1/chat/completions").mock(return_value=httpx.Response(200, json=body))
+    route = mock.post("/v1/chat/completions").mock(return_value=httpx2.Response(200, json=body))
     tools = [{"type": "function", "function": {"name": "get_weather", "parameters": {}}}]
     r = await runner.call(runner.client(), "complete", "Weather?", tools=tools, tool_choice="auto")
     sent = json.loads(route.calls.last.request.content)
@@ -325,7 +325,7 @@ async def test_complete_openai_shape_with_tools(runner: Runner, mock: respx.Mock
 
 
 async def test_agentic_task_defaults_and_project(runner: Runner, mock: respx.MockRouter) -> None:
-    route = mock.post("/v1/task").mock(return_value=httpx.Response(200, json=TASK_BODY))
+    route = mock.post("/v1/task").mock(return_value=httpx2.Response(200, json=TASK_BODY))
     client = runner.client(project_id="proj-a")
     await runner.call(client, "agentic_task", "Do it", model="opus", working_directory="/w")
     sent = json.loads(route.calls.last.request.content)
@@ -338,7 +338,9 @@ async def test_agentic_task_defaults_and_project(runner: Runner, mock: respx.Moc
 async def test_complete_deadline_is_a_little_above_the_service_timeout(
     runner: Runner, mock: respx.MockRouter
 ) -> None:
-    route = mock.post("/v1/chat/completions").mock(return_value=httpx.Response(200, json=CHAT_BODY))
+    route = mock.post("/v1/chat/completions").mock(
+        return_value=httpx2.Response(200, json=CHAT_BODY)
+    )
     await runner.call(runner.client(), "complete", "Hi", timeout=20)
     timeouts = route.calls.last.request.extensions["timeout"]
     # service limit 20 s, client waits 20 + 3 s: the service's 504 arrives first
@@ -351,7 +353,7 @@ async def test_generated_endpoint_through_client_generated(
 ) -> None:
     from claude_code_api.api.api import get_usage
 
-    mock.get("/v1/usage").mock(return_value=httpx.Response(200, json=USAGE_BODY))
+    mock.get("/v1/usage").mock(return_value=httpx2.Response(200, json=USAGE_BODY))
     client = runner.client()
     if runner.is_async:
         resp = await get_usage.asyncio_detailed(client=client.generated, period="month")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import warnings
 
-import httpx
+import httpx2
 import pytest
 import respx
 
@@ -15,7 +15,9 @@ from .conftest import CHAT_BODY, KEY, KEY_B, TASK_BODY, USAGE_BODY, Runner
 
 
 async def test_mapping_selects_the_key_per_call(runner: Runner, mock: respx.MockRouter) -> None:
-    route = mock.post("/v1/chat/completions").mock(return_value=httpx.Response(200, json=CHAT_BODY))
+    route = mock.post("/v1/chat/completions").mock(
+        return_value=httpx2.Response(200, json=CHAT_BODY)
+    )
     client = runner.client(api_key={"alpha": KEY, "beta": KEY_B}, project_id="alpha")
     await runner.call(client, "complete", "Hi")
     assert route.calls.last.request.headers["authorization"] == f"Bearer {KEY}"
@@ -24,9 +26,9 @@ async def test_mapping_selects_the_key_per_call(runner: Runner, mock: respx.Mock
 
 
 async def test_get_usage_reports_the_named_project(runner: Runner, mock: respx.MockRouter) -> None:
-    def answer(request: httpx.Request) -> httpx.Response:
+    def answer(request: httpx2.Request) -> httpx2.Response:
         project = "beta" if request.headers["authorization"].endswith(KEY_B) else "alpha"
-        return httpx.Response(200, json={**USAGE_BODY, "project_id": project})
+        return httpx2.Response(200, json={**USAGE_BODY, "project_id": project})
 
     mock.get("/v1/usage").mock(side_effect=answer)
     client = runner.client(api_key={"alpha": KEY, "beta": KEY_B})
@@ -49,7 +51,9 @@ async def test_mapping_without_a_project_is_rejected_before_sending(
 
 
 async def test_single_entry_mapping_is_the_default(runner: Runner, mock: respx.MockRouter) -> None:
-    route = mock.post("/v1/chat/completions").mock(return_value=httpx.Response(200, json=CHAT_BODY))
+    route = mock.post("/v1/chat/completions").mock(
+        return_value=httpx2.Response(200, json=CHAT_BODY)
+    )
     await runner.call(runner.client(api_key={"alpha": KEY}), "complete", "Hi")
     assert route.calls.last.request.headers["authorization"] == f"Bearer {KEY}"
 
@@ -57,7 +61,7 @@ async def test_single_entry_mapping_is_the_default(runner: Runner, mock: respx.M
 async def test_task_sends_project_id_field_and_the_projects_key(
     runner: Runner, mock: respx.MockRouter
 ) -> None:
-    route = mock.post("/v1/task").mock(return_value=httpx.Response(200, json=TASK_BODY))
+    route = mock.post("/v1/task").mock(return_value=httpx2.Response(200, json=TASK_BODY))
     client = runner.client(api_key={"alpha": KEY, "beta": KEY_B}, project_id="alpha")
     await runner.call(client, "agentic_task", "x", project_id="beta")
     request = route.calls.last.request
@@ -67,7 +71,7 @@ async def test_task_sends_project_id_field_and_the_projects_key(
 
 async def test_single_key_other_project_warns_once(runner: Runner, mock: respx.MockRouter) -> None:
     mock.post("/v1/chat/completions").mock(
-        return_value=httpx.Response(200, json={**CHAT_BODY, "project_id": "key-project"})
+        return_value=httpx2.Response(200, json={**CHAT_BODY, "project_id": "key-project"})
     )
     client = runner.client()
     with warnings.catch_warnings(record=True) as caught:
@@ -86,7 +90,7 @@ async def test_single_key_other_project_warns_once(runner: Runner, mock: respx.M
 async def test_single_key_matching_project_does_not_warn(
     runner: Runner, mock: respx.MockRouter
 ) -> None:
-    mock.post("/v1/chat/completions").mock(return_value=httpx.Response(200, json=CHAT_BODY))
+    mock.post("/v1/chat/completions").mock(return_value=httpx2.Response(200, json=CHAT_BODY))
     client = runner.client(project_id="default")
     with warnings.catch_warnings():
         warnings.simplefilter("error")
@@ -101,9 +105,9 @@ async def test_per_call_options_do_not_leak_between_concurrent_calls(
 
     keys = {f"p{i}": "cc_" + f"{i:02d}" * 20 for i in range(10)}
 
-    def answer(request: httpx.Request) -> httpx.Response:
+    def answer(request: httpx2.Request) -> httpx2.Response:
         content = json.loads(request.content)["messages"][0]["content"]
-        return httpx.Response(
+        return httpx2.Response(
             200,
             json={
                 **CHAT_BODY,
@@ -129,9 +133,9 @@ def test_per_call_options_do_not_leak_between_threads(mock: respx.MockRouter) ->
 
     keys = {f"p{i}": "cc_" + f"{i:02d}" * 20 for i in range(4)}
 
-    def answer(request: httpx.Request) -> httpx.Response:
+    def answer(request: httpx2.Request) -> httpx2.Response:
         content = json.loads(request.content)["messages"][0]["content"]
-        return httpx.Response(
+        return httpx2.Response(
             200, json={**CHAT_BODY, "content": f"{content}|{request.headers['authorization']}"}
         )
 

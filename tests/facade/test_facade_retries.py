@@ -8,7 +8,7 @@ import logging
 import time
 from typing import Any
 
-import httpx
+import httpx2
 import pytest
 import respx
 
@@ -18,12 +18,12 @@ from claude_client import _retry
 from .conftest import CHAT_BODY, HEALTH_BODY, TASK_BODY, USAGE_BODY, Runner
 
 
-def err(status: int, detail: str = "x", **headers: str) -> httpx.Response:
-    return httpx.Response(status, json={"detail": detail}, headers=headers)
+def err(status: int, detail: str = "x", **headers: str) -> httpx2.Response:
+    return httpx2.Response(status, json={"detail": detail}, headers=headers)
 
 
-def ok_chat() -> httpx.Response:
-    return httpx.Response(200, json=CHAT_BODY)
+def ok_chat() -> httpx2.Response:
+    return httpx2.Response(200, json=CHAT_BODY)
 
 
 # --------------------------------------------------------------------------- pure policy
@@ -182,11 +182,11 @@ async def test_final_statuses_are_not_retried(
         (err(503, "Claude API error (overloaded)"), False),
         (err(429, "Rate limit exceeded. Please try again later."), True),
         (err(429, "Budget exceeded for project p"), False),
-        (httpx.ConnectError("refused"), True),
-        (httpx.ConnectTimeout("connect"), True),
-        (httpx.ReadError("reset"), False),
-        (httpx.RemoteProtocolError("closed"), False),
-        (httpx.ReadTimeout("slow"), False),
+        (httpx2.ConnectError("refused"), True),
+        (httpx2.ConnectTimeout("connect"), True),
+        (httpx2.ReadError("reset"), False),
+        (httpx2.RemoteProtocolError("closed"), False),
+        (httpx2.ReadTimeout("slow"), False),
     ],
     ids=[
         "500",
@@ -207,7 +207,7 @@ async def test_final_statuses_are_not_retried(
 async def test_agentic_task_is_retried_only_when_it_never_ran(
     runner: Runner, mock: respx.MockRouter, first: Any, retried: bool
 ) -> None:
-    route = mock.post("/v1/task").mock(side_effect=[first, httpx.Response(200, json=TASK_BODY)])
+    route = mock.post("/v1/task").mock(side_effect=[first, httpx2.Response(200, json=TASK_BODY)])
     client = runner.client()
     if retried:
         r = await runner.call(client, "agentic_task", "do it")
@@ -220,7 +220,7 @@ async def test_agentic_task_is_retried_only_when_it_never_ran(
 
 async def test_same_failures_are_retried_for_chat(runner: Runner, mock: respx.MockRouter) -> None:
     route = mock.post("/v1/chat/completions").mock(
-        side_effect=[httpx.ReadError("reset"), err(504), ok_chat()]
+        side_effect=[httpx2.ReadError("reset"), err(504), ok_chat()]
     )
     await runner.call(runner.client(), "complete", "Hi")
     assert route.call_count == 3
@@ -245,9 +245,9 @@ async def test_attempt_timeouts_capped_to_the_remaining_deadline(
 ) -> None:
     seen: list[dict[str, float]] = []
 
-    def answer(request: httpx.Request) -> httpx.Response:
+    def answer(request: httpx2.Request) -> httpx2.Response:
         seen.append(dict(request.extensions["timeout"]))
-        return err(503) if len(seen) < 3 else httpx.Response(200, json=USAGE_BODY)
+        return err(503) if len(seen) < 3 else httpx2.Response(200, json=USAGE_BODY)
 
     mock.get("/v1/usage").mock(side_effect=answer)
     await runner.call(runner.client(), "get_usage", timeout=8)
@@ -259,7 +259,7 @@ async def test_attempt_timeouts_capped_to_the_remaining_deadline(
 
 
 async def test_deadline_passed_means_timeout_error(runner: Runner, mock: respx.MockRouter) -> None:
-    def slow_answer(request: httpx.Request) -> httpx.Response:
+    def slow_answer(request: httpx2.Request) -> httpx2.Response:
         runner.clock.now += 100  # the attempt "took" 100 s
         return err(502)
 
@@ -274,7 +274,7 @@ async def test_retried_chat_asks_the_service_for_no_more_than_remains(
 ) -> None:
     asked: list[float] = []
 
-    def answer(request: httpx.Request) -> httpx.Response:
+    def answer(request: httpx2.Request) -> httpx2.Response:
         asked.append(json.loads(request.content)["timeout"])
         if len(asked) == 1:
             runner.clock.now += 15  # the first attempt failed after 15 s
@@ -292,7 +292,7 @@ async def test_retried_chat_asks_the_service_for_no_more_than_remains(
 async def test_chat_without_time_for_another_useful_attempt_stops(
     runner: Runner, mock: respx.MockRouter
 ) -> None:
-    def answer(request: httpx.Request) -> httpx.Response:
+    def answer(request: httpx2.Request) -> httpx2.Response:
         runner.clock.now += 30  # the service used its whole 30 s and answered 504
         return err(504, "Task timed out after 30 seconds")
 
@@ -305,7 +305,7 @@ async def test_chat_without_time_for_another_useful_attempt_stops(
 async def test_retries_are_logged(
     runner: Runner, mock: respx.MockRouter, caplog: pytest.LogCaptureFixture
 ) -> None:
-    mock.get("/health").mock(side_effect=[err(503), httpx.Response(200, json=HEALTH_BODY)])
+    mock.get("/health").mock(side_effect=[err(503), httpx2.Response(200, json=HEALTH_BODY)])
     with caplog.at_level(logging.INFO, logger="claude_client"):
         await runner.call(runner.client(), "health")
     retries = [r for r in caplog.records if r.getMessage().startswith("Retrying")]
@@ -321,7 +321,7 @@ async def test_generated_endpoint_gets_retries_and_errors(
     from claude_code_api.api.default import health
 
     route = mock.get("/health").mock(
-        side_effect=[err(503), httpx.Response(200, json=HEALTH_BODY), httpx.Response(520)]
+        side_effect=[err(503), httpx2.Response(200, json=HEALTH_BODY), httpx2.Response(520)]
     )
     client = runner.client()
 
@@ -335,7 +335,7 @@ async def test_generated_endpoint_gets_retries_and_errors(
     assert route.call_count == 2 and len(runner.sleeps) == 1
     # a non-IANA 520 would crash the generated layer (HTTPStatus(520)); ours raises ServerError
     route.side_effect = None
-    route.return_value = httpx.Response(520, text="origin error")
+    route.return_value = httpx2.Response(520, text="origin error")
     with pytest.raises(cc.ServerError) as info:
         await call()
     assert info.value.status_code == 520

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import httpx
+import httpx2
 import pytest
 
 import claude_client as cc
@@ -10,21 +10,21 @@ import claude_client as cc
 from .conftest import BASE, CHAT_BODY, HEALTH_BODY, KEY
 
 
-def _handler(seen: list[httpx.Request]) -> httpx.MockTransport:
-    def handle(request: httpx.Request) -> httpx.Response:
+def _handler(seen: list[httpx2.Request]) -> httpx2.MockTransport:
+    def handle(request: httpx2.Request) -> httpx2.Response:
         seen.append(request)
         if request.url.path == "/health":
-            return httpx.Response(200, json=HEALTH_BODY)
-        return httpx.Response(200, json=CHAT_BODY)
+            return httpx2.Response(200, json=HEALTH_BODY)
+        return httpx2.Response(200, json=CHAT_BODY)
 
-    return httpx.MockTransport(handle)
+    return httpx2.MockTransport(handle)
 
 
 def test_sync_user_client_is_used_as_is_and_left_unchanged() -> None:
-    seen: list[httpx.Request] = []
+    seen: list[httpx2.Request] = []
     hooked: list[str] = []
     transport = _handler(seen)
-    http = httpx.Client(
+    http = httpx2.Client(
         transport=transport,
         headers={"X-Mine": "1"},
         event_hooks={"request": [lambda r: hooked.append(r.url.path)]},
@@ -52,13 +52,13 @@ def test_sync_user_client_is_used_as_is_and_left_unchanged() -> None:
 
 
 async def test_async_user_client_is_used_as_is_and_left_unchanged() -> None:
-    seen: list[httpx.Request] = []
+    seen: list[httpx2.Request] = []
     hooked: list[str] = []
 
-    async def hook(request: httpx.Request) -> None:
+    async def hook(request: httpx2.Request) -> None:
         hooked.append(request.url.path)
 
-    http = httpx.AsyncClient(transport=_handler(seen), event_hooks={"request": [hook]})
+    http = httpx2.AsyncClient(transport=_handler(seen), event_hooks={"request": [hook]})
     before = (http.base_url, dict(http.headers), http._transport)
     async with cc.AsyncClaudeClient(BASE, api_key=KEY, http_client=http) as client:
         assert (await client.health()).status == "healthy"
@@ -74,6 +74,6 @@ async def test_async_user_client_is_used_as_is_and_left_unchanged() -> None:
 
 
 def test_http_client_and_transport_together_are_refused() -> None:
-    with httpx.Client() as http, pytest.raises(cc.InvalidInputError) as info:
-        cc.ClaudeClient(BASE, api_key=KEY, http_client=http, transport=httpx.HTTPTransport())
+    with httpx2.Client() as http, pytest.raises(cc.InvalidInputError) as info:
+        cc.ClaudeClient(BASE, api_key=KEY, http_client=http, transport=httpx2.HTTPTransport())
     assert info.value.param == "transport"

@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import httpx
+import httpx2
 import jsonschema
 import pytest
 import respx
@@ -121,7 +121,7 @@ async def test_operation_async(method: str, path: str, op: dict[str, Any]) -> No
 
 def _check(route: respx.Route, response: Any, op: dict[str, Any], answer: Any) -> None:
     assert response.status_code == 200
-    request: httpx.Request = route.calls[0].request
+    request: httpx2.Request = route.calls[0].request
     if op.get("security"):
         assert request.headers["Authorization"] == f"Bearer {TOKEN}"
     if "requestBody" in op:
