@@ -202,16 +202,19 @@ class _BodyReader:
         if self.decoder is None:
             self._add(raw)
         else:
+            # httpx2's decoders yield their output in pieces (an iterator each call).
             decode = self.decoder.decode
             for start in range(0, len(raw), _DECODE_STEP):
-                self._add(decode(raw[start : start + _DECODE_STEP]))
+                for piece in decode(raw[start : start + _DECODE_STEP]):
+                    self._add(piece)
 
     def finish(self) -> None:
         """The whole body arrived: it becomes the response's content."""
         if not self.pending:
             return
         if self.decoder is not None:
-            self._add(self.decoder.flush())
+            for piece in self.decoder.flush():
+                self._add(piece)
         chunks = self.chunks
         self.response._content = chunks[0] if len(chunks) == 1 else b"".join(chunks)
         chunks.clear()  # the loop keeps the reader: it must not keep a second copy
