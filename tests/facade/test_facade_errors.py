@@ -7,7 +7,7 @@ from typing import Any
 
 import httpx2
 import pytest
-import respx
+from http_mock import MockRouter
 
 import claude_client as cc
 
@@ -83,7 +83,7 @@ MAPPING: list[tuple[str, str, tuple[Any, ...], str, str, int, Any, dict[str, str
 )
 async def test_status_maps_to_exception(
     runner: Runner,
-    mock: respx.MockRouter,
+    mock: MockRouter,
     method: str,
     args: tuple[Any, ...],
     http: str,
@@ -165,7 +165,7 @@ TASK_OUTCOMES = [
     ("override", "expected"), [t[1:] for t in TASK_OUTCOMES], ids=[t[0] for t in TASK_OUTCOMES]
 )
 async def test_task_status_raises_with_task_result(
-    runner: Runner, mock: respx.MockRouter, override: dict[str, Any], expected: type
+    runner: Runner, mock: MockRouter, override: dict[str, Any], expected: type
 ) -> None:
     body = {**TASK_BODY, "artifacts": [], **override}
     route = mock.post("/v1/task").mock(return_value=httpx2.Response(200, json=body))
@@ -210,7 +210,7 @@ BAD_200 = [
 )
 async def test_malformed_2xx_body_is_response_validation_error(
     runner: Runner,
-    mock: respx.MockRouter,
+    mock: MockRouter,
     method: str,
     args: tuple[Any, ...],
     path: str,
@@ -233,9 +233,7 @@ async def test_malformed_2xx_body_is_response_validation_error(
     assert len(str(info.value)) < 800
 
 
-async def test_connection_refused_is_api_connection_error(
-    runner: Runner, mock: respx.MockRouter
-) -> None:
+async def test_connection_refused_is_api_connection_error(runner: Runner, mock: MockRouter) -> None:
     route = mock.get("/health").mock(side_effect=httpx2.ConnectError("connection refused"))
     with pytest.raises(cc.APIConnectionError) as info:
         await runner.call(runner.client(max_retries=1), "health")
@@ -244,7 +242,7 @@ async def test_connection_refused_is_api_connection_error(
     assert info.value.status_code is None
 
 
-async def test_read_timeout_is_our_timeout_error(runner: Runner, mock: respx.MockRouter) -> None:
+async def test_read_timeout_is_our_timeout_error(runner: Runner, mock: MockRouter) -> None:
     mock.get("/health").mock(side_effect=httpx2.ReadTimeout("slow"))
     with pytest.raises(cc.TimeoutError) as info:
         await runner.call(runner.client(max_retries=0), "health")
@@ -252,15 +250,13 @@ async def test_read_timeout_is_our_timeout_error(runner: Runner, mock: respx.Moc
     assert isinstance(info.value.__cause__, httpx2.ReadTimeout)
 
 
-async def test_reset_mid_response_is_api_connection_error(
-    runner: Runner, mock: respx.MockRouter
-) -> None:
+async def test_reset_mid_response_is_api_connection_error(runner: Runner, mock: MockRouter) -> None:
     mock.get("/v1/usage").mock(side_effect=httpx2.RemoteProtocolError("peer closed"))
     with pytest.raises(cc.APIConnectionError):
         await runner.call(runner.client(max_retries=0), "get_usage")
 
 
-async def test_timeout_at_the_deadline_says_so(runner: Runner, mock: respx.MockRouter) -> None:
+async def test_timeout_at_the_deadline_says_so(runner: Runner, mock: MockRouter) -> None:
     def hang(request: httpx2.Request) -> httpx2.Response:
         runner.clock.now += 10  # the read timeout (capped to the deadline) fired
         raise httpx2.ReadTimeout("timed out", request=request)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-import respx
+from http_mock import MockRouter
 
 import claude_client as cc
 
@@ -68,7 +68,7 @@ BAD_CALLS: list[tuple[str, str, tuple[Any, ...], dict[str, Any], str]] = [
 )
 async def test_bad_input_rejected_before_any_request(
     runner: Runner,
-    mock: respx.MockRouter,
+    mock: MockRouter,
     method: str,
     args: tuple[Any, ...],
     kwargs: dict[str, Any],

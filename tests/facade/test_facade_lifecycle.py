@@ -10,14 +10,14 @@ from typing import Any
 
 import httpx2
 import pytest
-import respx
+from http_mock import MockRouter
 
 import claude_client as cc
 
 from .conftest import BASE, CHAT_BODY, HEALTH_BODY, KEY, Runner, batch_answer
 
 
-async def test_close_twice_and_use_after_close(runner: Runner, mock: respx.MockRouter) -> None:
+async def test_close_twice_and_use_after_close(runner: Runner, mock: MockRouter) -> None:
     mock.get("/health").mock(return_value=httpx2.Response(200, json=HEALTH_BODY))
     client = runner.client()
     await runner.call(client, "health")
@@ -31,16 +31,16 @@ async def test_close_twice_and_use_after_close(runner: Runner, mock: respx.MockR
     assert mock.calls.call_count == 1
 
 
-def test_sync_context_manager(mock: respx.MockRouter) -> None:
+def test_sync_context_manager(mock: MockRouter) -> None:
     mock.get("/health").mock(return_value=httpx2.Response(200, json=HEALTH_BODY))
-    with cc.ClaudeClient(BASE, api_key=KEY) as client:
+    with cc.ClaudeClient(BASE, api_key=KEY, transport=mock.transport) as client:
         assert client.health().status == "healthy"
     assert client.closed
 
 
-async def test_async_context_manager(mock: respx.MockRouter) -> None:
+async def test_async_context_manager(mock: MockRouter) -> None:
     mock.get("/health").mock(return_value=httpx2.Response(200, json=HEALTH_BODY))
-    async with cc.AsyncClaudeClient(BASE, api_key=KEY) as client:
+    async with cc.AsyncClaudeClient(BASE, api_key=KEY, transport=mock.transport) as client:
         assert (await client.health()).status == "healthy"
     assert client.closed
     await client.aclose()  # idempotent alias
@@ -58,12 +58,12 @@ def test_clients_cannot_be_pickled() -> None:
         pickle.dumps(client)
 
 
-def test_user_http_client_gets_our_transport_and_stays_open(mock: respx.MockRouter) -> None:
+def test_user_http_client_gets_our_transport_and_stays_open(mock: MockRouter) -> None:
     route = mock.post("/v1/chat/completions").mock(
         side_effect=[httpx2.Response(502), httpx2.Response(200, json=CHAT_BODY)]
     )
     sleeps: list[float] = []
-    http = httpx2.Client(headers={"X-Mine": "1"})
+    http = httpx2.Client(headers={"X-Mine": "1"}, transport=mock.transport)
     client = cc.ClaudeClient(BASE, api_key=KEY, http_client=http, sleep=sleeps.append)
     assert client.complete("Hi").content == "Hello there"
     assert route.call_count == 2 and len(sleeps) == 1
@@ -75,9 +75,9 @@ def test_user_http_client_gets_our_transport_and_stays_open(mock: respx.MockRout
     http.close()
 
 
-async def test_user_async_http_client(mock: respx.MockRouter) -> None:
+async def test_user_async_http_client(mock: MockRouter) -> None:
     mock.get("/health").mock(return_value=httpx2.Response(200, json=HEALTH_BODY))
-    http = httpx2.AsyncClient()
+    http = httpx2.AsyncClient(transport=mock.transport)
     async with cc.AsyncClaudeClient(BASE, api_key=KEY, http_client=http) as client:
         assert (await client.health()).status == "healthy"
     assert not http.is_closed
@@ -123,7 +123,7 @@ def test_import_is_light() -> None:
 # --------------------------------------------------------------------------- batch
 
 
-async def test_batch_chunks_in_order_with_progress(runner: Runner, mock: respx.MockRouter) -> None:
+async def test_batch_chunks_in_order_with_progress(runner: Runner, mock: MockRouter) -> None:
     route = mock.post("/v1/batch").mock(side_effect=batch_answer)
     prompts = [f"p{i}" for i in range(10)]
     progress: list[tuple[int, int]] = []
@@ -144,7 +144,7 @@ async def test_batch_chunks_in_order_with_progress(runner: Runner, mock: respx.M
     assert progress[-1] == (10, 10) and len(progress) == 4
 
 
-async def test_batch_failed_chunk_marks_its_items(runner: Runner, mock: respx.MockRouter) -> None:
+async def test_batch_failed_chunk_marks_its_items(runner: Runner, mock: MockRouter) -> None:
     def answer(request: httpx2.Request) -> httpx2.Response:
         prompts = json.loads(request.content)["prompts"]
         if prompts[0]["prompt"] == "p2":
@@ -162,7 +162,7 @@ async def test_batch_failed_chunk_marks_its_items(runner: Runner, mock: respx.Mo
     assert result.failed == 2 and result.completed == 4
 
 
-async def test_batch_auth_error_is_raised(runner: Runner, mock: respx.MockRouter) -> None:
+async def test_batch_auth_error_is_raised(runner: Runner, mock: MockRouter) -> None:
     mock.post("/v1/batch").mock(
         return_value=httpx2.Response(401, json={"detail": "Invalid or revoked API key"})
     )
@@ -170,9 +170,7 @@ async def test_batch_auth_error_is_raised(runner: Runner, mock: respx.MockRouter
         await runner.call(runner.client(), "batch", ["a", "b", "c"], chunk_size=1)
 
 
-async def test_batch_wrong_result_count_fails_the_chunk(
-    runner: Runner, mock: respx.MockRouter
-) -> None:
+async def test_batch_wrong_result_count_fails_the_chunk(runner: Runner, mock: MockRouter) -> None:
     def answer(request: httpx2.Request) -> httpx2.Response:
         resp = batch_answer(request)
         body = json.loads(resp.content)
@@ -184,7 +182,7 @@ async def test_batch_wrong_result_count_fails_the_chunk(
     assert result.failed == 2 and "2 prompts" in result.results[0].error
 
 
-def test_sync_parallel_batch_uses_threads(mock: respx.MockRouter) -> None:
+def test_sync_parallel_batch_uses_threads(mock: MockRouter) -> None:
     threads: set[str] = set()
 
     def answer(request: httpx2.Request) -> httpx2.Response:
@@ -192,15 +190,15 @@ def test_sync_parallel_batch_uses_threads(mock: respx.MockRouter) -> None:
         return batch_answer(request)
 
     mock.post("/v1/batch").mock(side_effect=answer)
-    with cc.ClaudeClient(BASE, api_key=KEY) as client:
+    with cc.ClaudeClient(BASE, api_key=KEY, transport=mock.transport) as client:
         result = client.batch([f"p{i}" for i in range(8)], chunk_size=2, max_concurrency=4)
     assert result.completed == 8
     assert all(name.startswith("claude-batch") for name in threads)
 
 
-def test_batch_model_and_timeout_sent(mock: respx.MockRouter) -> None:
+def test_batch_model_and_timeout_sent(mock: MockRouter) -> None:
     route = mock.post("/v1/batch").mock(side_effect=batch_answer)
-    with cc.ClaudeClient(BASE, api_key=KEY) as client:
+    with cc.ClaudeClient(BASE, api_key=KEY, transport=mock.transport) as client:
         client.batch(["a"], model="haiku", timeout=45)
     body: Any = json.loads(route.calls.last.request.content)
     assert body["model"] == "haiku" and body["timeout"] == 45

@@ -9,7 +9,7 @@ from typing import Any
 
 import httpx2
 import pytest
-import respx
+from http_mock import MockRouter
 
 import claude_client as cc
 
@@ -232,7 +232,7 @@ CASES = [
 
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
 async def test_method_sends_request_and_parses_result(
-    runner: Runner, mock: respx.MockRouter, case: Case
+    runner: Runner, mock: MockRouter, case: Case
 ) -> None:
     route = mock.request(case.http, case.path).mock(
         return_value=httpx2.Response(200, json=case.body, headers={"X-Request-ID": "rid-1"})
@@ -258,7 +258,7 @@ async def test_method_sends_request_and_parses_result(
     "case", [c for c in CASES if not c.authed], ids=[c.id for c in CASES if not c.authed]
 )
 async def test_unauthenticated_routes_work_without_a_key(
-    runner: Runner, mock: respx.MockRouter, case: Case
+    runner: Runner, mock: MockRouter, case: Case
 ) -> None:
     answer = httpx2.Response(200, json=case.body)
     route = mock.request(case.http, case.path).mock(return_value=answer)
@@ -273,7 +273,7 @@ AUTHED = [c for c in CASES if c.authed]
 
 @pytest.mark.parametrize("case", AUTHED, ids=[c.id for c in AUTHED])
 async def test_routes_needing_a_key_fail_before_sending_without_one(
-    runner: Runner, mock: respx.MockRouter, case: Case
+    runner: Runner, mock: MockRouter, case: Case
 ) -> None:
     answer = httpx2.Response(200, json=case.body)
     route = mock.request(case.http, case.path).mock(return_value=answer)
@@ -284,7 +284,7 @@ async def test_routes_needing_a_key_fail_before_sending_without_one(
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
-async def test_extra_headers_per_call(runner: Runner, mock: respx.MockRouter, case: Case) -> None:
+async def test_extra_headers_per_call(runner: Runner, mock: MockRouter, case: Case) -> None:
     answer = httpx2.Response(200, json=case.body)
     route = mock.request(case.http, case.path).mock(return_value=answer)
     client = runner.client(default_headers={"X-Team": "core"})
@@ -295,7 +295,7 @@ async def test_extra_headers_per_call(runner: Runner, mock: respx.MockRouter, ca
     assert headers["x-request-id"] == "mine" and headers["x-team"] == "core"
 
 
-async def test_complete_openai_shape_with_tools(runner: Runner, mock: respx.MockRouter) -> None:
+async def test_complete_openai_shape_with_tools(runner: Runner, mock: MockRouter) -> None:
     body = {
         "id": "chatcmpl-1",
         "object": "chat.completion",
@@ -324,7 +324,7 @@ async def test_complete_openai_shape_with_tools(runner: Runner, mock: respx.Mock
     assert (r.usage.input_tokens, r.usage.output_tokens, r.usage.total_tokens) == (7, 3, 10)
 
 
-async def test_agentic_task_defaults_and_project(runner: Runner, mock: respx.MockRouter) -> None:
+async def test_agentic_task_defaults_and_project(runner: Runner, mock: MockRouter) -> None:
     route = mock.post("/v1/task").mock(return_value=httpx2.Response(200, json=TASK_BODY))
     client = runner.client(project_id="proj-a")
     await runner.call(client, "agentic_task", "Do it", model="opus", working_directory="/w")
@@ -336,7 +336,7 @@ async def test_agentic_task_defaults_and_project(runner: Runner, mock: respx.Moc
 
 
 async def test_complete_deadline_is_a_little_above_the_service_timeout(
-    runner: Runner, mock: respx.MockRouter
+    runner: Runner, mock: MockRouter
 ) -> None:
     route = mock.post("/v1/chat/completions").mock(
         return_value=httpx2.Response(200, json=CHAT_BODY)
@@ -349,7 +349,7 @@ async def test_complete_deadline_is_a_little_above_the_service_timeout(
 
 
 async def test_generated_endpoint_through_client_generated(
-    runner: Runner, mock: respx.MockRouter
+    runner: Runner, mock: MockRouter
 ) -> None:
     from claude_code_api.api.api import get_usage
 

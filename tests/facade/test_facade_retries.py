@@ -10,7 +10,7 @@ from typing import Any
 
 import httpx2
 import pytest
-import respx
+from http_mock import MockRouter
 
 import claude_client as cc
 from claude_client import _retry
@@ -94,9 +94,7 @@ def test_deadline() -> None:
 # --------------------------------------------------------------------------- through the clients
 
 
-async def test_default_schedule_two_retries_then_success(
-    runner: Runner, mock: respx.MockRouter
-) -> None:
+async def test_default_schedule_two_retries_then_success(runner: Runner, mock: MockRouter) -> None:
     route = mock.post("/v1/chat/completions").mock(side_effect=[err(502), err(500), ok_chat()])
     r = await runner.call(runner.client(), "complete", "Hi")
     assert r.content == "Hello there"
@@ -105,14 +103,14 @@ async def test_default_schedule_two_retries_then_success(
     assert 0.375 <= runner.sleeps[0] <= 0.5 and 0.75 <= runner.sleeps[1] <= 1.0
 
 
-async def test_gives_up_after_max_retries(runner: Runner, mock: respx.MockRouter) -> None:
+async def test_gives_up_after_max_retries(runner: Runner, mock: MockRouter) -> None:
     route = mock.get("/health").mock(return_value=err(503, "busy"))
     with pytest.raises(cc.ServerError, match="busy"):
         await runner.call(runner.client(max_retries=3), "health")
     assert route.call_count == 4 and len(runner.sleeps) == 3
 
 
-async def test_per_call_max_retries(runner: Runner, mock: respx.MockRouter) -> None:
+async def test_per_call_max_retries(runner: Runner, mock: MockRouter) -> None:
     route = mock.get("/v1/usage").mock(return_value=err(502))
     client = runner.client()
     with pytest.raises(cc.ServerError):
@@ -123,7 +121,7 @@ async def test_per_call_max_retries(runner: Runner, mock: respx.MockRouter) -> N
     assert route.call_count == 1 + 5
 
 
-async def test_retry_after_seconds(runner: Runner, mock: respx.MockRouter) -> None:
+async def test_retry_after_seconds(runner: Runner, mock: MockRouter) -> None:
     mock.post("/v1/chat/completions").mock(
         side_effect=[err(429, "Rate limit exceeded.", **{"Retry-After": "3"}), ok_chat()]
     )
@@ -131,7 +129,7 @@ async def test_retry_after_seconds(runner: Runner, mock: respx.MockRouter) -> No
     assert runner.sleeps == [3.0]
 
 
-async def test_retry_after_http_date(runner: Runner, mock: respx.MockRouter) -> None:
+async def test_retry_after_http_date(runner: Runner, mock: MockRouter) -> None:
     when = email.utils.formatdate(time.time() + 20, usegmt=True)
     mock.post("/v1/chat/completions").mock(
         side_effect=[err(503, "Worker pool overloaded", **{"Retry-After": when}), ok_chat()]
@@ -140,9 +138,7 @@ async def test_retry_after_http_date(runner: Runner, mock: respx.MockRouter) -> 
     assert len(runner.sleeps) == 1 and 17 <= runner.sleeps[0] <= 20
 
 
-async def test_retry_after_longer_than_60s_is_not_waited(
-    runner: Runner, mock: respx.MockRouter
-) -> None:
+async def test_retry_after_longer_than_60s_is_not_waited(runner: Runner, mock: MockRouter) -> None:
     route = mock.get("/health").mock(return_value=err(503, "down", **{"Retry-After": "120"}))
     with pytest.raises(cc.ServerError) as info:
         await runner.call(runner.client(), "health")
@@ -163,7 +159,7 @@ async def test_retry_after_longer_than_60s_is_not_waited(
     ],
 )
 async def test_final_statuses_are_not_retried(
-    runner: Runner, mock: respx.MockRouter, status: int, detail: str
+    runner: Runner, mock: MockRouter, status: int, detail: str
 ) -> None:
     route = mock.post("/v1/chat/completions").mock(return_value=err(status, detail))
     with pytest.raises(cc.ClaudeAPIError):
@@ -205,7 +201,7 @@ async def test_final_statuses_are_not_retried(
     ],
 )
 async def test_agentic_task_is_retried_only_when_it_never_ran(
-    runner: Runner, mock: respx.MockRouter, first: Any, retried: bool
+    runner: Runner, mock: MockRouter, first: Any, retried: bool
 ) -> None:
     route = mock.post("/v1/task").mock(side_effect=[first, httpx2.Response(200, json=TASK_BODY)])
     client = runner.client()
@@ -218,7 +214,7 @@ async def test_agentic_task_is_retried_only_when_it_never_ran(
         assert route.call_count == 1
 
 
-async def test_same_failures_are_retried_for_chat(runner: Runner, mock: respx.MockRouter) -> None:
+async def test_same_failures_are_retried_for_chat(runner: Runner, mock: MockRouter) -> None:
     route = mock.post("/v1/chat/completions").mock(
         side_effect=[httpx2.ReadError("reset"), err(504), ok_chat()]
     )
@@ -226,9 +222,7 @@ async def test_same_failures_are_retried_for_chat(runner: Runner, mock: respx.Mo
     assert route.call_count == 3
 
 
-async def test_one_deadline_covers_attempts_and_sleeps(
-    runner: Runner, mock: respx.MockRouter
-) -> None:
+async def test_one_deadline_covers_attempts_and_sleeps(runner: Runner, mock: MockRouter) -> None:
     # 2 s for the whole call: 0.5 + 1.0 of backoff fit, the next 2 s sleep does not.
     route = mock.get("/v1/usage").mock(return_value=err(502))
     client = runner.client(max_retries=10)
@@ -241,7 +235,7 @@ async def test_one_deadline_covers_attempts_and_sleeps(
 
 
 async def test_attempt_timeouts_capped_to_the_remaining_deadline(
-    runner: Runner, mock: respx.MockRouter
+    runner: Runner, mock: MockRouter
 ) -> None:
     seen: list[dict[str, float]] = []
 
@@ -258,7 +252,7 @@ async def test_attempt_timeouts_capped_to_the_remaining_deadline(
     assert all(t["connect"] <= 8 for t in seen)
 
 
-async def test_deadline_passed_means_timeout_error(runner: Runner, mock: respx.MockRouter) -> None:
+async def test_deadline_passed_means_timeout_error(runner: Runner, mock: MockRouter) -> None:
     def slow_answer(request: httpx2.Request) -> httpx2.Response:
         runner.clock.now += 100  # the attempt "took" 100 s
         return err(502)
@@ -270,7 +264,7 @@ async def test_deadline_passed_means_timeout_error(runner: Runner, mock: respx.M
 
 
 async def test_retried_chat_asks_the_service_for_no_more_than_remains(
-    runner: Runner, mock: respx.MockRouter
+    runner: Runner, mock: MockRouter
 ) -> None:
     asked: list[float] = []
 
@@ -290,7 +284,7 @@ async def test_retried_chat_asks_the_service_for_no_more_than_remains(
 
 
 async def test_chat_without_time_for_another_useful_attempt_stops(
-    runner: Runner, mock: respx.MockRouter
+    runner: Runner, mock: MockRouter
 ) -> None:
     def answer(request: httpx2.Request) -> httpx2.Response:
         runner.clock.now += 30  # the service used its whole 30 s and answered 504
@@ -303,7 +297,7 @@ async def test_chat_without_time_for_another_useful_attempt_stops(
 
 
 async def test_retries_are_logged(
-    runner: Runner, mock: respx.MockRouter, caplog: pytest.LogCaptureFixture
+    runner: Runner, mock: MockRouter, caplog: pytest.LogCaptureFixture
 ) -> None:
     mock.get("/health").mock(side_effect=[err(503), httpx2.Response(200, json=HEALTH_BODY)])
     with caplog.at_level(logging.INFO, logger="claude_client"):
@@ -315,9 +309,7 @@ async def test_retries_are_logged(
     assert rec.delay == runner.sleeps[0]
 
 
-async def test_generated_endpoint_gets_retries_and_errors(
-    runner: Runner, mock: respx.MockRouter
-) -> None:
+async def test_generated_endpoint_gets_retries_and_errors(runner: Runner, mock: MockRouter) -> None:
     from claude_code_api.api.default import health
 
     route = mock.get("/health").mock(

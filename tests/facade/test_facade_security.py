@@ -7,7 +7,7 @@ from typing import Any
 
 import httpx2
 import pytest
-import respx
+from http_mock import MockRouter
 
 import claude_client as cc
 
@@ -24,7 +24,7 @@ def _all_text(caplog: pytest.LogCaptureFixture) -> str:
 
 
 async def test_key_absent_from_debug_logs_reprs_and_errors(
-    runner: Runner, mock: respx.MockRouter, caplog: pytest.LogCaptureFixture
+    runner: Runner, mock: MockRouter, caplog: pytest.LogCaptureFixture
 ) -> None:
     mock.post("/v1/chat/completions").mock(
         side_effect=[
