@@ -82,10 +82,11 @@ class ClaudeClient(ClientBase):
     ``http_client``: your own ``httpx2.Client`` (proxies, TLS, limits, mounts,
     event hooks): the SDK sends through it, under its own retry transport, without
     changing it, and once this client is closed it refuses requests; you keep
-    ownership (``close()`` leaves it open). ``transport``: an inner
-    ``httpx2.BaseTransport`` to send through instead of
+    ownership (``close()`` leaves it open). A client of the old ``httpx`` package is
+    refused (:class:`InvalidInputError` naming the migration: ``import httpx2``).
+    ``transport``: an inner ``httpx2.BaseTransport`` to send through instead of
     ``httpx2.HTTPTransport()``. ``proxy``: a proxy URL, or ``False`` for none
-    (default: the environment's, as httpx reads it); the WebSocket uses the same
+    (default: the environment's, as httpx2 reads it); the WebSocket uses the same
     proxy as REST. ``max_response_bytes``: the largest body (and stream frame)
     accepted. ``sleep`` / ``clock``: injectable for tests.
     """
@@ -116,10 +117,8 @@ class ClaudeClient(ClientBase):
             max_response_bytes=max_response_bytes,
             clock=clock,
         )
-        if http_client is not None and not isinstance(http_client, httpx2.Client):
-            raise check.bad(
-                "http_client", f"must be an httpx2.Client, not {type(http_client).__name__}"
-            )
+        check.http_client(http_client, httpx2.Client)
+        check.transport(transport)
         if http_client is not None and transport is not None:
             raise check.bad(
                 "transport", "cannot be combined with http_client=: mount it on your http_client"
