@@ -93,6 +93,21 @@ def proxy_of_transport(transport: Any) -> Optional[str]:
     return f"{scheme}://{userinfo}{host}" + (f":{port}" if port else "")
 
 
+def tls_of_transport(transport: Any) -> Any:
+    """The ``ssl.SSLContext`` an httpx2 transport verifies servers with, or ``None``.
+
+    Read from httpcore2's pool (``_ssl_context``; httpx2 has no public accessor), so
+    the WebSocket trusts what REST trusts: httpx2's default (``SSL_CERT_FILE`` /
+    ``SSL_CERT_DIR``, else the system store) or the user's ``verify=`` context. A
+    transport of another kind (a mock, a custom one) gives ``None``: websockets'
+    default then. Read, never written.
+    """
+    import ssl  # loaded already: httpx2 built the transport's context
+
+    context = getattr(getattr(transport, "_pool", None), "_ssl_context", None)
+    return context if isinstance(context, ssl.SSLContext) else None
+
+
 def unwrap(response: GeneratedResponse[T]) -> T:
     """Turn a generated ``Response[T]`` into ``T``, or raise the SDK's exception.
 
@@ -235,6 +250,13 @@ class ClientBase:
         if http_client is not None:
             return proxy_of_transport(http_client._transport_for_url(httpx2.URL(self.base_url)))
         return resolve_proxy(proxy, self.base_url)
+
+    def _pick_ws_tls(self, http_client: Any, inner: Any) -> Any:
+        """The TLS context REST uses for ``base_url``, for the WebSocket (see
+        :func:`tls_of_transport`): the user's ``http_client`` / ``transport`` or our pool's."""
+        if http_client is not None:
+            inner = http_client._transport_for_url(httpx2.URL(self.base_url))
+        return tls_of_transport(inner)
 
     def _http_settings(self, http_client: Any) -> dict[str, Any]:
         """``base_url``, ``timeout`` and ``headers`` of the httpx client we build.

@@ -132,6 +132,7 @@ class AsyncClaudeClient(ClientBase):
             inner = transport
         else:
             inner = httpx2.AsyncHTTPTransport(proxy=self._ws_proxy)
+        self._ws_tls = self._pick_ws_tls(http_client, inner)
         retry = AsyncRetryTransport(
             inner,
             keys=self._keys,

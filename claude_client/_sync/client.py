@@ -134,6 +134,7 @@ class ClaudeClient(ClientBase):
             inner = transport
         else:
             inner = httpx2.HTTPTransport(proxy=self._ws_proxy)
+        self._ws_tls = self._pick_ws_tls(http_client, inner)
         retry = RetryTransport(
             inner,
             keys=self._keys,
