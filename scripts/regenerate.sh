@@ -8,9 +8,9 @@
 #
 # Uses the project's .venv (make install); works offline apart from --url.
 #
-# Post-step (httpx2): openapi-python-client 0.29.1 emits `import httpx`; the SDK runs
+# Post-step (httpx2): openapi-python-client 0.29.1 emits imports of httpx; the SDK runs
 # on httpx2 (same API, module renamed). scripts/httpx2_imports.py rewrites the
-# generated imports and `httpx.X` references to httpx2, then the generator's ruff
+# generated imports and module references (httpx -> httpx2), then the generator's ruff
 # post-hooks (generator-config.yaml) run again because a longer name can rewrap a line.
 # Deterministic, so --check compares generator output + post-step with generated/.
 # When the pinned generator emits httpx2 itself, drop the step and bump the pin.

@@ -106,12 +106,12 @@ def test_old_httpx_client_is_refused_with_the_migration(
 
 
 def test_real_old_httpx_client_and_transport_are_refused() -> None:
-    httpx = pytest.importorskip("httpx")  # httpx2-codemod: keep (dev extra: benchmarks)
-    with httpx.Client() as old, pytest.raises(cc.InvalidInputError) as info:
+    old_httpx = pytest.importorskip("httpx")  # httpx2-codemod: keep (dev extra: benchmarks)
+    with old_httpx.Client() as old, pytest.raises(cc.InvalidInputError) as info:
         cc.ClaudeClient(BASE, api_key=KEY, http_client=old)
     assert info.value.param == "http_client" and "old `httpx` package" in str(info.value)
     with pytest.raises(cc.InvalidInputError) as info:
-        cc.ClaudeClient(BASE, api_key=KEY, transport=httpx.HTTPTransport())
+        cc.ClaudeClient(BASE, api_key=KEY, transport=old_httpx.HTTPTransport())
     assert info.value.param == "transport" and "`import httpx2`" in str(info.value)
 
 
