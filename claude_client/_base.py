@@ -61,11 +61,11 @@ class ProjectKeyWarning(UserWarning):
 
 
 def proxy_of_transport(transport: Any) -> Optional[str]:
-    """The proxy URL an httpx transport sends through, or ``None`` (direct or unknown).
+    """The proxy URL an httpx2 transport sends through, or ``None`` (direct or unknown).
 
     Read from httpcore2's proxy pool (``HTTPProxy`` / ``SOCKSProxy``), credentials
-    included, so the WebSocket goes through the same proxy as the user's httpx
-    client. A transport of another kind counts as direct. (httpx has no public
+    included, so the WebSocket goes through the same proxy as the user's httpx2
+    client. A transport of another kind counts as direct. (httpx2 has no public
     accessor for this; it is read, never written.)
     """
     pool = getattr(transport, "_pool", None)
@@ -234,7 +234,7 @@ class ClientBase:
         """One proxy policy for REST and the WebSocket; returns the socket's proxy.
 
         Our own pool uses :func:`~claude_client._config.resolve_proxy` (``proxy=`` or
-        the environment, as httpx reads it); with the user's ``http_client`` /
+        the environment, as httpx2 reads it); with the user's ``http_client`` /
         ``transport`` REST goes where that routes ``base_url`` and the socket
         follows the same proxy.
         """
@@ -259,7 +259,7 @@ class ClientBase:
         return tls_of_transport(inner)
 
     def _http_settings(self, http_client: Any) -> dict[str, Any]:
-        """``base_url``, ``timeout`` and ``headers`` of the httpx client we build.
+        """``base_url``, ``timeout`` and ``headers`` of the httpx2 client we build.
 
         With the user's ``http_client`` its headers and timeout carry over (its
         requests go through it, see ``_io``), ours added on top.

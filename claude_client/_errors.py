@@ -9,7 +9,7 @@ What each kind of failure becomes:
   (:func:`error_body_too_large`, :func:`error_bad_encoding`);
 * a stream's ``{"type": "error"}`` frame (:func:`error_from_stream_message`) and a
   task's result (:func:`error_from_task_result`), REST and stream alike;
-* httpx exceptions (:func:`error_from_httpx`);
+* httpx2 exceptions (:func:`error_from_httpx`);
 * ``websockets`` exceptions, recognised by class name and module so that nothing
   here imports the library (:func:`error_from_ws_connect`, :func:`error_from_ws_closed`);
 * what the generated client's parser raises on a 2xx body it cannot read, and the
@@ -412,7 +412,7 @@ def error_from_task_result(task: Any) -> Optional[ClaudeAPIError]:
     return exc
 
 
-# --------------------------------------------------------------------------- httpx
+# --------------------------------------------------------------------------- httpx2
 
 
 def error_from_httpx(

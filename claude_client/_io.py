@@ -6,7 +6,7 @@ to it here. What cannot be a token substitution lives in this module, in pairs:
 
 * sleeping (``time.sleep`` / ``asyncio.sleep``) and the type of an injected sleep;
 * ``batch()``'s fan-out: daemon threads and a queue vs tasks and ``asyncio.wait``;
-* sending through a user's own httpx client (``send`` vs ``await send``); the SDK
+* sending through a user's own httpx2 client (``send`` vs ``await send``); the SDK
   never changes that client (no hooks, no transports) and leaves it open.
 
 ``asyncio`` is imported on first use only: ``import claude_client`` stays light.
@@ -176,13 +176,13 @@ async def async_run_chunks(
     return run.merge()
 
 
-# --------------------------------------------------------------------------- user's httpx client
+# --------------------------------------------------------------------------- user's httpx2 client
 
 
 class UserClientTransport(httpx2.BaseTransport):
     """Sends through the user's ``httpx2.Client``: its proxies, TLS, limits, mounts, hooks.
 
-    The SDK's own httpx client has the retry transport over this one, so nothing in
+    The SDK's own httpx2 client has the retry transport over this one, so nothing in
     the user's client is replaced or patched; closing leaves it open (the user owns it).
     """
 

@@ -1,4 +1,4 @@
-"""httpx transports that give every request the SDK's auth, deadline, retries and errors.
+"""httpx2 transports that give every request the SDK's auth, deadline, retries and errors.
 
 :class:`RetryTransport` / :class:`AsyncRetryTransport` wrap an inner transport
 (by default ``httpx2.HTTPTransport()`` / ``httpx2.AsyncHTTPTransport()``). They sit
@@ -10,13 +10,13 @@ For each request they:
 * set ``Authorization: Bearer <key>``: the key of the call's project (from the
   per-call :class:`CallOptions`) or the client's default key. The key lives in a
   :class:`~claude_client._config.KeyRing` (whose repr hides it), never in the
-  httpx client's default headers nor in the generated client;
+  httpx2 client's default headers nor in the generated client;
 * read per-call options from a :class:`contextvars.ContextVar` the facade sets for
   the duration of a call (:func:`call_options`). Without it (a direct generated
   call) the client's defaults apply. Context variables are per thread and per
   asyncio task, so one client can serve many threads / tasks at once;
 * enforce one :class:`~claude_client._retry.Deadline` per call over all attempts
-  and backoff sleeps: each attempt's httpx timeouts are capped to what remains,
+  and backoff sleeps: each attempt's httpx2 timeouts are capped to what remains,
   no retry starts unless its sleep plus a useful attempt still fit, and for chat
   the body's ``timeout`` field (the service-side limit) is lowered on a retry so
   the service gives up before the client does;
@@ -28,7 +28,7 @@ For each request they:
   :mod:`claude_client._errors`: status >= 400 -> ``error_from_response`` (so
   non-IANA codes like 520 never reach the generated layer, whose ``HTTPStatus(520)``
   would raise), ``httpx2.TimeoutException`` -> :class:`TimeoutError`, any other
-  ``httpx2.TransportError`` -> :class:`APIConnectionError`; the httpx exception is
+  ``httpx2.TransportError`` -> :class:`APIConnectionError`; the httpx2 exception is
   kept as ``__cause__``;
 * log on the ``claude_client`` logger: every retry at INFO (method, path, status,
   attempt, delay), every attempt at DEBUG (method, path, status, elapsed,
@@ -37,13 +37,13 @@ For each request they:
 Against hostile or broken servers (issue 11):
 
 * the key goes only to the origin (scheme, host, port) of ``base_url``: a request
-  to any other origin (an httpx client that follows a redirect elsewhere, an
+  to any other origin (an httpx2 client that follows a redirect elsewhere, an
   absolute URL) is sent without it;
 * the body is read here, incrementally, decompressed in small steps, and capped at
   ``max_response_bytes`` (decompressed): over it the call fails with
   :class:`ResponseValidationError` and memory stays near the cap; a bad
   ``Content-Encoding`` is a :class:`ResponseValidationError` too;
-* every socket operation of an httpx transport it wraps is bounded by the call's
+* every socket operation of an httpx2 transport it wraps is bounded by the call's
   deadline (:mod:`claude_client._sockets`, installed into the transport's
   connection pool), so a server trickling headers or a body byte by byte cannot stretch a call
   past its ``timeout``; the same hook makes connections opened before
@@ -169,7 +169,7 @@ class _BodyReader:
     """Reads a response body in steps: decoded size capped, deadline checked per chunk.
 
     ``deadline`` is checked between chunks only for transports whose sockets the
-    deadline does not bound (not an httpx one; ``None`` otherwise): a slow body still
+    deadline does not bound (not an httpx2 one; ``None`` otherwise): a slow body still
     ends soon after it. ``pending`` is false for a response whose body was already
     read (a mock transport's): then :meth:`finish` leaves it as it is.
     """
@@ -254,7 +254,7 @@ class _Core:
         # The usual request (base_url joined with a path) matches these exactly.
         self.origin_fast = (base.scheme, base.netloc) if base is not None else None
         self.max_response_bytes = max_response_bytes
-        self.bounded = False  # sockets bounded by the deadline (an httpx transport's pool)
+        self.bounded = False  # sockets bounded by the deadline (an httpx2 transport's pool)
         self.closed = False
 
     def begin(self, request: httpx2.Request) -> _Call:
@@ -277,8 +277,8 @@ class _Core:
             and (url.scheme, url.netloc) != self.origin_fast
             and _origin(url) != self.origin
         ):
-            # Another origin (a redirect followed by the user's httpx client, an
-            # absolute URL): never the key. httpx already dropped any it carried.
+            # Another origin (a redirect followed by the user's httpx2 client, an
+            # absolute URL): never the key. httpx2 already dropped any it carried.
             request.headers.pop("Authorization", None)
         else:
             key = opts.api_key if opts.api_key is not None else self.keys.default_key()
@@ -588,7 +588,7 @@ class RetryTransport(httpx2.BaseTransport):
 
     def handle_request(self, request: httpx2.Request) -> httpx2.Response:
         # The body is read here, for successes too, so a connection cut off mid-body
-        # is an error of ours (and retried as one), never a bare httpx error raised
+        # is an error of ours (and retried as one), never a bare httpx2 error raised
         # later while the caller reads the response.
         with self._core.begin(request) as call:
             while True:
