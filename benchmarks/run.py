@@ -431,9 +431,10 @@ MUST_NOT_IMPORT = (
 )
 
 
-# httpx imports its command-line tool (rich, click) when those happen to be installed,
-# as they are in the dev venv (schemathesis, uvicorn): ~25 ms a user without them does
-# not pay. The "runtime deps only" pair hides them, so httpx skips its CLI.
+# The old httpx imported its command-line tool (rich, click) when those happened to be
+# installed, as they are in the dev venv (schemathesis, uvicorn); httpx2 imports its CLI
+# only when run. The "runtime deps only" pair still hides rich and click, so nothing
+# dev-only can reach either side's figure.
 HIDE_CLI = "import sys; sys.modules['rich'] = sys.modules['click'] = None; "
 
 
@@ -1207,7 +1208,7 @@ def legend(args: argparse.Namespace) -> str:
             "build their attrs request body per call, as a user would).",
             "2: `python -X importtime -c 'import M'` cumulative, "
             f"{args.import_reps} fresh processes per side, bytecode compiled first; 'runtime "
-            "deps only' hides rich and click (dev-only here), which httpx imports for its CLI.",
+            "deps only' hides rich and click (dev-only here; the old httpx imported them).",
             f"3: one connection + one chat per rep, {args.tokens:,} small token frames then done, "
             "from a loopback server sending pre-encoded frames; "
             "throughput = frames / (connect .. done).",
