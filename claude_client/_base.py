@@ -18,7 +18,7 @@ import weakref
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Optional, TypeVar, cast
 
-import httpx
+import httpx2
 
 from . import _validation as check
 from ._config import (
@@ -61,11 +61,11 @@ class ProjectKeyWarning(UserWarning):
 
 
 def proxy_of_transport(transport: Any) -> Optional[str]:
-    """The proxy URL an httpx transport sends through, or ``None`` (direct or unknown).
+    """The proxy URL an httpx2 transport sends through, or ``None`` (direct or unknown).
 
-    Read from httpcore's proxy pool (``HTTPProxy`` / ``SOCKSProxy``), credentials
-    included, so the WebSocket goes through the same proxy as the user's httpx
-    client. A transport of another kind counts as direct. (httpx has no public
+    Read from httpcore2's proxy pool (``HTTPProxy`` / ``SOCKSProxy``), credentials
+    included, so the WebSocket goes through the same proxy as the user's httpx2
+    client. A transport of another kind counts as direct. (httpx2 has no public
     accessor for this; it is read, never written.)
     """
     pool = getattr(transport, "_pool", None)
@@ -91,6 +91,21 @@ def proxy_of_transport(transport: Any) -> Optional[str]:
     if ":" in host:
         host = f"[{host}]"
     return f"{scheme}://{userinfo}{host}" + (f":{port}" if port else "")
+
+
+def tls_of_transport(transport: Any) -> Any:
+    """The ``ssl.SSLContext`` an httpx2 transport verifies servers with, or ``None``.
+
+    Read from httpcore2's pool (``_ssl_context``; httpx2 has no public accessor), so
+    the WebSocket trusts what REST trusts: httpx2's default (``SSL_CERT_FILE`` /
+    ``SSL_CERT_DIR``, else the system store) or the user's ``verify=`` context. A
+    transport of another kind (a mock, a custom one) gives ``None``: websockets'
+    default then. Read, never written.
+    """
+    import ssl  # loaded already: httpx2 built the transport's context
+
+    context = getattr(getattr(transport, "_pool", None), "_ssl_context", None)
+    return context if isinstance(context, ssl.SSLContext) else None
 
 
 def unwrap(response: GeneratedResponse[T]) -> T:
@@ -163,6 +178,8 @@ class ClientBase:
         self._warned_project = False
         # The proxy the WebSocket uses: the one REST uses for base_url (_pick_ws_proxy).
         self._ws_proxy: Optional[str] = None
+        # The TLS context wss:// uses: the one REST verifies with (_pick_ws_tls).
+        self._ws_tls: Any = None
         # Open streams, ended by close(); weak, so an abandoned stream is still freed.
         self._streams: weakref.WeakSet[Any] = weakref.WeakSet()
         # with_options(): the client whose pool a view shares, and this client's views.
@@ -205,6 +222,7 @@ class ClientBase:
         self._closed = False
         self._warned_project = False
         self._ws_proxy = parent._ws_proxy
+        self._ws_tls = parent._ws_tls
         self._streams = weakref.WeakSet()
         self._parent = parent
         self._views = weakref.WeakSet()
@@ -278,7 +296,7 @@ class ClientBase:
         """One proxy policy for REST and the WebSocket; returns the socket's proxy.
 
         Our own pool uses :func:`~claude_client._config.resolve_proxy` (``proxy=`` or
-        the environment, as httpx reads it); with the user's ``http_client`` /
+        the environment, as httpx2 reads it); with the user's ``http_client`` /
         ``transport`` REST goes where that routes ``base_url`` and the socket
         follows the same proxy.
         """
@@ -292,16 +310,23 @@ class ClientBase:
         if transport is not None:
             return proxy_of_transport(transport)
         if http_client is not None:
-            return proxy_of_transport(http_client._transport_for_url(httpx.URL(self.base_url)))
+            return proxy_of_transport(http_client._transport_for_url(httpx2.URL(self.base_url)))
         return resolve_proxy(proxy, self.base_url)
 
+    def _pick_ws_tls(self, http_client: Any, inner: Any) -> Any:
+        """The TLS context REST uses for ``base_url``, for the WebSocket (see
+        :func:`tls_of_transport`): the user's ``http_client`` / ``transport`` or our pool's."""
+        if http_client is not None:
+            inner = http_client._transport_for_url(httpx2.URL(self.base_url))
+        return tls_of_transport(inner)
+
     def _http_settings(self, http_client: Any) -> dict[str, Any]:
-        """``base_url``, ``timeout`` and ``headers`` of the httpx client we build.
+        """``base_url``, ``timeout`` and ``headers`` of the httpx2 client we build.
 
         With the user's ``http_client`` its headers and timeout carry over (its
         requests go through it, see ``_io``), ours added on top.
         """
-        headers = httpx.Headers(http_client.headers if http_client is not None else None)
+        headers = httpx2.Headers(http_client.headers if http_client is not None else None)
         headers["User-Agent"] = USER_AGENT
         headers.update(self._default_headers)
         if http_client is not None:
@@ -312,7 +337,7 @@ class ClientBase:
             connect = (
                 CONNECT_TIMEOUT if math.isinf(self.timeout) else min(CONNECT_TIMEOUT, self.timeout)
             )
-            timeout = httpx.Timeout(None, connect=connect)
+            timeout = httpx2.Timeout(None, connect=connect)
         return {"base_url": self.base_url, "timeout": timeout, "headers": headers}
 
     def _track(self, stream: S) -> S:

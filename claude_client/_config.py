@@ -2,7 +2,7 @@
 
 ``CLAUDE_API_URL`` (default ``http://localhost:8006``), ``CLAUDE_API_KEY``,
 ``CLAUDE_TIMEOUT`` (seconds, default 300: agentic tasks are long), ``CLAUDE_LOG``
-(see ``_logging``), and the proxy variables httpx honours (``HTTP_PROXY``,
+(see ``_logging``), and the proxy variables httpx2 honours (``HTTP_PROXY``,
 ``HTTPS_PROXY``, ``ALL_PROXY``, ``NO_PROXY``: :func:`environment_proxy`). Bad
 values raise :class:`InvalidInputError` naming the parameter (or variable) at
 construction, never at the first request.
@@ -151,7 +151,7 @@ def resolve_max_response_bytes(value: Optional[int]) -> int:
 
 
 def _no_proxy_matches(entry: str, scheme: str, host: str, port: int) -> bool:
-    """Whether one ``NO_PROXY`` entry covers the URL, by the rules httpx applies."""
+    """Whether one ``NO_PROXY`` entry covers the URL, by the rules httpx2 applies."""
     entry_scheme = "all"
     entry_port: Optional[int] = None
     if "://" in entry:
@@ -181,7 +181,7 @@ def _no_proxy_matches(entry: str, scheme: str, host: str, port: int) -> bool:
 
 
 def environment_proxy(url: str) -> Optional[str]:
-    """The proxy the environment names for ``url``, as httpx would choose it, or ``None``.
+    """The proxy the environment names for ``url``, as httpx2 would choose it, or ``None``.
 
     ``HTTPS_PROXY`` / ``HTTP_PROXY`` (by the URL's scheme), else ``ALL_PROXY``; none
     when ``NO_PROXY`` covers the host (``*``, a host and its subdomains, ``.domain``
@@ -209,7 +209,7 @@ def environment_proxy(url: str) -> Optional[str]:
 def resolve_proxy(proxy: ProxySetting, base_url: str) -> Optional[str]:
     """The proxy URL both REST and the WebSocket use for ``base_url``, or ``None``: direct.
 
-    ``proxy=None`` (the default) follows the environment like httpx
+    ``proxy=None`` (the default) follows the environment like httpx2
     (:func:`environment_proxy`); a URL (``http://``, ``https://``, ``socks5://``) is
     used as given; ``False`` means never a proxy, whatever the environment says.
     """

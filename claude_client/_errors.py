@@ -9,7 +9,7 @@ What each kind of failure becomes:
   (:func:`error_body_too_large`, :func:`error_bad_encoding`);
 * a stream's ``{"type": "error"}`` frame (:func:`error_from_stream_message`) and a
   task's result (:func:`error_from_task_result`), REST and stream alike;
-* httpx exceptions (:func:`error_from_httpx`);
+* httpx2 exceptions (:func:`error_from_httpx`);
 * ``websockets`` exceptions, recognised by class name and module so that nothing
   here imports the library (:func:`error_from_ws_connect`, :func:`error_from_ws_closed`);
 * what the generated client's parser raises on a 2xx body it cannot read, and the
@@ -33,7 +33,7 @@ import urllib.parse
 from collections.abc import Mapping
 from typing import Any, Optional
 
-import httpx
+import httpx2
 
 from ._config import DEFAULT_BASE_URL
 from ._exceptions import (
@@ -107,7 +107,7 @@ V1_HINT = (
 )
 
 
-def request_url(url: httpx.URL | str) -> str:
+def request_url(url: httpx2.URL | str) -> str:
     """``scheme://host[:port]/path`` of ``url``: no user info, query or fragment (secrets)."""
     if isinstance(url, str):
         parts = urllib.parse.urlsplit(url)
@@ -169,7 +169,7 @@ def _truncated(text: str, limit: int = DETAIL_MESSAGE_CHARS) -> str:
 
 
 def _header(headers: Mapping[str, str], name: str) -> Optional[str]:
-    # httpx.Headers is case-insensitive; a plain dict may not be.
+    # httpx2.Headers is case-insensitive; a plain dict may not be.
     value = headers.get(name)
     if value is None:
         lower = name.lower()
@@ -285,7 +285,7 @@ def _detail(body: Any) -> Any:
 
 
 def failure_from_response(
-    request: httpx.Request, response: httpx.Response, *, task: bool, hint: str = ""
+    request: httpx2.Request, response: httpx2.Response, *, task: bool, hint: str = ""
 ) -> Failure:
     """An error response (status >= 400, body read) as the retry policy sees it."""
     err = error_from_response(
@@ -303,7 +303,7 @@ def failure_from_response(
     return Failure(err, retryable, response.status_code == 503 and is_pool_overloaded(detail))
 
 
-def task_refusal(request: httpx.Request, response: httpx.Response) -> Optional[Failure]:
+def task_refusal(request: httpx2.Request, response: httpx2.Response) -> Optional[Failure]:
     """A ``/v1/task`` 200 whose task the pool refused (status ``failed``, ``result.error``
     ``Worker pool overloaded: ...``): proof it never ran, so it may be retried."""
     content = response.content
@@ -328,8 +328,8 @@ def task_refusal(request: httpx.Request, response: httpx.Response) -> Optional[F
 
 
 def error_body_too_large(
-    request: httpx.Request,
-    response: httpx.Response,
+    request: httpx2.Request,
+    response: httpx2.Response,
     prefix: bytes,
     limit: int,
     *,
@@ -358,7 +358,7 @@ def error_body_too_large(
 
 
 def error_bad_encoding(
-    request: httpx.Request, response: httpx.Response, exc: httpx.DecodingError
+    request: httpx2.Request, response: httpx2.Response, exc: httpx2.DecodingError
 ) -> ClaudeAPIError:
     """A body whose ``Content-Encoding`` could not be undone.
 
@@ -480,12 +480,12 @@ def error_from_task_result(task: Any) -> Optional[ClaudeAPIError]:
     return exc
 
 
-# --------------------------------------------------------------------------- httpx
+# --------------------------------------------------------------------------- httpx2
 
 
 def error_from_httpx(
-    exc: httpx.TransportError,
-    request: httpx.Request,
+    exc: httpx2.TransportError,
+    request: httpx2.Request,
     *,
     deadline: Deadline,
     attempt: int,
@@ -501,9 +501,9 @@ def error_from_httpx(
     url = request_url(request.url)
     where = f"{request.method} {url}"
     at = _at(request.method, url)
-    sent = not isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout))
+    sent = not isinstance(exc, (httpx2.ConnectError, httpx2.ConnectTimeout, httpx2.PoolTimeout))
     err: ClaudeAPIError
-    if isinstance(exc, httpx.TimeoutException):
+    if isinstance(exc, httpx2.TimeoutException):
         kind = type(exc).__name__
         if deadline.expired:
             err = APITimeoutError(
@@ -518,15 +518,15 @@ def error_from_httpx(
     else:
         reason = str(exc) or type(exc).__name__
         hint = ""
-        if isinstance(exc, httpx.ConnectError) and url.startswith(DEFAULT_BASE_URL + "/"):
+        if isinstance(exc, httpx2.ConnectError) and url.startswith(DEFAULT_BASE_URL + "/"):
             hint = NOT_RUNNING_HINT
         err = APIConnectionError(f"{where}: connection failed: {reason}{hint}", **at)
     return err, sent
 
 
 def failure_from_httpx(
-    exc: httpx.TransportError,
-    request: httpx.Request,
+    exc: httpx2.TransportError,
+    request: httpx2.Request,
     *,
     task: bool,
     deadline: Deadline,

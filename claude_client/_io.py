@@ -6,7 +6,7 @@ to it here. What cannot be a token substitution lives in this module, in pairs:
 
 * sleeping (``time.sleep`` / ``asyncio.sleep``) and the type of an injected sleep;
 * ``batch()``'s fan-out: daemon threads and a queue vs tasks and ``asyncio.wait``;
-* sending through a user's own httpx client (``send`` vs ``await send``); the SDK
+* sending through a user's own httpx2 client (``send`` vs ``await send``); the SDK
   never changes that client (no hooks, no transports) and leaves it open.
 
 ``asyncio`` is imported on first use only: ``import claude_client`` stays light.
@@ -20,7 +20,7 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Optional, ParamSpec, TypeVar, Union
 
-import httpx
+import httpx2
 
 from ._batch import BatchRun, Chunk, ChunkOutcome, PoolGovernor
 from ._config import BATCH_POLL
@@ -195,33 +195,33 @@ async def async_run_chunks(
     return run.merge()
 
 
-# --------------------------------------------------------------------------- user's httpx client
+# --------------------------------------------------------------------------- user's httpx2 client
 
 
-class UserClientTransport(httpx.BaseTransport):
-    """Sends through the user's ``httpx.Client``: its proxies, TLS, limits, mounts, hooks.
+class UserClientTransport(httpx2.BaseTransport):
+    """Sends through the user's ``httpx2.Client``: its proxies, TLS, limits, mounts, hooks.
 
-    The SDK's own httpx client has the retry transport over this one, so nothing in
+    The SDK's own httpx2 client has the retry transport over this one, so nothing in
     the user's client is replaced or patched; closing leaves it open (the user owns it).
     """
 
-    def __init__(self, client: httpx.Client) -> None:
+    def __init__(self, client: httpx2.Client) -> None:
         self._client = client
 
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
+    def handle_request(self, request: httpx2.Request) -> httpx2.Response:
         return self._client.send(request, stream=True)
 
     def close(self) -> None:
         """Nothing: the user's client stays open."""
 
 
-class AsyncUserClientTransport(httpx.AsyncBaseTransport):
-    """Sends through the user's ``httpx.AsyncClient`` (see :class:`UserClientTransport`)."""
+class AsyncUserClientTransport(httpx2.AsyncBaseTransport):
+    """Sends through the user's ``httpx2.AsyncClient`` (see :class:`UserClientTransport`)."""
 
-    def __init__(self, client: httpx.AsyncClient) -> None:
+    def __init__(self, client: httpx2.AsyncClient) -> None:
         self._client = client
 
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+    async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
         return await self._client.send(request, stream=True)
 
     async def aclose(self) -> None:

@@ -35,7 +35,7 @@ from typing import (
     overload,
 )
 
-import httpx
+import httpx2
 
 from ._exceptions import BODY_EXCERPT_CHARS, ResponseValidationError
 
@@ -198,7 +198,7 @@ class APIObject(dict[str, Any]):
         """The headers of the HTTP response this result came from (read-only,
         case-insensitive names; empty for a result built by hand or streamed)."""
         headers = self._headers
-        return ResponseHeaders(headers if headers is not None else httpx.Headers())
+        return ResponseHeaders(headers if headers is not None else httpx2.Headers())
 
     def __reduce__(self) -> tuple[Any, ...]:
         # dict's default pickling re-adds items through __setitem__ (read-only here);

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime
 from typing import Any, Generic, Optional, TypeVar
 
-import httpx
+import httpx2
 
 from ._models import ResponseHeaders, decode_json, request_id_of
 
@@ -26,14 +26,14 @@ class RawResponse(Generic[T]):
     (``X-Request-ID``), ``method``, ``url``, ``elapsed``, ``content`` / ``text`` /
     ``json()``, and ``parse()``: the result the method returns without
     ``with_raw_response``. When the call was retried, this is the last attempt's
-    response. ``http_response`` is the underlying :class:`httpx.Response`.
+    response. ``http_response`` is the underlying :class:`httpx2.Response`.
     """
 
     __slots__ = ("_elapsed", "_parsed", "http_response")
 
     def __init__(
         self,
-        http_response: httpx.Response,
+        http_response: httpx2.Response,
         parsed: T,
         *,
         elapsed: Optional[datetime.timedelta] = None,

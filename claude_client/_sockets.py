@@ -1,7 +1,7 @@
-"""httpcore network backends whose every socket operation ends by the call's deadline.
+"""httpcore2 network backends whose every socket operation ends by the call's deadline.
 
 :func:`install_backend` puts a :class:`DeadlineBackend` (or its async twin) under
-the connection pool of an httpx transport that a retry transport wraps. Each
+the connection pool of an httpx2 transport that a retry transport wraps. Each
 connect, read and write is then given at most what remains of the deadline of the
 call being sent (:data:`DEADLINE`, set by the transport for the call's duration),
 so a server trickling headers or a body byte by byte cannot stretch a call past its
@@ -36,7 +36,7 @@ DEADLINE: contextvars.ContextVar[Optional[Deadline]] = contextvars.ContextVar(
 def _clamp(timeout: Optional[float], error: str) -> Optional[float]:
     """``timeout`` lowered to what remains of the current call's deadline.
 
-    ``error`` names the httpcore timeout raised when nothing remains (imported only
+    ``error`` names the httpcore2 timeout raised when nothing remains (imported only
     then: this runs on every socket read and write).
     """
     deadline = DEADLINE.get()
@@ -44,17 +44,17 @@ def _clamp(timeout: Optional[float], error: str) -> Optional[float]:
         return timeout
     left = deadline.remaining()
     if left <= 0:
-        import httpcore
+        import httpcore2
 
-        raise getattr(httpcore, error)("the call's deadline passed")
+        raise getattr(httpcore2, error)("the call's deadline passed")
     return left if timeout is None or left < timeout else timeout
 
 
 class _DeadlineStream:
-    """An httpcore network stream whose every read / write ends by the call's deadline.
+    """An httpcore2 network stream whose every read / write ends by the call's deadline.
 
     It also remembers the process that opened it: after ``os.fork()`` the child sees
-    it as closed by the server (``is_readable``), so httpcore drops the inherited
+    it as closed by the server (``is_readable``), so httpcore2 drops the inherited
     connection, never shares it with the parent, and opens its own.
     """
 
@@ -145,7 +145,7 @@ class _AsyncDeadlineStream:
 
 
 class DeadlineBackend:
-    """httpcore network backend wrapping another: its streams are :class:`_DeadlineStream`."""
+    """httpcore2 network backend wrapping another: its streams are :class:`_DeadlineStream`."""
 
     def __init__(self, backend: Any) -> None:
         self._backend = backend
@@ -198,9 +198,9 @@ class AsyncDeadlineBackend:
 
 
 def install_backend(transport: object, backend_cls: type[Any]) -> Any:
-    """Put a deadline backend under an httpx transport's connection pool, if it has one.
+    """Put a deadline backend under an httpx2 transport's connection pool, if it has one.
 
-    Works for ``httpx.HTTPTransport`` / ``AsyncHTTPTransport`` (and their proxy
+    Works for ``httpx2.HTTPTransport`` / ``AsyncHTTPTransport`` (and their proxy
     pools); other transports keep their I/O and get the deadline checked between
     body chunks only. Returns the installed backend or ``None``.
     """

@@ -44,7 +44,7 @@ from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any, Optional, TypeVar
 
 if TYPE_CHECKING:
-    import httpx
+    import httpx2
     from opentelemetry.metrics import Counter, Histogram, MeterProvider
     from opentelemetry.trace import Span, TracerProvider
 
@@ -213,7 +213,7 @@ class _Record:
 _RECORD: ContextVar[Optional[_Record]] = ContextVar("claude_client_otel_record", default=None)
 
 
-def inject(request: httpx.Request) -> None:
+def inject(request: httpx2.Request) -> None:
     """Put the current trace context (``traceparent``, ``tracestate``, baggage) into
     ``request``'s headers through the configured global propagator."""
     from opentelemetry import propagate

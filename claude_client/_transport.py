@@ -1,7 +1,7 @@
-"""httpx transports that give every request the SDK's auth, deadline, retries and errors.
+"""httpx2 transports that give every request the SDK's auth, deadline, retries and errors.
 
 :class:`RetryTransport` / :class:`AsyncRetryTransport` wrap an inner transport
-(by default ``httpx.HTTPTransport()`` / ``httpx.AsyncHTTPTransport()``). They sit
+(by default ``httpx2.HTTPTransport()`` / ``httpx2.AsyncHTTPTransport()``). They sit
 under the pool that the facade *and* the generated client share, so a generated
 endpoint called through ``client.generated`` behaves exactly like a facade method.
 
@@ -10,7 +10,7 @@ For each request they:
 * set ``Authorization: Bearer <key>``: the key of the call's project (from the
   per-call :class:`CallOptions`) or the client's default key. The key lives in a
   :class:`~claude_client._config.KeyRing` (whose repr hides it), never in the
-  httpx client's default headers nor in the generated client;
+  httpx2 client's default headers nor in the generated client;
 * read per-call options from a :class:`contextvars.ContextVar` the facade sets for
   the duration of a call (:func:`call_options`). Without it (a direct generated
   call) the client's defaults apply. Context variables are per thread and per
@@ -28,8 +28,8 @@ For each request they:
 * turn every final failure into the SDK's hierarchy through
   :mod:`claude_client._errors`: status >= 400 -> ``error_from_response`` (so
   non-IANA codes like 520 never reach the generated layer, whose ``HTTPStatus(520)``
-  would raise), ``httpx.TimeoutException`` -> :class:`APITimeoutError`, any other
-  ``httpx.TransportError`` -> :class:`APIConnectionError`; the httpx exception is
+  would raise), ``httpx2.TimeoutException`` -> :class:`APITimeoutError`, any other
+  ``httpx2.TransportError`` -> :class:`APIConnectionError`; the httpx exception is
   kept as ``__cause__``;
 * log on the ``claude_client`` logger: every retry at INFO (method, path, status,
   attempt, delay), every attempt at DEBUG (method, path, status, elapsed,
@@ -38,13 +38,13 @@ For each request they:
 Against hostile or broken servers (issue 11):
 
 * the key goes only to the origin (scheme, host, port) of ``base_url``: a request
-  to any other origin (an httpx client that follows a redirect elsewhere, an
+  to any other origin (an httpx2 client that follows a redirect elsewhere, an
   absolute URL) is sent without it;
 * the body is read here, incrementally, decompressed in small steps, and capped at
   ``max_response_bytes`` (decompressed): over it the call fails with
   :class:`ResponseValidationError` and memory stays near the cap; a bad
   ``Content-Encoding`` is a :class:`ResponseValidationError` too;
-* every socket operation of an httpx transport it wraps is bounded by the call's
+* every socket operation of an httpx2 transport it wraps is bounded by the call's
   deadline (:mod:`claude_client._sockets`, installed into the transport's
   connection pool), so a server trickling headers or a body byte by byte cannot stretch a call
   past its ``timeout``; the same hook makes connections opened before
@@ -67,7 +67,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Optional, Union
 
-import httpx
+import httpx2
 
 from . import _telemetry
 from ._config import (
@@ -196,10 +196,10 @@ class CallOptions:
 
 
 def with_extras(
-    request: httpx.Request,
+    request: httpx2.Request,
     extra_query: Optional[Mapping[str, QueryValue]],
     extra_body: Optional[Mapping[str, Any]],
-) -> httpx.Request:
+) -> httpx2.Request:
     """``request`` with ``extra_query`` merged into its URL and ``extra_body`` into its
     JSON body (re-encoded only then); the caller validated both (``_validation``)."""
     url = request.url
@@ -219,7 +219,7 @@ def with_extras(
         )
     try:
         body = json.loads(request.content) if request.content else {}
-    except (ValueError, httpx.RequestNotRead):
+    except (ValueError, httpx2.RequestNotRead):
         body = None
     if not isinstance(body, dict):
         raise InvalidInputError(
@@ -231,7 +231,7 @@ def with_extras(
     headers = request.headers.copy()
     headers["Content-Length"] = str(len(raw))
     headers["Content-Type"] = "application/json"
-    return httpx.Request(
+    return httpx2.Request(
         request.method, url, headers=headers, content=raw, extensions=request.extensions
     )
 
@@ -245,7 +245,7 @@ def current_options() -> Optional[CallOptions]:
     return _CURRENT.get()
 
 
-Captured = list[tuple[httpx.Response, float]]
+Captured = list[tuple[httpx2.Response, float]]
 _CAPTURE: contextvars.ContextVar[Optional[Captured]] = contextvars.ContextVar(
     "claude_client_captured_responses", default=None
 )
@@ -253,7 +253,7 @@ _CAPTURE: contextvars.ContextVar[Optional[Captured]] = contextvars.ContextVar(
 
 @contextmanager
 def capture_responses() -> Iterator[Captured]:
-    """Collect the final :class:`httpx.Response` of each request sent in this thread /
+    """Collect the final :class:`httpx2.Response` of each request sent in this thread /
     task until exit, with the seconds its last attempt took (``with_raw_response``)."""
     captured: Captured = []
     token = _CAPTURE.set(captured)
@@ -278,7 +278,7 @@ _DECODE_STEP = 1024
 at most (deflate's ratio is ~1032:1), so the cap is checked before memory runs away."""
 
 
-def _origin(url: httpx.URL) -> tuple[str, str, int]:
+def _origin(url: httpx2.URL) -> tuple[str, str, int]:
     port = url.port
     if port is None:
         port = 443 if url.scheme == "https" else 80
@@ -301,14 +301,14 @@ class _BodyReader:
     """Reads a response body in steps: decoded size capped, deadline checked per chunk.
 
     ``deadline`` is checked between chunks only for transports whose sockets the
-    deadline does not bound (not an httpx one; ``None`` otherwise): a slow body still
+    deadline does not bound (not an httpx2 one; ``None`` otherwise): a slow body still
     ends soon after it. ``pending`` is false for a response whose body was already
     read (a mock transport's): then :meth:`finish` leaves it as it is.
     """
 
     __slots__ = ("chunks", "deadline", "decoder", "limit", "pending", "response", "size")
 
-    def __init__(self, response: httpx.Response, limit: int, deadline: Optional[Deadline]) -> None:
+    def __init__(self, response: httpx2.Response, limit: int, deadline: Optional[Deadline]) -> None:
         self.response = response
         self.limit = limit
         self.deadline = deadline
@@ -328,22 +328,25 @@ class _BodyReader:
         """Take the next raw chunk off the wire."""
         self.add(raw)
         if self.deadline is not None and self.deadline.expired:
-            raise httpx.ReadTimeout("the call's deadline passed while reading the body")
+            raise httpx2.ReadTimeout("the call's deadline passed while reading the body")
 
     def add(self, raw: bytes) -> None:
         if self.decoder is None:
             self._add(raw)
         else:
+            # httpx2's decoders yield their output in pieces (an iterator each call).
             decode = self.decoder.decode
             for start in range(0, len(raw), _DECODE_STEP):
-                self._add(decode(raw[start : start + _DECODE_STEP]))
+                for piece in decode(raw[start : start + _DECODE_STEP]):
+                    self._add(piece)
 
     def finish(self) -> None:
         """The whole body arrived: it becomes the response's content."""
         if not self.pending:
             return
         if self.decoder is not None:
-            self._add(self.decoder.flush())
+            for piece in self.decoder.flush():
+                self._add(piece)
         chunks = self.chunks
         self.response._content = chunks[0] if len(chunks) == 1 else b"".join(chunks)
         chunks.clear()  # the loop keeps the reader: it must not keep a second copy
@@ -378,7 +381,7 @@ class _Core:
         self.max_retries = max_retries
         self.clock = clock
         self.rng = rng
-        base = httpx.URL(origin) if origin is not None else None
+        base = httpx2.URL(origin) if origin is not None else None
         self.origin = _origin(base) if base is not None else None
         # The usual request (base_url joined with a path) matches these exactly.
         self.origin_fast = (base.scheme, base.netloc) if base is not None else None
@@ -387,10 +390,10 @@ class _Core:
             V1_HINT if base is not None and base.path.rstrip("/").endswith("/v1") else ""
         )
         self.max_response_bytes = max_response_bytes
-        self.bounded = False  # sockets bounded by the deadline (an httpx transport's pool)
+        self.bounded = False  # sockets bounded by the deadline (an httpx2 transport's pool)
         self.closed = False
 
-    def begin(self, request: httpx.Request) -> _Call:
+    def begin(self, request: httpx2.Request) -> _Call:
         """The state of one request through the transport (auth applied)."""
         opts = _CURRENT.get()
         if opts is None:
@@ -405,7 +408,7 @@ class _Core:
         provider = self.authorize(request, opts)
         return _Call(self, request, opts, provider)
 
-    def authorize(self, request: httpx.Request, opts: CallOptions) -> Optional[KeySource]:
+    def authorize(self, request: httpx2.Request, opts: CallOptions) -> Optional[KeySource]:
         """Set the key and extra headers; returns the key provider to call per attempt."""
         url = request.url
         provider: Optional[KeySource] = None
@@ -414,8 +417,8 @@ class _Core:
             and (url.scheme, url.netloc) != self.origin_fast
             and _origin(url) != self.origin
         ):
-            # Another origin (a redirect followed by the user's httpx client, an
-            # absolute URL): never the key. httpx already dropped any it carried.
+            # Another origin (a redirect followed by the user's httpx2 client, an
+            # absolute URL): never the key. httpx2 already dropped any it carried.
             request.headers.pop("Authorization", None)
         else:
             key = opts.api_key if opts.api_key is not None else self.keys.default_source()
@@ -428,7 +431,7 @@ class _Core:
                 request.headers[name] = value
         return provider
 
-    def check_open(self, request: httpx.Request, cause: Optional[BaseException] = None) -> None:
+    def check_open(self, request: httpx2.Request, cause: Optional[BaseException] = None) -> None:
         """Raise :class:`ClientClosedError` once the client was closed (nothing re-sent)."""
         if self.closed:
             err = ClientClosedError(
@@ -485,7 +488,7 @@ class _Call:
     def __init__(
         self,
         core: _Core,
-        request: httpx.Request,
+        request: httpx2.Request,
         opts: CallOptions,
         key_provider: Optional[KeySource] = None,
     ) -> None:
@@ -522,7 +525,7 @@ class _Call:
 
     # ------------------------------------------------------------------ one attempt
 
-    def attempt(self) -> httpx.Request:
+    def attempt(self) -> httpx2.Request:
         """The request to send next: timeouts capped to the deadline, service timeout fitted."""
         request = self.request
         self.core.check_open(request)
@@ -557,14 +560,14 @@ class _Call:
             _telemetry.inject(request)
         return request
 
-    def received(self, response: httpx.Response) -> _BodyReader:
+    def received(self, response: httpx2.Response) -> _BodyReader:
         """The status line arrived: log it; the reader the body is read into (it checks
         the deadline between chunks unless the sockets are bounded by it)."""
         self._log_attempt(response)
         deadline = None if self.core.bounded else self.opts.deadline
         return _BodyReader(response, self.core.max_response_bytes, deadline)
 
-    def succeeded(self, response: httpx.Response) -> bool:
+    def succeeded(self, response: httpx2.Response) -> bool:
         """After a whole answer: ``True`` to return it; else raise, or :attr:`delay` is set."""
         self.core.check_open(self.request)
         if response.status_code < 400:
@@ -590,14 +593,14 @@ class _Call:
         self._next(failure, failure.error)
         return False
 
-    def returned(self, response: httpx.Response) -> httpx.Response:
+    def returned(self, response: httpx2.Response) -> httpx2.Response:
         """``response`` goes back to the caller (kept when raw responses are captured)."""
         captured = _CAPTURE.get()
         if captured is not None:
             captured.append((response, self.core.clock() - self.start))
         return response
 
-    def failed(self, exc: Exception, response: Optional[httpx.Response]) -> None:
+    def failed(self, exc: Exception, response: Optional[httpx2.Response]) -> None:
         """After an exception (``response``: the one whose body failed): raise, or set
         :attr:`delay`."""
         request = self.request
@@ -610,9 +613,9 @@ class _Call:
                 request, response, prefix, limit, task=self.task, hint=self.core.not_found_hint
             )
             cause = failure.error
-        elif isinstance(exc, httpx.DecodingError) and response is not None:
+        elif isinstance(exc, httpx2.DecodingError) and response is not None:
             raise error_bad_encoding(request, response, exc) from None
-        elif isinstance(exc, httpx.TransportError):
+        elif isinstance(exc, httpx2.TransportError):
             self.core.check_open(request, exc)
             if response is None:
                 self._log_attempt(None)
@@ -648,7 +651,7 @@ class _Call:
         status: Optional[int],
         error: Optional[ClaudeAPIError],
         delay: Optional[float],
-        response: Optional[httpx.Response],
+        response: Optional[httpx2.Response],
     ) -> None:
         """The attempt's event on the call's span (retries are events, not child spans)."""
         request_id = (
@@ -660,7 +663,7 @@ class _Call:
 
     # ------------------------------------------------------------------ logging
 
-    def _log_attempt(self, response: Optional[httpx.Response]) -> None:
+    def _log_attempt(self, response: Optional[httpx2.Response]) -> None:
         if logger.isEnabledFor(logging.DEBUG):
             request = self.request
             elapsed = self.core.clock() - self.start
@@ -727,12 +730,12 @@ class _Call:
 
 
 def _with_service_timeout(
-    request: httpx.Request, limit: ServiceLimit, value: float
-) -> httpx.Request:
+    request: httpx2.Request, limit: ServiceLimit, value: float
+) -> httpx2.Request:
     """``request`` with its JSON body's ``timeout`` set to ``value``."""
     try:
         body = json.loads(request.content)
-    except (ValueError, httpx.RequestNotRead):
+    except (ValueError, httpx2.RequestNotRead):
         return request
     if not isinstance(body, dict):
         return request
@@ -741,7 +744,7 @@ def _with_service_timeout(
     raw = content.encode("utf-8")
     headers = request.headers.copy()
     headers["Content-Length"] = str(len(raw))
-    return httpx.Request(
+    return httpx2.Request(
         request.method,
         request.url,
         headers=headers,
@@ -750,7 +753,7 @@ def _with_service_timeout(
     )
 
 
-class RetryTransport(httpx.BaseTransport):
+class RetryTransport(httpx2.BaseTransport):
     """Sync transport: auth, per-call deadline, retries and error mapping (see module doc).
 
     ``origin``: the base URL whose origin alone receives the key (``None``: any, for
@@ -760,7 +763,7 @@ class RetryTransport(httpx.BaseTransport):
 
     def __init__(
         self,
-        inner: Optional[httpx.BaseTransport] = None,
+        inner: Optional[httpx2.BaseTransport] = None,
         *,
         keys: KeyRing,
         timeout: float,
@@ -772,16 +775,16 @@ class RetryTransport(httpx.BaseTransport):
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
         owns_inner: bool = True,
     ) -> None:
-        self._inner = inner if inner is not None else httpx.HTTPTransport()
+        self._inner = inner if inner is not None else httpx2.HTTPTransport()
         self._backend: Optional[DeadlineBackend] = install_backend(self._inner, DeadlineBackend)
         self._core = _Core(keys, timeout, max_retries, clock, rng, origin, max_response_bytes)
         self._core.bounded = self._backend is not None
         self._sleep = sleep
         self._owns_inner = owns_inner
 
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
+    def handle_request(self, request: httpx2.Request) -> httpx2.Response:
         # The body is read here, for successes too, so a connection cut off mid-body
-        # is an error of ours (and retried as one), never a bare httpx error raised
+        # is an error of ours (and retried as one), never a bare httpx2 error raised
         # later while the caller reads the response.
         with self._core.begin(request) as call:
             while True:
@@ -817,12 +820,12 @@ class RetryTransport(httpx.BaseTransport):
         self._inner.close()
 
 
-class AsyncRetryTransport(httpx.AsyncBaseTransport):
+class AsyncRetryTransport(httpx2.AsyncBaseTransport):
     """Async twin of :class:`RetryTransport` (``sleep`` is an async callable)."""
 
     def __init__(
         self,
-        inner: Optional[httpx.AsyncBaseTransport] = None,
+        inner: Optional[httpx2.AsyncBaseTransport] = None,
         *,
         keys: KeyRing,
         timeout: float,
@@ -838,7 +841,7 @@ class AsyncRetryTransport(httpx.AsyncBaseTransport):
             import asyncio
 
             sleep = asyncio.sleep
-        self._inner = inner if inner is not None else httpx.AsyncHTTPTransport()
+        self._inner = inner if inner is not None else httpx2.AsyncHTTPTransport()
         self._backend: Optional[AsyncDeadlineBackend] = install_backend(
             self._inner, AsyncDeadlineBackend
         )
@@ -847,7 +850,7 @@ class AsyncRetryTransport(httpx.AsyncBaseTransport):
         self._sleep = sleep
         self._owns_inner = owns_inner
 
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+    async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
         with self._core.begin(request) as call:
             while True:
                 attempt = call.attempt()

@@ -32,6 +32,7 @@ __all__ = [
     "extra_body",
     "extra_headers",
     "extra_query",
+    "http_client",
     "max_cost",
     "messages",
     "model",
@@ -48,6 +49,7 @@ __all__ = [
     "text",
     "tool_choice",
     "tools",
+    "transport",
 ]
 
 _TOKEN_CHARS = frozenset(
@@ -58,6 +60,46 @@ _TOKEN_CHARS = frozenset(
 def bad(param: str, message: str) -> InvalidInputError:
     """The error for a bad ``param``: its name leads the message."""
     return InvalidInputError(f"{param}: {message}", param=param)
+
+
+_HTTPX_MIGRATION = "replace `import httpx` with `import httpx2`"  # httpx2-codemod: keep
+
+
+def _from_old_httpx(value: object) -> bool:
+    """Whether ``value`` comes from the old ``httpx`` / ``httpcore`` packages.
+
+    Told by its type's module name, so ``httpx`` is never imported to check.
+    """
+    module = type(value).__module__.partition(".")[0]
+    return module in ("httpx", "httpcore")  # httpx2-codemod: keep
+
+
+def http_client(value: Any, expected: type[Any]) -> None:
+    """``http_client=`` must be an ``expected`` (``httpx2.Client`` / ``httpx2.AsyncClient``).
+
+    A client of the old ``httpx`` package is refused with the migration in the message:
+    the SDK runs on httpx2, whose clients, transports and requests are other types.
+    """
+    if value is None or isinstance(value, expected):
+        return
+    name = f"httpx2.{expected.__name__}"
+    if _from_old_httpx(value):
+        raise bad(
+            "http_client",
+            f"got a {type(value).__module__}.{type(value).__name__} from the old `httpx` "
+            f"package; the SDK runs on httpx2: pass an {name} ({_HTTPX_MIGRATION})",
+        )
+    raise bad("http_client", f"must be an {name}, not {type(value).__name__}")
+
+
+def transport(value: Any) -> None:
+    """``transport=`` must not come from the old ``httpx`` package (see :func:`http_client`)."""
+    if value is not None and _from_old_httpx(value):
+        raise bad(
+            "transport",
+            f"got a {type(value).__module__}.{type(value).__name__} from the old `httpx` "
+            f"package; the SDK runs on httpx2: pass an httpx2 transport ({_HTTPX_MIGRATION})",
+        )
 
 
 def text(value: Any, param: str) -> str:

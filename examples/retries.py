@@ -23,7 +23,7 @@ CHAT = "/v1/chat/completions"
 
 def main() -> int:
     logging.basicConfig(level=logging.INFO, format="  log: %(name)s %(message)s")
-    logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("httpx2").setLevel(logging.WARNING)
     with service() as (kwargs, fake), ClaudeClient(**kwargs, max_retries=2) as client:
         if fake is None:
             print("These demonstrations need the embedded fake (they inject failures).")

@@ -23,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import _sdk
 import _servers
-import httpx
+import httpx2
 import run
 from _harness import floor_server, fold, interleave
 
@@ -57,9 +57,9 @@ def part1(reps: int) -> None:
 
     with floor_server("http") as port:
         url = f"http://127.0.0.1:{port}"
-        raw = httpx.Client(base_url=url, headers={"Authorization": f"Bearer {run.API_KEY}"})
+        raw = httpx2.Client(base_url=url, headers={"Authorization": f"Bearer {run.API_KEY}"})
         fac = _sdk.sync_client(url, run.API_KEY)
-        rt = httpx.Client(
+        rt = httpx2.Client(
             transport=RetryTransport(keys=fac._keys, timeout=fac.timeout, max_retries=2),
             **fac._http_settings(None),
         )
@@ -76,7 +76,7 @@ def part1(reps: int) -> None:
             return rep
 
         sides = {
-            "raw httpx.Client.post().json()": loop(
+            "raw httpx2.Client.post().json()": loop(
                 lambda: raw.post("/v1/chat/completions", json=_sdk.CHAT_BODY).json()
             ),
             "+ RetryTransport (raw post through it)": loop(
@@ -88,7 +88,7 @@ def part1(reps: int) -> None:
             "ClaudeClient.complete()": loop(lambda: fac.complete("Say hello", model="haiku")),
         }
         figs = fold(interleave(sides, reps=reps * 10, warmup=2), 10)
-        base = figs["raw httpx.Client.post().json()"]
+        base = figs["raw httpx2.Client.post().json()"]
         for name, f in figs.items():
             rs = sorted(a / b for a, b in zip(f.samples, base.samples, strict=True))
             print(
@@ -125,7 +125,7 @@ def part2() -> None:
     t("ChatCompletionRequest.to_dict() (generated _get_kwargs)", body.to_dict)
     data = json.loads(_servers.CHAT_BODY)
     t("_models.parse_response(data)", lambda: parse_response(data))
-    resp = httpx.Response(
+    resp = httpx2.Response(
         200,
         headers={"content-type": "application/json", "x-request-id": "0" * 36},
         content=_servers.CHAT_BODY,
@@ -134,7 +134,7 @@ def part2() -> None:
         "_transport: response.headers.get('x-request-id') for a DEBUG log that is off",
         lambda: resp.headers.get("x-request-id"),
     )
-    req = httpx.Request("POST", "http://x/v1/chat/completions", json=_sdk.CHAT_BODY)
+    req = httpx2.Request("POST", "http://x/v1/chat/completions", json=_sdk.CHAT_BODY)
 
     def set_auth() -> None:
         req.headers["Authorization"] = "Bearer " + run.API_KEY

@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Optional, TypeVar, Union, overload
 
-import httpx
+import httpx2
 
 from .. import _requests as build
 from .. import _validation as check
@@ -95,13 +95,14 @@ class AsyncClaudeClient(ClientBase):
     as a context manager (``async with``) or call ``await client.close()``. Nothing
     is scheduled on an event loop at garbage collection.
 
-    ``http_client``: your own ``httpx.AsyncClient`` (proxies, TLS, limits, mounts,
+    ``http_client``: your own ``httpx2.AsyncClient`` (proxies, TLS, limits, mounts,
     event hooks): the SDK sends through it, under its own retry transport, without
     changing it, and once this client is closed it refuses requests; you keep
-    ownership (``close()`` leaves it open). ``transport``: an inner
-    ``httpx.AsyncBaseTransport`` to send through instead of
-    ``httpx.AsyncHTTPTransport()``. ``proxy``: a proxy URL, or ``False`` for none
-    (default: the environment's, as httpx reads it); the WebSocket uses the same
+    ownership (``close()`` leaves it open). A client of the old ``httpx`` package is
+    refused (:class:`InvalidInputError` naming the migration: ``import httpx2``).
+    ``transport``: an inner ``httpx2.AsyncBaseTransport`` to send through instead of
+    ``httpx2.AsyncHTTPTransport()``. ``proxy``: a proxy URL, or ``False`` for none
+    (default: the environment's, as httpx2 reads it); the WebSocket uses the same
     proxy as REST. ``max_response_bytes``: the largest body (and stream frame)
     accepted. ``sleep`` / ``clock``: injectable for tests.
 
@@ -119,9 +120,9 @@ class AsyncClaudeClient(ClientBase):
         max_retries: Optional[int] = None,
         project_id: Optional[str] = None,
         *,
-        http_client: Optional[httpx.AsyncClient] = None,
+        http_client: Optional[httpx2.AsyncClient] = None,
         default_headers: Optional[Mapping[str, str]] = None,
-        transport: Optional[httpx.AsyncBaseTransport] = None,
+        transport: Optional[httpx2.AsyncBaseTransport] = None,
         proxy: ProxySetting = None,
         max_response_bytes: Optional[int] = None,
         sleep: Optional[AsyncSleep] = None,
@@ -139,10 +140,8 @@ class AsyncClaudeClient(ClientBase):
             max_response_bytes=max_response_bytes,
             clock=clock,
         )
-        if http_client is not None and not isinstance(http_client, httpx.AsyncClient):
-            raise check.bad(
-                "http_client", f"must be an httpx.AsyncClient, not {type(http_client).__name__}"
-            )
+        check.http_client(http_client, httpx2.AsyncClient)
+        check.transport(transport)
         if http_client is not None and transport is not None:
             raise check.bad(
                 "transport", "cannot be combined with http_client=: mount it on your http_client"
@@ -151,19 +150,20 @@ class AsyncClaudeClient(ClientBase):
         self._sleep: AsyncSleep = sleep if sleep is not None else async_default_sleep()
         # The test hooks reach streams as they reach REST (async_sleep -> sleep when unasynced).
         self._stream_timing = {"clock": self._clock, "async_sleep": self._sleep}
-        inner: httpx.AsyncBaseTransport
+        inner: httpx2.AsyncBaseTransport
         if http_client is not None:
             inner = AsyncUserClientTransport(http_client)
         elif transport is not None:
             inner = transport
         else:
-            inner = httpx.AsyncHTTPTransport(proxy=self._ws_proxy)
+            inner = httpx2.AsyncHTTPTransport(proxy=self._ws_proxy)
+        self._ws_tls = self._pick_ws_tls(http_client, inner)
         self._user_http_client = http_client
         self._connect(inner, owns_inner=True)
         # Resolved by the first call (None from then on when opentelemetry is absent).
         self._otel: Optional[Telemetry] = Telemetry(self.base_url, tracer_provider, meter_provider)
 
-    def _connect(self, inner: httpx.AsyncBaseTransport, *, owns_inner: bool) -> None:
+    def _connect(self, inner: httpx2.AsyncBaseTransport, *, owns_inner: bool) -> None:
         """Build this client's httpx client over ``inner`` (the pool; shared by views)."""
         self._inner = inner
         retry = AsyncRetryTransport(
@@ -177,7 +177,7 @@ class AsyncClaudeClient(ClientBase):
             max_response_bytes=self.max_response_bytes,
             owns_inner=owns_inner,
         )
-        self._http = httpx.AsyncClient(
+        self._http = httpx2.AsyncClient(
             transport=retry, **self._http_settings(self._user_http_client)
         )
         self._generated = self._new_generated().set_async_httpx_client(self._http)

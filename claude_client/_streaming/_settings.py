@@ -149,6 +149,10 @@ class StreamSettings:
             most text a chat stream accumulates; the client's ``max_response_bytes``.
         proxy: the proxy URL to connect through, or ``None`` for a direct connection
             (the client's: the one its REST calls use). Never shown by ``repr``.
+        ssl_context: the ``ssl.SSLContext`` a ``wss://`` connection verifies the
+            service with (the client's: the one its REST calls use, so both trust the
+            same certificates); ``None``: websockets' default
+            (``ssl.create_default_context()``).
         sleep / async_sleep: used between connection attempts; ``clock``: what the
             call's deadline is measured on. The client's own ``sleep`` / ``clock``
             (the hooks its REST retries use) when built by :meth:`for_client`.
@@ -164,6 +168,7 @@ class StreamSettings:
     close_timeout: float = 2.0
     max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES
     proxy: Optional[str] = field(default=None, repr=False)
+    ssl_context: Any = field(default=None, repr=False, compare=False)
     sleep: Callable[[float], None] = field(default=time.sleep, repr=False, compare=False)
     async_sleep: Callable[[float], Awaitable[None]] = field(
         default=_asyncio_sleep, repr=False, compare=False
@@ -240,6 +245,7 @@ class StreamSettings:
         options.setdefault("max_retries", client.max_retries)
         options.setdefault("max_response_bytes", client.max_response_bytes)
         options.setdefault("proxy", client._ws_proxy)
+        options.setdefault("ssl_context", getattr(client, "_ws_tls", None))
         return cls(
             ws_url=ws_url_from_base(str(client.base_url)),
             headers=client._handshake_headers(),
@@ -259,16 +265,22 @@ class StreamSettings:
 
     def connect_options(self) -> dict[str, Any]:
         """``connect()`` keywords: the proxy decision is ours, never websockets' own
-        reading of the environment (which differs from httpx's, so REST and the socket
-        took different routes). websockets < 15 has no proxy support at all."""
-        if _websockets_major() >= 15:
-            return {"proxy": self.proxy}
+        reading of the environment (which differs from httpx2's, so REST and the socket
+        took different routes). websockets < 15 has no proxy support at all. A
+        ``wss://`` URL gets :attr:`ssl_context` (REST's trust decision) when known
+        (websockets >= 14: its sync client called the keyword ``ssl_context`` before)."""
+        major = _websockets_major()
+        options: dict[str, Any] = {}
+        if self.ssl_context is not None and self.ws_url.startswith("wss://") and major >= 14:
+            options["ssl"] = self.ssl_context
+        if major >= 15:
+            return {**options, "proxy": self.proxy}
         if self.proxy is not None:
             raise APIConnectionError(
                 "a proxy is configured but the installed websockets (< 15) cannot use one "
                 "for the WebSocket: upgrade websockets to >= 15"
             )
-        return {}
+        return options
 
     def pinned_key_headers(self) -> Optional[HandshakeHeaders]:
         """With a key provider: one connection's handshake headers, its key asked once

@@ -24,7 +24,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Optional, TypeVar, Union, overload
 
-import httpx
+import httpx2
 
 from .. import _requests as build
 from .. import _validation as check
@@ -97,13 +97,14 @@ class ClaudeClient(ClientBase):
     as a context manager (``with``) or call ``client.close()``. Nothing
     is scheduled on an event loop at garbage collection.
 
-    ``http_client``: your own ``httpx.Client`` (proxies, TLS, limits, mounts,
+    ``http_client``: your own ``httpx2.Client`` (proxies, TLS, limits, mounts,
     event hooks): the SDK sends through it, under its own retry transport, without
     changing it, and once this client is closed it refuses requests; you keep
-    ownership (``close()`` leaves it open). ``transport``: an inner
-    ``httpx.BaseTransport`` to send through instead of
-    ``httpx.HTTPTransport()``. ``proxy``: a proxy URL, or ``False`` for none
-    (default: the environment's, as httpx reads it); the WebSocket uses the same
+    ownership (``close()`` leaves it open). A client of the old ``httpx`` package is
+    refused (:class:`InvalidInputError` naming the migration: ``import httpx2``).
+    ``transport``: an inner ``httpx2.BaseTransport`` to send through instead of
+    ``httpx2.HTTPTransport()``. ``proxy``: a proxy URL, or ``False`` for none
+    (default: the environment's, as httpx2 reads it); the WebSocket uses the same
     proxy as REST. ``max_response_bytes``: the largest body (and stream frame)
     accepted. ``sleep`` / ``clock``: injectable for tests.
 
@@ -121,9 +122,9 @@ class ClaudeClient(ClientBase):
         max_retries: Optional[int] = None,
         project_id: Optional[str] = None,
         *,
-        http_client: Optional[httpx.Client] = None,
+        http_client: Optional[httpx2.Client] = None,
         default_headers: Optional[Mapping[str, str]] = None,
-        transport: Optional[httpx.BaseTransport] = None,
+        transport: Optional[httpx2.BaseTransport] = None,
         proxy: ProxySetting = None,
         max_response_bytes: Optional[int] = None,
         sleep: Optional[Sleep] = None,
@@ -141,10 +142,8 @@ class ClaudeClient(ClientBase):
             max_response_bytes=max_response_bytes,
             clock=clock,
         )
-        if http_client is not None and not isinstance(http_client, httpx.Client):
-            raise check.bad(
-                "http_client", f"must be an httpx.Client, not {type(http_client).__name__}"
-            )
+        check.http_client(http_client, httpx2.Client)
+        check.transport(transport)
         if http_client is not None and transport is not None:
             raise check.bad(
                 "transport", "cannot be combined with http_client=: mount it on your http_client"
@@ -153,19 +152,20 @@ class ClaudeClient(ClientBase):
         self._sleep: Sleep = sleep if sleep is not None else default_sleep()
         # The test hooks reach streams as they reach REST (sleep -> sleep when unasynced).
         self._stream_timing = {"clock": self._clock, "sleep": self._sleep}
-        inner: httpx.BaseTransport
+        inner: httpx2.BaseTransport
         if http_client is not None:
             inner = UserClientTransport(http_client)
         elif transport is not None:
             inner = transport
         else:
-            inner = httpx.HTTPTransport(proxy=self._ws_proxy)
+            inner = httpx2.HTTPTransport(proxy=self._ws_proxy)
+        self._ws_tls = self._pick_ws_tls(http_client, inner)
         self._user_http_client = http_client
         self._connect(inner, owns_inner=True)
         # Resolved by the first call (None from then on when opentelemetry is absent).
         self._otel: Optional[Telemetry] = Telemetry(self.base_url, tracer_provider, meter_provider)
 
-    def _connect(self, inner: httpx.BaseTransport, *, owns_inner: bool) -> None:
+    def _connect(self, inner: httpx2.BaseTransport, *, owns_inner: bool) -> None:
         """Build this client's httpx client over ``inner`` (the pool; shared by views)."""
         self._inner = inner
         retry = RetryTransport(
@@ -179,7 +179,7 @@ class ClaudeClient(ClientBase):
             max_response_bytes=self.max_response_bytes,
             owns_inner=owns_inner,
         )
-        self._http = httpx.Client(transport=retry, **self._http_settings(self._user_http_client))
+        self._http = httpx2.Client(transport=retry, **self._http_settings(self._user_http_client))
         self._generated = self._new_generated().set_httpx_client(self._http)
 
     def with_options(

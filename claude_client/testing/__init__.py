@@ -156,7 +156,7 @@ Controls (thread-safe; call them from the test while the server runs)
   pool's runs are killed, its counters zeroed, ``max_workers`` back to ``serve()``'s).
 
 Helpers: ``unused_url()`` (a port that refuses connections), ``create_app(controls)``
-(the ASGI app, e.g. for ``httpx.ASGITransport``).
+(the ASGI app, e.g. for ``httpx2.ASGITransport``).
 """
 
 from __future__ import annotations

@@ -35,7 +35,7 @@ def create_app(controls: FakeControls, shutdown: Optional[asyncio.Event] = None)
     """The fake service as an ASGI app (FastAPI wrapped in the fault middleware).
 
     ``shutdown`` is set by ``serve()`` when the server stops: hanging requests end and
-    open sockets close with 1012. Without it (e.g. under ``httpx.ASGITransport``) an
+    open sockets close with 1012. Without it (e.g. under ``httpx2.ASGITransport``) an
     event is created on first use."""
     app = FastAPI(
         title=SERVICE_NAME,

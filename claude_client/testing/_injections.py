@@ -47,10 +47,10 @@ class Fault(StrEnum):
         and part of the body, then closes the TCP connection (client sees a protocol
         error / incomplete read).
     ``DISCONNECT``
-        Reads the request, then closes the connection without sending a byte (httpx:
+        Reads the request, then closes the connection without sending a byte (httpx2:
         ``RemoteProtocolError: Server disconnected without sending a response``).
     ``TCP_RESET``
-        Reads the request, then aborts the connection with a TCP RST (httpx:
+        Reads the request, then aborts the connection with a TCP RST (httpx2:
         ``ReadError``, connection reset by peer).
     ``HANG``
         Accepts the request and never answers; ends when the client disconnects or the

@@ -161,7 +161,7 @@ class FakeService(FakeControls):
         return {"base_url": self.base_url, "api_key": self.api_key, **overrides}
 
     def auth_headers(self, key: Optional[str] = None) -> dict[str, str]:
-        """``{"Authorization": "Bearer <key>"}`` for raw httpx calls."""
+        """``{"Authorization": "Bearer <key>"}`` for raw httpx2 calls."""
         return {"Authorization": f"Bearer {key or self.api_key}"}
 
 

@@ -9,12 +9,12 @@ sleeping, and uses ``runner.clock`` (a fake monotonic clock that the sleeps adva
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from typing import Any
 
-import httpx
+import httpx2
 import pytest
-import respx
+from http_mock import MockRouter
 
 from claude_client import AsyncClaudeClient, ClaudeClient
 
@@ -90,7 +90,7 @@ PROCESS_BODY = {
 }
 
 
-def batch_answer(request: httpx.Request) -> httpx.Response:
+def batch_answer(request: httpx2.Request) -> httpx2.Response:
     """A /v1/batch answer echoing the prompts of the request, all completed."""
     prompts = json.loads(request.content)["prompts"]
     results = [
@@ -105,7 +105,7 @@ def batch_answer(request: httpx.Request) -> httpx.Response:
         }
         for p in prompts
     ]
-    return httpx.Response(
+    return httpx2.Response(
         200,
         json={
             "total": len(results),
@@ -129,8 +129,9 @@ class FakeClock:
 class Runner:
     """Makes clients of one kind and calls their methods the same way."""
 
-    def __init__(self, kind: str) -> None:
+    def __init__(self, kind: str, router: MockRouter) -> None:
         self.kind = kind
+        self.router = router
         self.sleeps: list[float] = []
         self.clock = FakeClock()
         self._clients: list[Any] = []
@@ -150,6 +151,10 @@ class Runner:
         kwargs.setdefault("base_url", BASE)
         kwargs.setdefault("api_key", KEY)
         kwargs.setdefault("clock", self.clock)
+        if str(kwargs["base_url"]).startswith(BASE) and not (
+            {"transport", "http_client"} & kwargs.keys()
+        ):  # the mocked service (a real one, e.g. the fake, is reached over the network)
+            kwargs["transport"] = self.router.transport
         if self.is_async:
             kwargs.setdefault("sleep", self._async_sleep)
             c: Any = AsyncClaudeClient(**kwargs)
@@ -177,16 +182,16 @@ class Runner:
 
 
 @pytest.fixture(params=["sync", "async"])
-async def runner(request: pytest.FixtureRequest) -> AsyncIterator[Runner]:
-    r = Runner(request.param)
+async def runner(request: pytest.FixtureRequest, mock: MockRouter) -> AsyncIterator[Runner]:
+    r = Runner(request.param, mock)
     yield r
     await r.close_all()
 
 
 @pytest.fixture
-def mock() -> Iterator[respx.MockRouter]:
-    with respx.mock(base_url=BASE, assert_all_called=False) as router:
-        yield router
+def mock() -> MockRouter:
+    """Routes for ``BASE``; every client ``runner.client()`` makes sends through them."""
+    return MockRouter(BASE)
 
 
 @pytest.fixture(autouse=True)

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import httpx
+import httpx2
 import pytest
-import respx
 from claude_code_api.api.api import get_usage
 from claude_code_api.models.usage_response import UsageResponse
+from http_mock import MockRouter
 
 from claude_client import ClientClosedError, RateLimitError, ResponseValidationError
 
@@ -17,7 +17,7 @@ def _endpoint(runner: Runner):  # type: ignore[no-untyped-def]
     return get_usage.asyncio_detailed if runner.is_async else get_usage.sync_detailed
 
 
-async def test_call_returns_the_generated_model(runner: Runner, mock: respx.MockRouter) -> None:
+async def test_call_returns_the_generated_model(runner: Runner, mock: MockRouter) -> None:
     route = mock.get("/v1/usage").respond(200, json=USAGE_BODY)
     client = runner.client()
     usage = await runner.call(client, "call", _endpoint(runner), period="week")
@@ -30,7 +30,7 @@ async def test_call_returns_the_generated_model(runner: Runner, mock: respx.Mock
 
 @pytest.mark.parametrize("body", [b'{"project_id": "p", "peri', b'{"project_id": 1}'])
 async def test_call_maps_a_body_the_generated_parser_chokes_on(
-    runner: Runner, mock: respx.MockRouter, body: bytes
+    runner: Runner, mock: MockRouter, body: bytes
 ) -> None:
     mock.get("/v1/usage").respond(200, content=body)
     client = runner.client()
@@ -39,12 +39,10 @@ async def test_call_maps_a_body_the_generated_parser_chokes_on(
     assert "get_usage" in str(info.value)
 
 
-async def test_call_gets_the_same_retries_and_errors(
-    runner: Runner, mock: respx.MockRouter
-) -> None:
+async def test_call_gets_the_same_retries_and_errors(runner: Runner, mock: MockRouter) -> None:
     route = mock.get("/v1/usage").mock(
         side_effect=[
-            httpx.Response(429, json={"detail": "Rate limit exceeded. Please try again later."})
+            httpx2.Response(429, json={"detail": "Rate limit exceeded. Please try again later."})
         ]
         * 3
     )
@@ -55,7 +53,7 @@ async def test_call_gets_the_same_retries_and_errors(
     assert len(runner.sleeps) == 2
 
 
-async def test_call_on_a_closed_client(runner: Runner, mock: respx.MockRouter) -> None:
+async def test_call_on_a_closed_client(runner: Runner, mock: MockRouter) -> None:
     client = runner.client()
     await runner.close(client)
     with pytest.raises(ClientClosedError):

@@ -10,9 +10,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import httpx
+import httpx2
 import pytest
-import respx
+from http_mock import MockRouter, Route
 
 import claude_client as cc
 from claude_client import _retry
@@ -23,7 +23,7 @@ from .conftest import CHAT_BODY, PROCESS_BODY, TASK_BODY, Runner, batch_answer
 OVERLOADED = "Worker pool overloaded: 5 active workers, 50 queued tasks. Try again later."
 
 
-def health(max_workers: int = 5, active: int = 0, queued: int = 0) -> httpx.Response:
+def health(max_workers: int = 5, active: int = 0, queued: int = 0) -> httpx2.Response:
     detail = {
         "status": "ok",
         "active_workers": active,
@@ -31,7 +31,7 @@ def health(max_workers: int = 5, active: int = 0, queued: int = 0) -> httpx.Resp
         "queued_tasks": queued,
         "max_queue": 10 * max_workers,
     }
-    return httpx.Response(
+    return httpx2.Response(
         200,
         json={
             "status": "ok",
@@ -42,11 +42,11 @@ def health(max_workers: int = 5, active: int = 0, queued: int = 0) -> httpx.Resp
     )
 
 
-def overloaded() -> httpx.Response:
-    return httpx.Response(503, json={"detail": OVERLOADED})
+def overloaded() -> httpx2.Response:
+    return httpx2.Response(503, json={"detail": OVERLOADED})
 
 
-def sizes(route: respx.Route) -> list[int]:
+def sizes(route: Route) -> list[int]:
     return [len(json.loads(c.request.content)["prompts"]) for c in route.calls]
 
 
@@ -110,9 +110,7 @@ def test_governor_halves_pauses_and_grows_back() -> None:
 # --------------------------------------------------------------------------- batch()
 
 
-async def test_chunks_follow_the_pool_size_from_health(
-    runner: Runner, mock: respx.MockRouter
-) -> None:
+async def test_chunks_follow_the_pool_size_from_health(runner: Runner, mock: MockRouter) -> None:
     mock.get("/health").mock(return_value=health(max_workers=3))
     route = mock.post("/v1/batch").mock(side_effect=batch_answer)
     prompts = [f"p{i}" for i in range(10)]
@@ -122,17 +120,15 @@ async def test_chunks_follow_the_pool_size_from_health(
 
 
 async def test_without_health_the_documented_default_applies(
-    runner: Runner, mock: respx.MockRouter
+    runner: Runner, mock: MockRouter
 ) -> None:
-    mock.get("/health").mock(return_value=httpx.Response(404, json={"detail": "Not Found"}))
+    mock.get("/health").mock(return_value=httpx2.Response(404, json={"detail": "Not Found"}))
     route = mock.post("/v1/batch").mock(side_effect=batch_answer)
     result = await runner.call(runner.client(), "batch", [f"p{i}" for i in range(12)])
     assert sorted(sizes(route)) == [2, 5, 5] and result.completed == 12
 
 
-async def test_a_chunk_never_exceeds_what_the_pool_holds(
-    runner: Runner, mock: respx.MockRouter
-) -> None:
+async def test_a_chunk_never_exceeds_what_the_pool_holds(runner: Runner, mock: MockRouter) -> None:
     mock.get("/health").mock(return_value=health(max_workers=2))  # holds 22
     route = mock.post("/v1/batch").mock(side_effect=batch_answer)
     result = await runner.call(
@@ -142,12 +138,12 @@ async def test_a_chunk_never_exceeds_what_the_pool_holds(
 
 
 async def test_a_refused_chunk_is_sent_again_after_a_pause(
-    runner: Runner, mock: respx.MockRouter
+    runner: Runner, mock: MockRouter
 ) -> None:
     mock.get("/health").mock(return_value=health())
     answers = iter([overloaded()])
 
-    def answer(request: httpx.Request) -> httpx.Response:
+    def answer(request: httpx2.Request) -> httpx2.Response:
         return next(answers, None) or batch_answer(request)
 
     route = mock.post("/v1/batch").mock(side_effect=answer)
@@ -161,7 +157,7 @@ async def test_a_refused_chunk_is_sent_again_after_a_pause(
 
 
 async def test_refused_chunks_fail_their_items_when_retries_are_off(
-    runner: Runner, mock: respx.MockRouter
+    runner: Runner, mock: MockRouter
 ) -> None:
     mock.get("/health").mock(return_value=health())
     route = mock.post("/v1/batch").mock(return_value=overloaded())
@@ -170,12 +166,12 @@ async def test_refused_chunks_fail_their_items_when_retries_are_off(
     assert "Worker pool overloaded" in result.results[0].error
 
 
-async def test_model_auto_is_never_sent(runner: Runner, mock: respx.MockRouter) -> None:
+async def test_model_auto_is_never_sent(runner: Runner, mock: MockRouter) -> None:
     """The service routes only a null/absent model; the name "auto" fails there."""
     mock.get("/health").mock(return_value=health())
-    chat = mock.post("/v1/chat/completions").mock(return_value=httpx.Response(200, json=CHAT_BODY))
+    chat = mock.post("/v1/chat/completions").mock(return_value=httpx2.Response(200, json=CHAT_BODY))
     batch = mock.post("/v1/batch").mock(side_effect=batch_answer)
-    task = mock.post("/v1/task").mock(return_value=httpx.Response(200, json=TASK_BODY))
+    task = mock.post("/v1/task").mock(return_value=httpx2.Response(200, json=TASK_BODY))
     client = runner.client()
     for model in ("auto", "AUTO", None):
         await runner.call(client, "complete", "Hi", model=model)
@@ -192,10 +188,10 @@ async def test_model_auto_is_never_sent(runner: Runner, mock: respx.MockRouter) 
 
 
 async def test_complete_rides_out_a_full_pool_beyond_max_retries(
-    runner: Runner, mock: respx.MockRouter
+    runner: Runner, mock: MockRouter
 ) -> None:
     route = mock.post("/v1/chat/completions").mock(
-        side_effect=[overloaded()] * 4 + [httpx.Response(200, json=CHAT_BODY)]
+        side_effect=[overloaded()] * 4 + [httpx2.Response(200, json=CHAT_BODY)]
     )
     result = await runner.call(runner.client(max_retries=2), "complete", "Hi")
     assert result.content == "Hello there" and route.call_count == 5
@@ -205,9 +201,9 @@ async def test_complete_rides_out_a_full_pool_beyond_max_retries(
         assert 0.5 * min(2**n, 8) <= slept <= min(2**n, 8)
 
 
-async def test_process_rides_out_a_full_pool(runner: Runner, mock: respx.MockRouter) -> None:
+async def test_process_rides_out_a_full_pool(runner: Runner, mock: MockRouter) -> None:
     route = mock.post("/v1/process").mock(
-        side_effect=[overloaded()] * 3 + [httpx.Response(200, json=PROCESS_BODY)]
+        side_effect=[overloaded()] * 3 + [httpx2.Response(200, json=PROCESS_BODY)]
     )
     result = await runner.call(runner.client(max_retries=1), "process", user_message="Hi")
     assert result.content == "processed" and route.call_count == 4
@@ -215,7 +211,7 @@ async def test_process_rides_out_a_full_pool(runner: Runner, mock: respx.MockRou
 
 
 async def test_pool_refusals_are_bounded_and_max_retries_zero_disables_them(
-    runner: Runner, mock: respx.MockRouter
+    runner: Runner, mock: MockRouter
 ) -> None:
     route = mock.post("/v1/chat/completions").mock(return_value=overloaded())
     with pytest.raises(cc.ServerError, match="Worker pool overloaded"):
@@ -226,7 +222,7 @@ async def test_pool_refusals_are_bounded_and_max_retries_zero_disables_them(
     assert route.call_count == 2 + _retry.MAX_OVERLOAD_RETRIES
 
 
-async def test_pool_refusals_stop_at_the_deadline(runner: Runner, mock: respx.MockRouter) -> None:
+async def test_pool_refusals_stop_at_the_deadline(runner: Runner, mock: MockRouter) -> None:
     route = mock.post("/v1/chat/completions").mock(return_value=overloaded())
     with pytest.raises(cc.ServerError):
         await runner.call(runner.client(), "complete", "Hi", timeout=5)
@@ -234,7 +230,7 @@ async def test_pool_refusals_stop_at_the_deadline(runner: Runner, mock: respx.Mo
     assert 2 <= route.call_count <= 4 and sum(runner.sleeps) < 6.5
 
 
-async def test_a_task_the_pool_refused_is_retried(runner: Runner, mock: respx.MockRouter) -> None:
+async def test_a_task_the_pool_refused_is_retried(runner: Runner, mock: MockRouter) -> None:
     refused: dict[str, Any] = {
         "task_id": "t0",
         "status": "failed",
@@ -245,9 +241,9 @@ async def test_a_task_the_pool_refused_is_retried(runner: Runner, mock: respx.Mo
     }
     route = mock.post("/v1/task").mock(
         side_effect=[
-            httpx.Response(200, json=refused),
-            httpx.Response(503, json={"detail": OVERLOADED}),
-            httpx.Response(200, json=TASK_BODY),
+            httpx2.Response(200, json=refused),
+            httpx2.Response(503, json={"detail": OVERLOADED}),
+            httpx2.Response(200, json=TASK_BODY),
         ]
     )
     result = await runner.call(runner.client(), "agentic_task", "do it")
@@ -256,7 +252,7 @@ async def test_a_task_the_pool_refused_is_retried(runner: Runner, mock: respx.Mo
 
 
 async def test_a_task_refused_until_the_end_raises_task_failed(
-    runner: Runner, mock: respx.MockRouter
+    runner: Runner, mock: MockRouter
 ) -> None:
     refused = {
         "task_id": "t0",
@@ -266,14 +262,14 @@ async def test_a_task_refused_until_the_end_raises_task_failed(
         "artifacts": [],
         "usage": {},
     }
-    route = mock.post("/v1/task").mock(return_value=httpx.Response(200, json=refused))
+    route = mock.post("/v1/task").mock(return_value=httpx2.Response(200, json=refused))
     with pytest.raises(cc.TaskFailedError, match="Worker pool overloaded") as info:
         await runner.call(runner.client(max_retries=1), "agentic_task", "do it", timeout=600)
     assert route.call_count == 1 + _retry.MAX_OVERLOAD_RETRIES
     assert info.value.task_result["status"] == "failed"
     # Other failed tasks are final (they may have run).
     other = dict(refused, result={"error": "Insufficient budget"})
-    route.mock(return_value=httpx.Response(200, json=other))
+    route.mock(return_value=httpx2.Response(200, json=other))
     with pytest.raises(cc.BudgetExceededError):
         await runner.call(runner.client(), "agentic_task", "do it")
     assert route.call_count == 2 + _retry.MAX_OVERLOAD_RETRIES

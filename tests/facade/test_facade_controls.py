@@ -7,9 +7,9 @@ import datetime
 import json
 from typing import Any
 
-import httpx
+import httpx2
 import pytest
-import respx
+from http_mock import MockRouter
 
 import claude_client as cc
 from claude_client import AuthenticationError, ClientClosedError, InvalidInputError, RawResponse
@@ -19,9 +19,7 @@ from .conftest import BASE, CHAT_BODY, KEY, KEY_B, USAGE_BODY, Runner
 # --------------------------------------------------------------------------- request id, headers
 
 
-async def test_results_carry_the_request_id_and_headers(
-    runner: Runner, mock: respx.MockRouter
-) -> None:
+async def test_results_carry_the_request_id_and_headers(runner: Runner, mock: MockRouter) -> None:
     mock.post("/v1/chat/completions").respond(
         200, json=CHAT_BODY, headers={"X-Request-ID": "req-7", "X-Extra": "yes"}
     )
@@ -39,7 +37,7 @@ async def test_results_carry_the_request_id_and_headers(
 
 
 async def test_a_result_without_the_header_has_no_request_id(
-    runner: Runner, mock: respx.MockRouter
+    runner: Runner, mock: MockRouter
 ) -> None:
     mock.post("/v1/chat/completions").respond(200, json=CHAT_BODY)
     r = await runner.call(runner.client(), "complete", "Hi")
@@ -50,7 +48,7 @@ async def test_a_result_without_the_header_has_no_request_id(
 
 
 async def test_with_raw_response_gives_status_headers_body_and_the_parsed_result(
-    runner: Runner, mock: respx.MockRouter
+    runner: Runner, mock: MockRouter
 ) -> None:
     route = mock.post("/v1/chat/completions").respond(
         200, json=CHAT_BODY, headers={"X-Request-ID": "req-1"}
@@ -72,28 +70,26 @@ async def test_with_raw_response_gives_status_headers_body_and_the_parsed_result
 
 
 async def test_with_raw_response_of_a_retried_call_is_the_last_attempt(
-    runner: Runner, mock: respx.MockRouter
+    runner: Runner, mock: MockRouter
 ) -> None:
     mock.get("/v1/usage").mock(
         side_effect=[
-            httpx.Response(503, json={"detail": "busy"}, headers={"X-Request-ID": "first"}),
-            httpx.Response(200, json=USAGE_BODY, headers={"X-Request-ID": "second"}),
+            httpx2.Response(503, json={"detail": "busy"}, headers={"X-Request-ID": "first"}),
+            httpx2.Response(200, json=USAGE_BODY, headers={"X-Request-ID": "second"}),
         ]
     )
     raw = await runner.call(runner.client().with_raw_response, "get_usage", period="week")
     assert raw.request_id == "second" and raw.parse().total_tokens == USAGE_BODY["total_tokens"]
 
 
-async def test_with_raw_response_still_raises_errors(
-    runner: Runner, mock: respx.MockRouter
-) -> None:
+async def test_with_raw_response_still_raises_errors(runner: Runner, mock: MockRouter) -> None:
     mock.get("/v1/capabilities").respond(404, json={"detail": "Not Found"})
     with pytest.raises(cc.NotFoundError):
         await runner.call(runner.client().with_raw_response, "capabilities")
 
 
 async def test_with_raw_response_call_of_a_generated_endpoint(
-    runner: Runner, mock: respx.MockRouter
+    runner: Runner, mock: MockRouter
 ) -> None:
     from claude_code_api.api.api import get_usage
     from claude_code_api.models.usage_response import UsageResponse
@@ -110,7 +106,7 @@ async def test_with_raw_response_call_of_a_generated_endpoint(
 
 
 async def test_with_options_shares_the_pool_and_changes_only_what_is_given(
-    runner: Runner, mock: respx.MockRouter
+    runner: Runner, mock: MockRouter
 ) -> None:
     route = mock.post("/v1/chat/completions").respond(200, json=CHAT_BODY)
     client = runner.client(default_headers={"X-Team": "a"}, max_retries=3)
@@ -135,7 +131,7 @@ async def test_with_options_shares_the_pool_and_changes_only_what_is_given(
 
 
 async def test_closing_a_view_keeps_the_pool_closing_the_owner_closes_views(
-    runner: Runner, mock: respx.MockRouter
+    runner: Runner, mock: MockRouter
 ) -> None:
     mock.post("/v1/chat/completions").respond(200, json=CHAT_BODY)
     client = runner.client()
@@ -156,25 +152,30 @@ async def test_closing_a_view_keeps_the_pool_closing_the_owner_closes_views(
 
 
 async def test_with_options_keeps_per_project_keys() -> None:
-    with respx.mock(base_url=BASE) as mock:
-        route = mock.get("/v1/usage").respond(200, json=USAGE_BODY)
-        with cc.ClaudeClient(base_url=BASE, api_key={"a": KEY, "b": KEY_B}, project_id="a") as c:
-            c.with_options(project_id="b").get_usage()
-            assert route.calls.last.request.headers["authorization"] == f"Bearer {KEY_B}"
-            with pytest.raises(InvalidInputError) as info:
-                c.with_options(project_id="nope")
-            assert info.value.param == "project_id"
+    mock = MockRouter(BASE)
+    route = mock.get("/v1/usage").respond(200, json=USAGE_BODY)
+    with cc.ClaudeClient(
+        base_url=BASE,
+        api_key={"a": KEY, "b": KEY_B},
+        project_id="a",
+        transport=mock.transport,
+    ) as c:
+        c.with_options(project_id="b").get_usage()
+        assert route.calls.last.request.headers["authorization"] == f"Bearer {KEY_B}"
+        with pytest.raises(InvalidInputError) as info:
+            c.with_options(project_id="nope")
+        assert info.value.param == "project_id"
 
 
 def test_a_view_sends_no_new_connections() -> None:
     """Counted on the inner transport: the view's requests go through the client's pool."""
     seen: list[str] = []
 
-    def handler(request: httpx.Request) -> httpx.Response:
+    def handler(request: httpx2.Request) -> httpx2.Response:
         seen.append(request.headers["x-who"])
-        return httpx.Response(200, json=CHAT_BODY)
+        return httpx2.Response(200, json=CHAT_BODY)
 
-    inner = httpx.MockTransport(handler)
+    inner = httpx2.MockTransport(handler)
     with cc.ClaudeClient(
         base_url=BASE, api_key=KEY, transport=inner, default_headers={"X-Who": "owner"}
     ) as client:
@@ -189,9 +190,7 @@ def test_a_view_sends_no_new_connections() -> None:
 # --------------------------------------------------------------------------- extra_query / body
 
 
-async def test_extra_query_and_extra_body_are_merged_last(
-    runner: Runner, mock: respx.MockRouter
-) -> None:
+async def test_extra_query_and_extra_body_are_merged_last(runner: Runner, mock: MockRouter) -> None:
     chat = mock.post("/v1/chat/completions").respond(200, json=CHAT_BODY)
     usage = mock.get("/v1/usage").respond(200, json=USAGE_BODY)
     client = runner.client()
@@ -215,7 +214,7 @@ async def test_extra_query_and_extra_body_are_merged_last(
 
 
 async def test_extra_body_on_a_get_and_bad_extras_fail_before_sending(
-    runner: Runner, mock: respx.MockRouter
+    runner: Runner, mock: MockRouter
 ) -> None:
     route = mock.route().respond(200, json=USAGE_BODY)
     client = runner.client()
@@ -237,7 +236,7 @@ async def test_extra_body_on_a_get_and_bad_extras_fail_before_sending(
     assert route.call_count == 0
 
 
-async def test_extra_body_reaches_a_batch_chunk(runner: Runner, mock: respx.MockRouter) -> None:
+async def test_extra_body_reaches_a_batch_chunk(runner: Runner, mock: MockRouter) -> None:
     from .conftest import HEALTH_BODY, batch_answer
 
     mock.get("/health").respond(200, json=HEALTH_BODY)
@@ -253,13 +252,11 @@ async def test_extra_body_reaches_a_batch_chunk(runner: Runner, mock: respx.Mock
 # --------------------------------------------------------------------------- key providers
 
 
-async def test_a_key_provider_is_asked_for_each_attempt(
-    runner: Runner, mock: respx.MockRouter
-) -> None:
+async def test_a_key_provider_is_asked_for_each_attempt(runner: Runner, mock: MockRouter) -> None:
     route = mock.post("/v1/chat/completions").mock(
         side_effect=[
-            httpx.Response(503, json={"detail": "busy"}),
-            httpx.Response(200, json=CHAT_BODY),
+            httpx2.Response(503, json={"detail": "busy"}),
+            httpx2.Response(200, json=CHAT_BODY),
         ]
     )
     keys = iter([KEY, KEY_B])
@@ -278,7 +275,7 @@ async def test_a_key_provider_is_asked_for_each_attempt(
 
 
 async def test_key_provider_failures_are_authentication_errors(
-    runner: Runner, mock: respx.MockRouter
+    runner: Runner, mock: MockRouter
 ) -> None:
     route = mock.post("/v1/chat/completions").respond(200, json=CHAT_BODY)
     secret = "cc_" + "s3" * 20
@@ -298,7 +295,7 @@ async def test_key_provider_failures_are_authentication_errors(
     assert route.call_count == 0
 
 
-async def test_key_providers_per_project(runner: Runner, mock: respx.MockRouter) -> None:
+async def test_key_providers_per_project(runner: Runner, mock: MockRouter) -> None:
     route = mock.get("/v1/usage").respond(200, json=copy.deepcopy(USAGE_BODY))
     client = runner.client(api_key={"default": lambda: KEY, "b": KEY_B})
     await runner.call(client, "get_usage", project_id="default")
@@ -311,7 +308,7 @@ async def test_key_providers_per_project(runner: Runner, mock: respx.MockRouter)
 
 
 async def test_full_model_ids_go_to_rest_chat_task_and_batch_as_given(
-    runner: Runner, mock: respx.MockRouter
+    runner: Runner, mock: MockRouter
 ) -> None:
     from .conftest import HEALTH_BODY, TASK_BODY, batch_answer
 
@@ -336,7 +333,7 @@ async def test_full_model_ids_go_to_rest_chat_task_and_batch_as_given(
     assert info.value.param == "model"
 
 
-async def test_call_takes_the_extras_too(runner: Runner, mock: respx.MockRouter) -> None:
+async def test_call_takes_the_extras_too(runner: Runner, mock: MockRouter) -> None:
     from claude_code_api.api.api import get_usage, route_recommendation
     from claude_code_api.models.route_request import RouteRequest
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-import httpx
+import httpx2
 import pytest
-import respx
+from http_mock import MockRouter
 
 import claude_client as cc
 
@@ -83,7 +83,7 @@ MAPPING: list[tuple[str, str, tuple[Any, ...], str, str, int, Any, dict[str, str
 )
 async def test_status_maps_to_exception(
     runner: Runner,
-    mock: respx.MockRouter,
+    mock: MockRouter,
     method: str,
     args: tuple[Any, ...],
     http: str,
@@ -95,9 +95,9 @@ async def test_status_maps_to_exception(
 ) -> None:
     headers = {"X-Request-ID": "req-42", **headers}
     if isinstance(body, str):
-        answer = httpx.Response(status, text=body, headers=headers)
+        answer = httpx2.Response(status, text=body, headers=headers)
     else:
-        answer = httpx.Response(status, json=body, headers=headers)
+        answer = httpx2.Response(status, json=body, headers=headers)
     route = mock.request(http, path).mock(return_value=answer)
     client = runner.client(max_retries=0)
     with pytest.raises(expected) as info:
@@ -182,10 +182,10 @@ TASK_OUTCOMES = [
     ("override", "expected"), [t[1:] for t in TASK_OUTCOMES], ids=[t[0] for t in TASK_OUTCOMES]
 )
 async def test_task_status_raises_with_task_result(
-    runner: Runner, mock: respx.MockRouter, override: dict[str, Any], expected: type
+    runner: Runner, mock: MockRouter, override: dict[str, Any], expected: type
 ) -> None:
     body = {**TASK_BODY, "artifacts": [], **override}
-    route = mock.post("/v1/task").mock(return_value=httpx.Response(200, json=body))
+    route = mock.post("/v1/task").mock(return_value=httpx2.Response(200, json=body))
     with pytest.raises(expected) as info:
         await runner.call(runner.client(), "agentic_task", "do it")
     exc = info.value
@@ -228,7 +228,7 @@ BAD_200 = [
 )
 async def test_malformed_2xx_body_is_response_validation_error(
     runner: Runner,
-    mock: respx.MockRouter,
+    mock: MockRouter,
     method: str,
     args: tuple[Any, ...],
     path: str,
@@ -236,9 +236,9 @@ async def test_malformed_2xx_body_is_response_validation_error(
 ) -> None:
     http = "GET" if path in ("/health", "/ready", "/v1/usage", "/v1/capabilities") else "POST"
     if isinstance(body, str):
-        answer = httpx.Response(200, text=body)
+        answer = httpx2.Response(200, text=body)
     else:
-        answer = httpx.Response(200, json=body)
+        answer = httpx2.Response(200, json=body)
     mock.request(http, path).mock(return_value=answer)
     client = runner.client()
     if method == "batch":
@@ -252,37 +252,33 @@ async def test_malformed_2xx_body_is_response_validation_error(
     assert info.value.url == BASE + path
 
 
-async def test_connection_refused_is_api_connection_error(
-    runner: Runner, mock: respx.MockRouter
-) -> None:
-    route = mock.get("/health").mock(side_effect=httpx.ConnectError("connection refused"))
+async def test_connection_refused_is_api_connection_error(runner: Runner, mock: MockRouter) -> None:
+    route = mock.get("/health").mock(side_effect=httpx2.ConnectError("connection refused"))
     with pytest.raises(cc.APIConnectionError) as info:
         await runner.call(runner.client(max_retries=1), "health")
     assert route.call_count == 2
-    assert isinstance(info.value.__cause__, httpx.ConnectError)
+    assert isinstance(info.value.__cause__, httpx2.ConnectError)
     assert info.value.status_code is None
 
 
-async def test_read_timeout_is_our_timeout_error(runner: Runner, mock: respx.MockRouter) -> None:
-    mock.get("/health").mock(side_effect=httpx.ReadTimeout("slow"))
+async def test_read_timeout_is_our_timeout_error(runner: Runner, mock: MockRouter) -> None:
+    mock.get("/health").mock(side_effect=httpx2.ReadTimeout("slow"))
     with pytest.raises(cc.APITimeoutError) as info:
         await runner.call(runner.client(max_retries=0), "health")
     assert not isinstance(info.value, cc.APIStatusError)  # no answer came
-    assert isinstance(info.value.__cause__, httpx.ReadTimeout)
+    assert isinstance(info.value.__cause__, httpx2.ReadTimeout)
 
 
-async def test_reset_mid_response_is_api_connection_error(
-    runner: Runner, mock: respx.MockRouter
-) -> None:
-    mock.get("/v1/usage").mock(side_effect=httpx.RemoteProtocolError("peer closed"))
+async def test_reset_mid_response_is_api_connection_error(runner: Runner, mock: MockRouter) -> None:
+    mock.get("/v1/usage").mock(side_effect=httpx2.RemoteProtocolError("peer closed"))
     with pytest.raises(cc.APIConnectionError):
         await runner.call(runner.client(max_retries=0), "get_usage")
 
 
-async def test_timeout_at_the_deadline_says_so(runner: Runner, mock: respx.MockRouter) -> None:
-    def hang(request: httpx.Request) -> httpx.Response:
+async def test_timeout_at_the_deadline_says_so(runner: Runner, mock: MockRouter) -> None:
+    def hang(request: httpx2.Request) -> httpx2.Response:
         runner.clock.now += 10  # the read timeout (capped to the deadline) fired
-        raise httpx.ReadTimeout("timed out", request=request)
+        raise httpx2.ReadTimeout("timed out", request=request)
 
     mock.get("/v1/usage").mock(side_effect=hang)
     with pytest.raises(cc.APITimeoutError, match="within the call's timeout of 5 s"):
@@ -307,13 +303,12 @@ async def test_a_refused_connection_names_the_url_without_a_hint_for_a_chosen_ba
 async def test_a_refused_connection_at_the_default_base_url_says_how_to_point_elsewhere(
     runner: Runner,
 ) -> None:
-    with respx.mock(assert_all_called=False) as router:
-        router.get("http://localhost:8006/health").mock(
-            side_effect=httpx.ConnectError("[Errno 111] Connection refused")
-        )
-        client = runner.client(base_url=None, max_retries=0)  # CLAUDE_API_URL is unset
-        with pytest.raises(cc.APIConnectionError) as info:
-            await runner.call(client, "health")
+    router = MockRouter("http://localhost:8006")
+    router.get("/health").mock(side_effect=httpx2.ConnectError("[Errno 111] Connection refused"))
+    # CLAUDE_API_URL is unset: the default base_url
+    client = runner.client(base_url=None, max_retries=0, transport=router.transport)
+    with pytest.raises(cc.APIConnectionError) as info:
+        await runner.call(client, "health")
     text = str(info.value)
     assert text.startswith("GET http://localhost:8006/health: connection failed:")
     assert "is the service running? The default is http://localhost:8006" in text
@@ -321,10 +316,10 @@ async def test_a_refused_connection_at_the_default_base_url_says_how_to_point_el
 
 
 async def test_a_404_under_a_base_url_ending_in_v1_says_the_sdk_adds_it(
-    runner: Runner, mock: respx.MockRouter
+    runner: Runner, mock: MockRouter
 ) -> None:
     mock.post("/v1/v1/chat/completions").mock(
-        return_value=httpx.Response(404, json={"detail": "Not Found"})
+        return_value=httpx2.Response(404, json={"detail": "Not Found"})
     )
     client = runner.client(base_url=BASE + "/v1", max_retries=0)
     with pytest.raises(cc.NotFoundError) as info:
@@ -333,11 +328,9 @@ async def test_a_404_under_a_base_url_ending_in_v1_says_the_sdk_adds_it(
     assert "the SDK adds /v1 itself" in str(info.value)
 
 
-async def test_a_404_under_a_root_base_url_has_no_v1_hint(
-    runner: Runner, mock: respx.MockRouter
-) -> None:
+async def test_a_404_under_a_root_base_url_has_no_v1_hint(runner: Runner, mock: MockRouter) -> None:
     mock.get("/v1/providers/x/models").mock(
-        return_value=httpx.Response(404, json={"detail": "Provider x not supported"})
+        return_value=httpx2.Response(404, json={"detail": "Provider x not supported"})
     )
     with pytest.raises(cc.NotFoundError) as info:
         await runner.call(runner.client(), "provider_models", "x")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-import respx
+from http_mock import MockRouter
 
 import claude_client as cc
 
@@ -76,7 +76,7 @@ BAD_CALLS: list[tuple[str, str, tuple[Any, ...], dict[str, Any], str]] = [
 )
 async def test_bad_input_rejected_before_any_request(
     runner: Runner,
-    mock: respx.MockRouter,
+    mock: MockRouter,
     method: str,
     args: tuple[Any, ...],
     kwargs: dict[str, Any],
@@ -145,7 +145,7 @@ def test_defaults_without_environment() -> None:
 
 
 async def test_a_batch_item_with_an_unknown_key_names_it_and_the_accepted_keys(
-    runner: Runner, mock: respx.MockRouter
+    runner: Runner, mock: MockRouter
 ) -> None:
     item = {"prompt": "b", "model": "opus", "temperature": 0}
     with pytest.raises(cc.InvalidInputError) as info:

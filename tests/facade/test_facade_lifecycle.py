@@ -8,17 +8,17 @@ import sys
 import threading
 from typing import Any
 
-import httpx
+import httpx2
 import pytest
-import respx
+from http_mock import MockRouter
 
 import claude_client as cc
 
 from .conftest import BASE, CHAT_BODY, HEALTH_BODY, KEY, Runner, batch_answer
 
 
-async def test_close_twice_and_use_after_close(runner: Runner, mock: respx.MockRouter) -> None:
-    mock.get("/health").mock(return_value=httpx.Response(200, json=HEALTH_BODY))
+async def test_close_twice_and_use_after_close(runner: Runner, mock: MockRouter) -> None:
+    mock.get("/health").mock(return_value=httpx2.Response(200, json=HEALTH_BODY))
     client = runner.client()
     await runner.call(client, "health")
     await runner.close(client)
@@ -31,16 +31,16 @@ async def test_close_twice_and_use_after_close(runner: Runner, mock: respx.MockR
     assert mock.calls.call_count == 1
 
 
-def test_sync_context_manager(mock: respx.MockRouter) -> None:
-    mock.get("/health").mock(return_value=httpx.Response(200, json=HEALTH_BODY))
-    with cc.ClaudeClient(BASE, api_key=KEY) as client:
+def test_sync_context_manager(mock: MockRouter) -> None:
+    mock.get("/health").mock(return_value=httpx2.Response(200, json=HEALTH_BODY))
+    with cc.ClaudeClient(BASE, api_key=KEY, transport=mock.transport) as client:
         assert client.health().status == "healthy"
     assert client.closed
 
 
-async def test_async_context_manager(mock: respx.MockRouter) -> None:
-    mock.get("/health").mock(return_value=httpx.Response(200, json=HEALTH_BODY))
-    async with cc.AsyncClaudeClient(BASE, api_key=KEY) as client:
+async def test_async_context_manager(mock: MockRouter) -> None:
+    mock.get("/health").mock(return_value=httpx2.Response(200, json=HEALTH_BODY))
+    async with cc.AsyncClaudeClient(BASE, api_key=KEY, transport=mock.transport) as client:
         assert (await client.health()).status == "healthy"
     assert client.closed
     await client.aclose()  # idempotent alias
@@ -58,12 +58,12 @@ def test_clients_cannot_be_pickled() -> None:
         pickle.dumps(client)
 
 
-def test_user_http_client_gets_our_transport_and_stays_open(mock: respx.MockRouter) -> None:
+def test_user_http_client_gets_our_transport_and_stays_open(mock: MockRouter) -> None:
     route = mock.post("/v1/chat/completions").mock(
-        side_effect=[httpx.Response(502), httpx.Response(200, json=CHAT_BODY)]
+        side_effect=[httpx2.Response(502), httpx2.Response(200, json=CHAT_BODY)]
     )
     sleeps: list[float] = []
-    http = httpx.Client(headers={"X-Mine": "1"})
+    http = httpx2.Client(headers={"X-Mine": "1"}, transport=mock.transport)
     client = cc.ClaudeClient(BASE, api_key=KEY, http_client=http, sleep=sleeps.append)
     assert client.complete("Hi").content == "Hello there"
     assert route.call_count == 2 and len(sleeps) == 1
@@ -75,9 +75,9 @@ def test_user_http_client_gets_our_transport_and_stays_open(mock: respx.MockRout
     http.close()
 
 
-async def test_user_async_http_client(mock: respx.MockRouter) -> None:
-    mock.get("/health").mock(return_value=httpx.Response(200, json=HEALTH_BODY))
-    http = httpx.AsyncClient()
+async def test_user_async_http_client(mock: MockRouter) -> None:
+    mock.get("/health").mock(return_value=httpx2.Response(200, json=HEALTH_BODY))
+    http = httpx2.AsyncClient(transport=mock.transport)
     async with cc.AsyncClaudeClient(BASE, api_key=KEY, http_client=http) as client:
         assert (await client.health()).status == "healthy"
     assert not http.is_closed
@@ -85,13 +85,13 @@ async def test_user_async_http_client(mock: respx.MockRouter) -> None:
 
 
 def test_custom_inner_transport() -> None:
-    seen: list[httpx.Request] = []
+    seen: list[httpx2.Request] = []
 
-    def handler(request: httpx.Request) -> httpx.Response:
+    def handler(request: httpx2.Request) -> httpx2.Response:
         seen.append(request)
-        return httpx.Response(200, json={"ready": False, "reason": "warming up"})
+        return httpx2.Response(200, json={"ready": False, "reason": "warming up"})
 
-    with cc.ClaudeClient(BASE, api_key=KEY, transport=httpx.MockTransport(handler)) as client:
+    with cc.ClaudeClient(BASE, api_key=KEY, transport=httpx2.MockTransport(handler)) as client:
         ready = client.ready()
     assert not ready and ready.reason == "warming up"
     assert seen[0].headers["authorization"] == f"Bearer {KEY}"
@@ -123,7 +123,7 @@ def test_import_is_light() -> None:
 # --------------------------------------------------------------------------- batch
 
 
-async def test_batch_chunks_in_order_with_progress(runner: Runner, mock: respx.MockRouter) -> None:
+async def test_batch_chunks_in_order_with_progress(runner: Runner, mock: MockRouter) -> None:
     route = mock.post("/v1/batch").mock(side_effect=batch_answer)
     prompts = [f"p{i}" for i in range(10)]
     progress: list[tuple[int, int]] = []
@@ -144,11 +144,11 @@ async def test_batch_chunks_in_order_with_progress(runner: Runner, mock: respx.M
     assert progress[-1] == (10, 10) and len(progress) == 4
 
 
-async def test_batch_failed_chunk_marks_its_items(runner: Runner, mock: respx.MockRouter) -> None:
-    def answer(request: httpx.Request) -> httpx.Response:
+async def test_batch_failed_chunk_marks_its_items(runner: Runner, mock: MockRouter) -> None:
+    def answer(request: httpx2.Request) -> httpx2.Response:
         prompts = json.loads(request.content)["prompts"]
         if prompts[0]["prompt"] == "p2":
-            return httpx.Response(500, json={"detail": "boom"})
+            return httpx2.Response(500, json={"detail": "boom"})
         return batch_answer(request)
 
     mock.post("/v1/batch").mock(side_effect=answer)
@@ -162,45 +162,43 @@ async def test_batch_failed_chunk_marks_its_items(runner: Runner, mock: respx.Mo
     assert result.failed == 2 and result.completed == 4
 
 
-async def test_batch_auth_error_is_raised(runner: Runner, mock: respx.MockRouter) -> None:
+async def test_batch_auth_error_is_raised(runner: Runner, mock: MockRouter) -> None:
     mock.post("/v1/batch").mock(
-        return_value=httpx.Response(401, json={"detail": "Invalid or revoked API key"})
+        return_value=httpx2.Response(401, json={"detail": "Invalid or revoked API key"})
     )
     with pytest.raises(cc.AuthenticationError):
         await runner.call(runner.client(), "batch", ["a", "b", "c"], chunk_size=1)
 
 
-async def test_batch_wrong_result_count_fails_the_chunk(
-    runner: Runner, mock: respx.MockRouter
-) -> None:
-    def answer(request: httpx.Request) -> httpx.Response:
+async def test_batch_wrong_result_count_fails_the_chunk(runner: Runner, mock: MockRouter) -> None:
+    def answer(request: httpx2.Request) -> httpx2.Response:
         resp = batch_answer(request)
         body = json.loads(resp.content)
         body["results"] = body["results"][:1]
-        return httpx.Response(200, json=body)
+        return httpx2.Response(200, json=body)
 
     mock.post("/v1/batch").mock(side_effect=answer)
     result = await runner.call(runner.client(), "batch", ["a", "b"])
     assert result.failed == 2 and "2 prompts" in result.results[0].error
 
 
-def test_sync_parallel_batch_uses_threads(mock: respx.MockRouter) -> None:
+def test_sync_parallel_batch_uses_threads(mock: MockRouter) -> None:
     threads: set[str] = set()
 
-    def answer(request: httpx.Request) -> httpx.Response:
+    def answer(request: httpx2.Request) -> httpx2.Response:
         threads.add(threading.current_thread().name)
         return batch_answer(request)
 
     mock.post("/v1/batch").mock(side_effect=answer)
-    with cc.ClaudeClient(BASE, api_key=KEY) as client:
+    with cc.ClaudeClient(BASE, api_key=KEY, transport=mock.transport) as client:
         result = client.batch([f"p{i}" for i in range(8)], chunk_size=2, max_concurrency=4)
     assert result.completed == 8
     assert all(name.startswith("claude-batch") for name in threads)
 
 
-def test_batch_model_and_timeout_sent(mock: respx.MockRouter) -> None:
+def test_batch_model_and_timeout_sent(mock: MockRouter) -> None:
     route = mock.post("/v1/batch").mock(side_effect=batch_answer)
-    with cc.ClaudeClient(BASE, api_key=KEY) as client:
+    with cc.ClaudeClient(BASE, api_key=KEY, transport=mock.transport) as client:
         client.batch(["a"], model="haiku", timeout=45)
     body: Any = json.loads(route.calls.last.request.content)
     # the batch's deadline is 45 s: its items are asked for what remains - 2.25 s

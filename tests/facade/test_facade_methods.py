@@ -7,9 +7,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-import httpx
+import httpx2
 import pytest
-import respx
+from http_mock import MockRouter
 
 import claude_client as cc
 
@@ -253,10 +253,10 @@ CASES = [
 
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
 async def test_method_sends_request_and_parses_result(
-    runner: Runner, mock: respx.MockRouter, case: Case
+    runner: Runner, mock: MockRouter, case: Case
 ) -> None:
     route = mock.request(case.http, case.path).mock(
-        return_value=httpx.Response(200, json=case.body, headers={"X-Request-ID": "rid-1"})
+        return_value=httpx2.Response(200, json=case.body, headers={"X-Request-ID": "rid-1"})
     )
     client = runner.client()
     result = await runner.call(client, case.method, *case.args, **case.kwargs)
@@ -279,9 +279,9 @@ async def test_method_sends_request_and_parses_result(
     "case", [c for c in CASES if not c.authed], ids=[c.id for c in CASES if not c.authed]
 )
 async def test_unauthenticated_routes_work_without_a_key(
-    runner: Runner, mock: respx.MockRouter, case: Case
+    runner: Runner, mock: MockRouter, case: Case
 ) -> None:
-    answer = httpx.Response(200, json=case.body)
+    answer = httpx2.Response(200, json=case.body)
     route = mock.request(case.http, case.path).mock(return_value=answer)
     client = runner.client(api_key=None)
     result = await runner.call(client, case.method, *case.args, **case.kwargs)
@@ -294,9 +294,9 @@ AUTHED = [c for c in CASES if c.authed]
 
 @pytest.mark.parametrize("case", AUTHED, ids=[c.id for c in AUTHED])
 async def test_routes_needing_a_key_fail_before_sending_without_one(
-    runner: Runner, mock: respx.MockRouter, case: Case
+    runner: Runner, mock: MockRouter, case: Case
 ) -> None:
-    answer = httpx.Response(200, json=case.body)
+    answer = httpx2.Response(200, json=case.body)
     route = mock.request(case.http, case.path).mock(return_value=answer)
     client = runner.client(api_key=None)
     with pytest.raises(cc.AuthenticationError, match="CLAUDE_API_KEY"):
@@ -305,8 +305,8 @@ async def test_routes_needing_a_key_fail_before_sending_without_one(
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
-async def test_extra_headers_per_call(runner: Runner, mock: respx.MockRouter, case: Case) -> None:
-    answer = httpx.Response(200, json=case.body)
+async def test_extra_headers_per_call(runner: Runner, mock: MockRouter, case: Case) -> None:
+    answer = httpx2.Response(200, json=case.body)
     route = mock.request(case.http, case.path).mock(return_value=answer)
     client = runner.client(default_headers={"X-Team": "core"})
     await runner.call(
@@ -316,7 +316,7 @@ async def test_extra_headers_per_call(runner: Runner, mock: respx.MockRouter, ca
     assert headers["x-request-id"] == "mine" and headers["x-team"] == "core"
 
 
-async def test_complete_openai_shape_with_tools(runner: Runner, mock: respx.MockRouter) -> None:
+async def test_complete_openai_shape_with_tools(runner: Runner, mock: MockRouter) -> None:
     body = {
         "id": "chatcmpl-1",
         "object": "chat.completion",
@@ -336,7 +336,7 @@ async def test_complete_openai_shape_with_tools(runner: Runner, mock: respx.Mock
         "cost": 0.01,
         "project_id": "default",
     }
-    route = mock.post("/v1/chat/completions").mock(return_value=httpx.Response(200, json=body))
+    route = mock.post("/v1/chat/completions").mock(return_value=httpx2.Response(200, json=body))
     tools = [{"type": "function", "function": {"name": "get_weather", "parameters": {}}}]
     r = await runner.call(runner.client(), "complete", "Weather?", tools=tools, tool_choice="auto")
     sent = json.loads(route.calls.last.request.content)
@@ -345,8 +345,8 @@ async def test_complete_openai_shape_with_tools(runner: Runner, mock: respx.Mock
     assert (r.usage.input_tokens, r.usage.output_tokens, r.usage.total_tokens) == (7, 3, 10)
 
 
-async def test_agentic_task_defaults_and_project(runner: Runner, mock: respx.MockRouter) -> None:
-    route = mock.post("/v1/task").mock(return_value=httpx.Response(200, json=TASK_BODY))
+async def test_agentic_task_defaults_and_project(runner: Runner, mock: MockRouter) -> None:
+    route = mock.post("/v1/task").mock(return_value=httpx2.Response(200, json=TASK_BODY))
     client = runner.client(project_id="proj-a")
     await runner.call(client, "agentic_task", "Do it", model="opus", working_directory="/w")
     sent = json.loads(route.calls.last.request.content)
@@ -358,9 +358,11 @@ async def test_agentic_task_defaults_and_project(runner: Runner, mock: respx.Moc
 
 
 async def test_complete_timeout_is_the_deadline_and_the_service_limit_fits_under_it(
-    runner: Runner, mock: respx.MockRouter
+    runner: Runner, mock: MockRouter
 ) -> None:
-    route = mock.post("/v1/chat/completions").mock(return_value=httpx.Response(200, json=CHAT_BODY))
+    route = mock.post("/v1/chat/completions").mock(
+        return_value=httpx2.Response(200, json=CHAT_BODY)
+    )
     await runner.call(runner.client(), "complete", "Hi", timeout=20)
     timeouts = route.calls.last.request.extensions["timeout"]
     # deadline 20 s; the service is asked for 19 s (1 s margin): its 504 arrives first
@@ -370,11 +372,11 @@ async def test_complete_timeout_is_the_deadline_and_the_service_limit_fits_under
 
 
 async def test_generated_endpoint_through_client_generated(
-    runner: Runner, mock: respx.MockRouter
+    runner: Runner, mock: MockRouter
 ) -> None:
     from claude_code_api.api.api import get_usage
 
-    mock.get("/v1/usage").mock(return_value=httpx.Response(200, json=USAGE_BODY))
+    mock.get("/v1/usage").mock(return_value=httpx2.Response(200, json=USAGE_BODY))
     client = runner.client()
     if runner.is_async:
         resp = await get_usage.asyncio_detailed(client=client.generated, period="month")

@@ -5,17 +5,19 @@ from __future__ import annotations
 import json
 import warnings
 
-import httpx
+import httpx2
 import pytest
-import respx
+from http_mock import MockRouter
 
 import claude_client as cc
 
 from .conftest import CHAT_BODY, KEY, KEY_B, TASK_BODY, USAGE_BODY, Runner
 
 
-async def test_mapping_selects_the_key_per_call(runner: Runner, mock: respx.MockRouter) -> None:
-    route = mock.post("/v1/chat/completions").mock(return_value=httpx.Response(200, json=CHAT_BODY))
+async def test_mapping_selects_the_key_per_call(runner: Runner, mock: MockRouter) -> None:
+    route = mock.post("/v1/chat/completions").mock(
+        return_value=httpx2.Response(200, json=CHAT_BODY)
+    )
     client = runner.client(api_key={"alpha": KEY, "beta": KEY_B}, project_id="alpha")
     await runner.call(client, "complete", "Hi")
     assert route.calls.last.request.headers["authorization"] == f"Bearer {KEY}"
@@ -23,10 +25,10 @@ async def test_mapping_selects_the_key_per_call(runner: Runner, mock: respx.Mock
     assert route.calls.last.request.headers["authorization"] == f"Bearer {KEY_B}"
 
 
-async def test_get_usage_reports_the_named_project(runner: Runner, mock: respx.MockRouter) -> None:
-    def answer(request: httpx.Request) -> httpx.Response:
+async def test_get_usage_reports_the_named_project(runner: Runner, mock: MockRouter) -> None:
+    def answer(request: httpx2.Request) -> httpx2.Response:
         project = "beta" if request.headers["authorization"].endswith(KEY_B) else "alpha"
-        return httpx.Response(200, json={**USAGE_BODY, "project_id": project})
+        return httpx2.Response(200, json={**USAGE_BODY, "project_id": project})
 
     mock.get("/v1/usage").mock(side_effect=answer)
     client = runner.client(api_key={"alpha": KEY, "beta": KEY_B})
@@ -37,7 +39,7 @@ async def test_get_usage_reports_the_named_project(runner: Runner, mock: respx.M
 
 
 async def test_mapping_without_a_project_is_rejected_before_sending(
-    runner: Runner, mock: respx.MockRouter
+    runner: Runner, mock: MockRouter
 ) -> None:
     client = runner.client(api_key={"alpha": KEY, "beta": KEY_B})
     with pytest.raises(cc.InvalidInputError) as info:
@@ -48,16 +50,18 @@ async def test_mapping_without_a_project_is_rejected_before_sending(
     assert mock.calls.call_count == 0
 
 
-async def test_single_entry_mapping_is_the_default(runner: Runner, mock: respx.MockRouter) -> None:
-    route = mock.post("/v1/chat/completions").mock(return_value=httpx.Response(200, json=CHAT_BODY))
+async def test_single_entry_mapping_is_the_default(runner: Runner, mock: MockRouter) -> None:
+    route = mock.post("/v1/chat/completions").mock(
+        return_value=httpx2.Response(200, json=CHAT_BODY)
+    )
     await runner.call(runner.client(api_key={"alpha": KEY}), "complete", "Hi")
     assert route.calls.last.request.headers["authorization"] == f"Bearer {KEY}"
 
 
 async def test_task_sends_project_id_field_and_the_projects_key(
-    runner: Runner, mock: respx.MockRouter
+    runner: Runner, mock: MockRouter
 ) -> None:
-    route = mock.post("/v1/task").mock(return_value=httpx.Response(200, json=TASK_BODY))
+    route = mock.post("/v1/task").mock(return_value=httpx2.Response(200, json=TASK_BODY))
     client = runner.client(api_key={"alpha": KEY, "beta": KEY_B}, project_id="alpha")
     await runner.call(client, "agentic_task", "x", project_id="beta")
     request = route.calls.last.request
@@ -65,9 +69,9 @@ async def test_task_sends_project_id_field_and_the_projects_key(
     assert request.headers["authorization"] == f"Bearer {KEY_B}"
 
 
-async def test_single_key_other_project_warns_once(runner: Runner, mock: respx.MockRouter) -> None:
+async def test_single_key_other_project_warns_once(runner: Runner, mock: MockRouter) -> None:
     mock.post("/v1/chat/completions").mock(
-        return_value=httpx.Response(200, json={**CHAT_BODY, "project_id": "key-project"})
+        return_value=httpx2.Response(200, json={**CHAT_BODY, "project_id": "key-project"})
     )
     client = runner.client()
     with warnings.catch_warnings(record=True) as caught:
@@ -83,10 +87,8 @@ async def test_single_key_other_project_warns_once(runner: Runner, mock: respx.M
     assert "/claude_client/" not in ours[0].filename  # points at the caller, not at us
 
 
-async def test_single_key_matching_project_does_not_warn(
-    runner: Runner, mock: respx.MockRouter
-) -> None:
-    mock.post("/v1/chat/completions").mock(return_value=httpx.Response(200, json=CHAT_BODY))
+async def test_single_key_matching_project_does_not_warn(runner: Runner, mock: MockRouter) -> None:
+    mock.post("/v1/chat/completions").mock(return_value=httpx2.Response(200, json=CHAT_BODY))
     client = runner.client(project_id="default")
     with warnings.catch_warnings():
         warnings.simplefilter("error")
@@ -95,15 +97,15 @@ async def test_single_key_matching_project_does_not_warn(
 
 
 async def test_per_call_options_do_not_leak_between_concurrent_calls(
-    mock: respx.MockRouter,
+    mock: MockRouter,
 ) -> None:
     import asyncio
 
     keys = {f"p{i}": "cc_" + f"{i:02d}" * 20 for i in range(10)}
 
-    def answer(request: httpx.Request) -> httpx.Response:
+    def answer(request: httpx2.Request) -> httpx2.Response:
         content = json.loads(request.content)["messages"][0]["content"]
-        return httpx.Response(
+        return httpx2.Response(
             200,
             json={
                 **CHAT_BODY,
@@ -113,7 +115,9 @@ async def test_per_call_options_do_not_leak_between_concurrent_calls(
         )
 
     mock.post("/v1/chat/completions").mock(side_effect=answer)
-    async with cc.AsyncClaudeClient("http://svc.test", api_key=keys) as client:
+    async with cc.AsyncClaudeClient(
+        "http://svc.test", api_key=keys, transport=mock.transport
+    ) as client:
         results = await asyncio.gather(
             *(
                 client.complete(f"q{i}", project_id=f"p{i % 10}", extra_headers={"X-Call": str(i)})
@@ -124,19 +128,22 @@ async def test_per_call_options_do_not_leak_between_concurrent_calls(
         assert r.content == f"q{i}|Bearer {keys[f'p{i % 10}']}|{i}"
 
 
-def test_per_call_options_do_not_leak_between_threads(mock: respx.MockRouter) -> None:
+def test_per_call_options_do_not_leak_between_threads(mock: MockRouter) -> None:
     from concurrent.futures import ThreadPoolExecutor
 
     keys = {f"p{i}": "cc_" + f"{i:02d}" * 20 for i in range(4)}
 
-    def answer(request: httpx.Request) -> httpx.Response:
+    def answer(request: httpx2.Request) -> httpx2.Response:
         content = json.loads(request.content)["messages"][0]["content"]
-        return httpx.Response(
+        return httpx2.Response(
             200, json={**CHAT_BODY, "content": f"{content}|{request.headers['authorization']}"}
         )
 
     mock.post("/v1/chat/completions").mock(side_effect=answer)
-    with cc.ClaudeClient("http://svc.test", api_key=keys) as client, ThreadPoolExecutor(8) as pool:
+    with (
+        cc.ClaudeClient("http://svc.test", api_key=keys, transport=mock.transport) as client,
+        ThreadPoolExecutor(8) as pool,
+    ):
         results = list(
             pool.map(lambda i: client.complete(f"q{i}", project_id=f"p{i % 4}").content, range(80))
         )

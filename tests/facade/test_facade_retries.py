@@ -9,9 +9,9 @@ import math
 import time
 from typing import Any
 
-import httpx
+import httpx2
 import pytest
-import respx
+from http_mock import MockRouter
 
 import claude_client as cc
 from claude_client import _retry
@@ -19,12 +19,12 @@ from claude_client import _retry
 from .conftest import CHAT_BODY, HEALTH_BODY, TASK_BODY, USAGE_BODY, Runner
 
 
-def err(status: int, detail: str = "x", **headers: str) -> httpx.Response:
-    return httpx.Response(status, json={"detail": detail}, headers=headers)
+def err(status: int, detail: str = "x", **headers: str) -> httpx2.Response:
+    return httpx2.Response(status, json={"detail": detail}, headers=headers)
 
 
-def ok_chat() -> httpx.Response:
-    return httpx.Response(200, json=CHAT_BODY)
+def ok_chat() -> httpx2.Response:
+    return httpx2.Response(200, json=CHAT_BODY)
 
 
 # --------------------------------------------------------------------------- pure policy
@@ -95,9 +95,7 @@ def test_deadline() -> None:
 # --------------------------------------------------------------------------- through the clients
 
 
-async def test_default_schedule_two_retries_then_success(
-    runner: Runner, mock: respx.MockRouter
-) -> None:
+async def test_default_schedule_two_retries_then_success(runner: Runner, mock: MockRouter) -> None:
     route = mock.post("/v1/chat/completions").mock(side_effect=[err(502), err(500), ok_chat()])
     r = await runner.call(runner.client(), "complete", "Hi")
     assert r.content == "Hello there"
@@ -106,14 +104,14 @@ async def test_default_schedule_two_retries_then_success(
     assert 0.375 <= runner.sleeps[0] <= 0.5 and 0.75 <= runner.sleeps[1] <= 1.0
 
 
-async def test_gives_up_after_max_retries(runner: Runner, mock: respx.MockRouter) -> None:
+async def test_gives_up_after_max_retries(runner: Runner, mock: MockRouter) -> None:
     route = mock.get("/health").mock(return_value=err(503, "busy"))
     with pytest.raises(cc.ServerError, match="busy"):
         await runner.call(runner.client(max_retries=3), "health")
     assert route.call_count == 4 and len(runner.sleeps) == 3
 
 
-async def test_per_call_max_retries(runner: Runner, mock: respx.MockRouter) -> None:
+async def test_per_call_max_retries(runner: Runner, mock: MockRouter) -> None:
     route = mock.get("/v1/usage").mock(return_value=err(502))
     client = runner.client()
     with pytest.raises(cc.ServerError):
@@ -124,7 +122,7 @@ async def test_per_call_max_retries(runner: Runner, mock: respx.MockRouter) -> N
     assert route.call_count == 1 + 5
 
 
-async def test_retry_after_seconds(runner: Runner, mock: respx.MockRouter) -> None:
+async def test_retry_after_seconds(runner: Runner, mock: MockRouter) -> None:
     mock.post("/v1/chat/completions").mock(
         side_effect=[err(429, "Rate limit exceeded.", **{"Retry-After": "3"}), ok_chat()]
     )
@@ -132,7 +130,7 @@ async def test_retry_after_seconds(runner: Runner, mock: respx.MockRouter) -> No
     assert runner.sleeps == [3.0]
 
 
-async def test_retry_after_http_date(runner: Runner, mock: respx.MockRouter) -> None:
+async def test_retry_after_http_date(runner: Runner, mock: MockRouter) -> None:
     when = email.utils.formatdate(time.time() + 20, usegmt=True)
     mock.post("/v1/chat/completions").mock(
         side_effect=[err(503, "Worker pool overloaded", **{"Retry-After": when}), ok_chat()]
@@ -141,9 +139,7 @@ async def test_retry_after_http_date(runner: Runner, mock: respx.MockRouter) -> 
     assert len(runner.sleeps) == 1 and 17 <= runner.sleeps[0] <= 20
 
 
-async def test_retry_after_longer_than_60s_is_not_waited(
-    runner: Runner, mock: respx.MockRouter
-) -> None:
+async def test_retry_after_longer_than_60s_is_not_waited(runner: Runner, mock: MockRouter) -> None:
     route = mock.get("/health").mock(return_value=err(503, "down", **{"Retry-After": "120"}))
     with pytest.raises(cc.ServerError) as info:
         await runner.call(runner.client(), "health")
@@ -164,7 +160,7 @@ async def test_retry_after_longer_than_60s_is_not_waited(
     ],
 )
 async def test_final_statuses_are_not_retried(
-    runner: Runner, mock: respx.MockRouter, status: int, detail: str
+    runner: Runner, mock: MockRouter, status: int, detail: str
 ) -> None:
     route = mock.post("/v1/chat/completions").mock(return_value=err(status, detail))
     with pytest.raises(cc.ClaudeAPIError):
@@ -183,11 +179,11 @@ async def test_final_statuses_are_not_retried(
         (err(503, "Claude API error (overloaded)"), False),
         (err(429, "Rate limit exceeded. Please try again later."), True),
         (err(429, "Budget exceeded for project p"), False),
-        (httpx.ConnectError("refused"), True),
-        (httpx.ConnectTimeout("connect"), True),
-        (httpx.ReadError("reset"), False),
-        (httpx.RemoteProtocolError("closed"), False),
-        (httpx.ReadTimeout("slow"), False),
+        (httpx2.ConnectError("refused"), True),
+        (httpx2.ConnectTimeout("connect"), True),
+        (httpx2.ReadError("reset"), False),
+        (httpx2.RemoteProtocolError("closed"), False),
+        (httpx2.ReadTimeout("slow"), False),
     ],
     ids=[
         "500",
@@ -206,9 +202,9 @@ async def test_final_statuses_are_not_retried(
     ],
 )
 async def test_agentic_task_is_retried_only_when_it_never_ran(
-    runner: Runner, mock: respx.MockRouter, first: Any, retried: bool
+    runner: Runner, mock: MockRouter, first: Any, retried: bool
 ) -> None:
-    route = mock.post("/v1/task").mock(side_effect=[first, httpx.Response(200, json=TASK_BODY)])
+    route = mock.post("/v1/task").mock(side_effect=[first, httpx2.Response(200, json=TASK_BODY)])
     client = runner.client()
     if retried:
         r = await runner.call(client, "agentic_task", "do it")
@@ -219,17 +215,15 @@ async def test_agentic_task_is_retried_only_when_it_never_ran(
         assert route.call_count == 1
 
 
-async def test_same_failures_are_retried_for_chat(runner: Runner, mock: respx.MockRouter) -> None:
+async def test_same_failures_are_retried_for_chat(runner: Runner, mock: MockRouter) -> None:
     route = mock.post("/v1/chat/completions").mock(
-        side_effect=[httpx.ReadError("reset"), err(504), ok_chat()]
+        side_effect=[httpx2.ReadError("reset"), err(504), ok_chat()]
     )
     await runner.call(runner.client(), "complete", "Hi")
     assert route.call_count == 3
 
 
-async def test_one_deadline_covers_attempts_and_sleeps(
-    runner: Runner, mock: respx.MockRouter
-) -> None:
+async def test_one_deadline_covers_attempts_and_sleeps(runner: Runner, mock: MockRouter) -> None:
     # 2 s for the whole call: 0.5 + 1.0 of backoff fit, the next 2 s sleep does not.
     route = mock.get("/v1/usage").mock(return_value=err(502))
     client = runner.client(max_retries=10)
@@ -242,13 +236,13 @@ async def test_one_deadline_covers_attempts_and_sleeps(
 
 
 async def test_attempt_timeouts_capped_to_the_remaining_deadline(
-    runner: Runner, mock: respx.MockRouter
+    runner: Runner, mock: MockRouter
 ) -> None:
     seen: list[dict[str, float]] = []
 
-    def answer(request: httpx.Request) -> httpx.Response:
+    def answer(request: httpx2.Request) -> httpx2.Response:
         seen.append(dict(request.extensions["timeout"]))
-        return err(503) if len(seen) < 3 else httpx.Response(200, json=USAGE_BODY)
+        return err(503) if len(seen) < 3 else httpx2.Response(200, json=USAGE_BODY)
 
     mock.get("/v1/usage").mock(side_effect=answer)
     await runner.call(runner.client(), "get_usage", timeout=8)
@@ -259,8 +253,8 @@ async def test_attempt_timeouts_capped_to_the_remaining_deadline(
     assert all(t["connect"] <= 8 for t in seen)
 
 
-async def test_deadline_passed_means_timeout_error(runner: Runner, mock: respx.MockRouter) -> None:
-    def slow_answer(request: httpx.Request) -> httpx.Response:
+async def test_deadline_passed_means_timeout_error(runner: Runner, mock: MockRouter) -> None:
+    def slow_answer(request: httpx2.Request) -> httpx2.Response:
         runner.clock.now += 100  # the attempt "took" 100 s
         return err(502)
 
@@ -271,11 +265,11 @@ async def test_deadline_passed_means_timeout_error(runner: Runner, mock: respx.M
 
 
 async def test_retried_chat_asks_the_service_for_no_more_than_remains(
-    runner: Runner, mock: respx.MockRouter
+    runner: Runner, mock: MockRouter
 ) -> None:
     asked: list[float] = []
 
-    def answer(request: httpx.Request) -> httpx.Response:
+    def answer(request: httpx2.Request) -> httpx2.Response:
         asked.append(json.loads(request.content)["timeout"])
         if len(asked) == 1:
             runner.clock.now += 15  # the first attempt failed after 15 s
@@ -291,9 +285,9 @@ async def test_retried_chat_asks_the_service_for_no_more_than_remains(
 
 
 async def test_chat_without_time_for_another_useful_attempt_stops(
-    runner: Runner, mock: respx.MockRouter
+    runner: Runner, mock: MockRouter
 ) -> None:
-    def answer(request: httpx.Request) -> httpx.Response:
+    def answer(request: httpx2.Request) -> httpx2.Response:
         runner.clock.now += 30  # the service used its whole 30 s and answered 504
         return err(504, "Task timed out after 30 seconds")
 
@@ -304,9 +298,9 @@ async def test_chat_without_time_for_another_useful_attempt_stops(
 
 
 async def test_retries_are_logged(
-    runner: Runner, mock: respx.MockRouter, caplog: pytest.LogCaptureFixture
+    runner: Runner, mock: MockRouter, caplog: pytest.LogCaptureFixture
 ) -> None:
-    mock.get("/health").mock(side_effect=[err(503), httpx.Response(200, json=HEALTH_BODY)])
+    mock.get("/health").mock(side_effect=[err(503), httpx2.Response(200, json=HEALTH_BODY)])
     with caplog.at_level(logging.INFO, logger="claude_client"):
         await runner.call(runner.client(), "health")
     retries = [r for r in caplog.records if r.getMessage().startswith("Retrying")]
@@ -316,13 +310,11 @@ async def test_retries_are_logged(
     assert rec.delay == runner.sleeps[0]
 
 
-async def test_generated_endpoint_gets_retries_and_errors(
-    runner: Runner, mock: respx.MockRouter
-) -> None:
+async def test_generated_endpoint_gets_retries_and_errors(runner: Runner, mock: MockRouter) -> None:
     from claude_code_api.api.default import health
 
     route = mock.get("/health").mock(
-        side_effect=[err(503), httpx.Response(200, json=HEALTH_BODY), httpx.Response(520)]
+        side_effect=[err(503), httpx2.Response(200, json=HEALTH_BODY), httpx2.Response(520)]
     )
     client = runner.client()
 
@@ -336,7 +328,7 @@ async def test_generated_endpoint_gets_retries_and_errors(
     assert route.call_count == 2 and len(runner.sleeps) == 1
     # a non-IANA 520 would crash the generated layer (HTTPStatus(520)); ours raises ServerError
     route.side_effect = None
-    route.return_value = httpx.Response(520, text="origin error")
+    route.return_value = httpx2.Response(520, text="origin error")
     with pytest.raises(cc.ServerError) as info:
         await call()
     assert info.value.status_code == 520

@@ -5,9 +5,9 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-import httpx
+import httpx2
 import pytest
-import respx
+from http_mock import MockRouter
 
 import claude_client as cc
 
@@ -24,20 +24,20 @@ def _all_text(caplog: pytest.LogCaptureFixture) -> str:
 
 
 async def test_key_absent_from_debug_logs_reprs_and_errors(
-    runner: Runner, mock: respx.MockRouter, caplog: pytest.LogCaptureFixture
+    runner: Runner, mock: MockRouter, caplog: pytest.LogCaptureFixture
 ) -> None:
     mock.post("/v1/chat/completions").mock(
         side_effect=[
-            httpx.Response(503, json={"detail": "busy"}, headers={"Retry-After": "1"}),
-            httpx.Response(200, json=CHAT_BODY),
-            httpx.Response(401, json={"detail": "Invalid or revoked API key"}),
-            httpx.ConnectError("refused"),
-            httpx.ConnectError("refused"),
-            httpx.ConnectError("refused"),
+            httpx2.Response(503, json={"detail": "busy"}, headers={"Retry-After": "1"}),
+            httpx2.Response(200, json=CHAT_BODY),
+            httpx2.Response(401, json={"detail": "Invalid or revoked API key"}),
+            httpx2.ConnectError("refused"),
+            httpx2.ConnectError("refused"),
+            httpx2.ConnectError("refused"),
         ]
     )
     mock.post("/v1/task").mock(
-        return_value=httpx.Response(200, json={**TASK_BODY, "status": "failed", "result": {}})
+        return_value=httpx2.Response(200, json={**TASK_BODY, "status": "failed", "result": {}})
     )
     client = runner.client(api_key={"a": KEY, "b": KEY_B}, project_id="a")
     errors: list[BaseException] = []
@@ -77,9 +77,9 @@ def test_claude_log_env_enables_stderr_logging(
     import sys
 
     code = (
-        "import httpx, claude_client as cc\n"
-        "def h(req): return httpx.Response(200, json={'ready': True})\n"
-        f"c = cc.ClaudeClient('http://x', api_key='{KEY}', transport=httpx.MockTransport(h))\n"
+        "import httpx2, claude_client as cc\n"
+        "def h(req): return httpx2.Response(200, json={'ready': True})\n"
+        f"c = cc.ClaudeClient('http://x', api_key='{KEY}', transport=httpx2.MockTransport(h))\n"
         "c.ready(); c.close()\n"
     )
     env = {"CLAUDE_LOG": "debug", "PATH": "/usr/bin:/bin"}

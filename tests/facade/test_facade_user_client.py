@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import httpx
+import httpx2
 import pytest
 
 import claude_client as cc
@@ -10,21 +10,21 @@ import claude_client as cc
 from .conftest import BASE, CHAT_BODY, HEALTH_BODY, KEY
 
 
-def _handler(seen: list[httpx.Request]) -> httpx.MockTransport:
-    def handle(request: httpx.Request) -> httpx.Response:
+def _handler(seen: list[httpx2.Request]) -> httpx2.MockTransport:
+    def handle(request: httpx2.Request) -> httpx2.Response:
         seen.append(request)
         if request.url.path == "/health":
-            return httpx.Response(200, json=HEALTH_BODY)
-        return httpx.Response(200, json=CHAT_BODY)
+            return httpx2.Response(200, json=HEALTH_BODY)
+        return httpx2.Response(200, json=CHAT_BODY)
 
-    return httpx.MockTransport(handle)
+    return httpx2.MockTransport(handle)
 
 
 def test_sync_user_client_is_used_as_is_and_left_unchanged() -> None:
-    seen: list[httpx.Request] = []
+    seen: list[httpx2.Request] = []
     hooked: list[str] = []
     transport = _handler(seen)
-    http = httpx.Client(
+    http = httpx2.Client(
         transport=transport,
         headers={"X-Mine": "1"},
         event_hooks={"request": [lambda r: hooked.append(r.url.path)]},
@@ -52,13 +52,13 @@ def test_sync_user_client_is_used_as_is_and_left_unchanged() -> None:
 
 
 async def test_async_user_client_is_used_as_is_and_left_unchanged() -> None:
-    seen: list[httpx.Request] = []
+    seen: list[httpx2.Request] = []
     hooked: list[str] = []
 
-    async def hook(request: httpx.Request) -> None:
+    async def hook(request: httpx2.Request) -> None:
         hooked.append(request.url.path)
 
-    http = httpx.AsyncClient(transport=_handler(seen), event_hooks={"request": [hook]})
+    http = httpx2.AsyncClient(transport=_handler(seen), event_hooks={"request": [hook]})
     before = (http.base_url, dict(http.headers), http._transport)
     async with cc.AsyncClaudeClient(BASE, api_key=KEY, http_client=http) as client:
         assert (await client.health()).status == "healthy"
@@ -74,6 +74,70 @@ async def test_async_user_client_is_used_as_is_and_left_unchanged() -> None:
 
 
 def test_http_client_and_transport_together_are_refused() -> None:
-    with httpx.Client() as http, pytest.raises(cc.InvalidInputError) as info:
-        cc.ClaudeClient(BASE, api_key=KEY, http_client=http, transport=httpx.HTTPTransport())
+    with httpx2.Client() as http, pytest.raises(cc.InvalidInputError) as info:
+        cc.ClaudeClient(BASE, api_key=KEY, http_client=http, transport=httpx2.HTTPTransport())
     assert info.value.param == "transport"
+
+
+# --------------------------------------------------------------------------- httpx -> httpx2
+
+
+def _old_httpx_type(name: str) -> type:
+    """A stand-in for a class of the old ``httpx`` package: only its module name counts."""
+    return type(name, (), {"__module__": "httpx._client"})  # httpx2-codemod: keep
+
+
+@pytest.mark.parametrize(
+    ("client_cls", "expected"),
+    [(cc.ClaudeClient, "httpx2.Client"), (cc.AsyncClaudeClient, "httpx2.AsyncClient")],
+)
+@pytest.mark.parametrize("name", ["Client", "AsyncClient"])
+def test_old_httpx_client_is_refused_with_the_migration(
+    client_cls: type, expected: str, name: str
+) -> None:
+    old = _old_httpx_type(name)()
+    with pytest.raises(cc.InvalidInputError) as info:
+        client_cls(BASE, api_key=KEY, http_client=old)
+    assert info.value.param == "http_client"
+    message = str(info.value)
+    assert message.startswith("http_client: ")
+    assert f"pass an {expected}" in message
+    assert "replace `import httpx` with `import httpx2`" in message  # httpx2-codemod: keep
+
+
+def test_real_old_httpx_client_and_transport_are_refused() -> None:
+    old_httpx = pytest.importorskip("httpx")  # httpx2-codemod: keep (dev extra: benchmarks)
+    with old_httpx.Client() as old, pytest.raises(cc.InvalidInputError) as info:
+        cc.ClaudeClient(BASE, api_key=KEY, http_client=old)
+    assert info.value.param == "http_client" and "old `httpx` package" in str(info.value)
+    with pytest.raises(cc.InvalidInputError) as info:
+        cc.ClaudeClient(BASE, api_key=KEY, transport=old_httpx.HTTPTransport())
+    assert info.value.param == "transport" and "`import httpx2`" in str(info.value)
+
+
+def test_other_http_client_types_name_httpx2() -> None:
+    with pytest.raises(cc.InvalidInputError) as info:
+        cc.ClaudeClient(BASE, api_key=KEY, http_client=object())  # type: ignore[arg-type]
+    assert str(info.value) == "http_client: must be an httpx2.Client, not object"
+    wrong_kind = httpx2.AsyncClient()  # never opened: nothing to close
+    with pytest.raises(cc.InvalidInputError) as info:
+        cc.ClaudeClient(BASE, api_key=KEY, http_client=wrong_kind)  # type: ignore[arg-type]
+    assert "must be an httpx2.Client, not AsyncClient" in str(info.value)
+
+
+@pytest.mark.parametrize("kind", ["sync", "async"])
+async def test_httpx2_client_is_accepted(kind: str) -> None:
+    seen: list[httpx2.Request] = []
+    if kind == "sync":
+        with (
+            httpx2.Client(transport=_handler(seen)) as http,
+            cc.ClaudeClient(BASE, api_key=KEY, http_client=http) as client,
+        ):
+            assert client.complete("Hi").content == "Hello there"
+    else:
+        async with (
+            httpx2.AsyncClient(transport=_handler(seen)) as http,
+            cc.AsyncClaudeClient(BASE, api_key=KEY, http_client=http) as client,
+        ):
+            assert (await client.complete("Hi")).content == "Hello there"
+    assert [r.url.path for r in seen] == ["/v1/chat/completions"]

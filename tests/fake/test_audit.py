@@ -14,7 +14,7 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
-import httpx
+import httpx2
 import pytest
 
 from claude_client.testing import FakeService
@@ -52,7 +52,7 @@ def one_minute() -> Iterator[None]:
 # --------------------------------------------------------------------------- §1
 
 
-def test_unknown_path_404_and_wrong_method_405_carry_the_request_id(anon: httpx.Client) -> None:
+def test_unknown_path_404_and_wrong_method_405_carry_the_request_id(anon: httpx2.Client) -> None:
     r = anon.get("/v1/nope", headers={"X-Request-ID": "abc"})
     assert (r.status_code, r.json()) == (404, {"detail": "Not Found"})
     assert r.headers["x-request-id"] == r.headers["x-forgg-cca-request-id"] == "abc"
@@ -65,7 +65,7 @@ def test_unknown_path_404_and_wrong_method_405_carry_the_request_id(anon: httpx.
 
 
 def test_www_authenticate_only_on_the_not_authenticated_401(
-    claude_fake: FakeService, anon: httpx.Client
+    claude_fake: FakeService, anon: httpx2.Client
 ) -> None:
     for headers in ({"Authorization": ""}, {"Authorization": "Bearer"}):
         r = anon.get("/v1/usage", headers=headers)  # empty header, empty token
@@ -80,13 +80,13 @@ def test_www_authenticate_only_on_the_not_authenticated_401(
     assert r.status_code == 429 and "www-authenticate" not in r.headers
 
 
-def test_bearer_scheme_is_case_insensitive(claude_fake: FakeService, anon: httpx.Client) -> None:
+def test_bearer_scheme_is_case_insensitive(claude_fake: FakeService, anon: httpx2.Client) -> None:
     r = anon.get("/v1/usage", headers={"Authorization": f"bEaReR {claude_fake.api_key}"})
     assert r.status_code == 200
 
 
 def test_a_non_json_body_is_refused_before_auth_so_it_is_not_counted(
-    claude_fake: FakeService, anon: httpx.Client, one_minute: None
+    claude_fake: FakeService, anon: httpx2.Client, one_minute: None
 ) -> None:
     key = claude_fake.add_key(rpm=1)
     headers = {**claude_fake.auth_headers(key), "Content-Type": "application/json"}
@@ -95,7 +95,9 @@ def test_a_non_json_body_is_refused_before_auth_so_it_is_not_counted(
     assert anon.get("/v1/usage", headers=headers).status_code == 429
 
 
-def test_a_task_counts_once(claude_fake: FakeService, anon: httpx.Client, one_minute: None) -> None:
+def test_a_task_counts_once(
+    claude_fake: FakeService, anon: httpx2.Client, one_minute: None
+) -> None:
     key = claude_fake.add_key(rpm=2)
     headers = claude_fake.auth_headers(key)
     assert anon.post(TASK, json={"description": "x"}, headers=headers).status_code == 200
@@ -104,7 +106,7 @@ def test_a_task_counts_once(claude_fake: FakeService, anon: httpx.Client, one_mi
 
 
 def test_unauthenticated_routes_are_not_rate_limited_and_unknown_keys_never_429(
-    claude_fake: FakeService, anon: httpx.Client, one_minute: None
+    claude_fake: FakeService, anon: httpx2.Client, one_minute: None
 ) -> None:
     key = claude_fake.add_key(rpm=1)
     headers = claude_fake.auth_headers(key)
@@ -119,7 +121,7 @@ def test_unauthenticated_routes_are_not_rate_limited_and_unknown_keys_never_429(
 # --------------------------------------------------------------------------- §4 shapes
 
 
-def test_health_key_order_and_types(anon: httpx.Client) -> None:
+def test_health_key_order_and_types(anon: httpx2.Client) -> None:
     health = anon.get("/health").json()
     assert list(health) == ["status", "version", "uptime_seconds", "services"]
     services = health["services"]
@@ -149,7 +151,7 @@ def test_health_key_order_and_types(anon: httpx.Client) -> None:
     }
 
 
-def test_provider_models_key_order(anon: httpx.Client) -> None:
+def test_provider_models_key_order(anon: httpx2.Client) -> None:
     body = anon.get("/v1/providers/ANTHROPIC/models").json()
     assert list(body) == ["provider", "models"] and body["provider"] == "ANTHROPIC"
     assert list(body["models"]) == ["haiku", "sonnet", "opus"]
@@ -163,7 +165,7 @@ def test_provider_models_key_order(anon: httpx.Client) -> None:
     assert list(anon.get("/v1/providers").json()[0]) == ["name", "available", "models"]
 
 
-def test_chat_batch_usage_route_key_order(http: httpx.Client) -> None:
+def test_chat_batch_usage_route_key_order(http: httpx2.Client) -> None:
     chat = http.post(CHAT, json=chat_body(model="haiku")).json()
     assert list(chat) == ["id", "model", "content", "usage", "cost", "project_id"]
     assert list(chat["usage"]) == ["input_tokens", "output_tokens", "total_tokens"]
@@ -187,7 +189,7 @@ def test_chat_batch_usage_route_key_order(http: httpx.Client) -> None:
     assert list(route["budget_status"]) == ["total_tokens", "total_cost", "limit", "remaining"]
 
 
-def test_money_is_always_a_float(http: httpx.Client) -> None:
+def test_money_is_always_a_float(http: httpx2.Client) -> None:
     """``total_cost``/``cost`` are floats (``0.0``, never ``0``) even with nothing used."""
     route = json.loads(http.post("/v1/route", json={"prompt": "x"}).text)
     assert isinstance(route["budget_status"]["total_cost"], float)
@@ -208,14 +210,14 @@ def test_money_is_always_a_float(http: httpx.Client) -> None:
 
 
 def test_route_budget_status_with_int_costs_recorded(
-    claude_fake: FakeService, http: httpx.Client
+    claude_fake: FakeService, http: httpx2.Client
 ) -> None:
     claude_fake.add_usage("default", "haiku", 10, 0)  # a row whose cost is an int
     status = json.loads(http.post("/v1/route", json={"prompt": "x"}).text)["budget_status"]
     assert isinstance(status["total_cost"], float)
 
 
-def test_process_and_task_key_order(http: httpx.Client) -> None:
+def test_process_and_task_key_order(http: httpx2.Client) -> None:
     body = http.post(PROCESS, json=process_body()).json()
     assert list(body) == ["content", "content_blocks", "model", "provider", "metadata"]
     assert list(body["metadata"]) == [
@@ -244,7 +246,7 @@ def test_process_and_task_key_order(http: httpx.Client) -> None:
     assert list(exceeded["usage"]) == ["input_tokens", "output_tokens", "total_cost", "model_used"]
 
 
-def test_tool_path_key_order(claude_fake: FakeService, http: httpx.Client) -> None:
+def test_tool_path_key_order(claude_fake: FakeService, http: httpx2.Client) -> None:
     claude_fake.set_tool_passthrough(True)
     body = http.post(CHAT, json=chat_body("hi", model="haiku", tools=TOOLS)).json()
     assert list(body) == ["id", "object", "model", "choices", "usage", "cost", "project_id"]
@@ -272,12 +274,12 @@ def test_tool_path_key_order(claude_fake: FakeService, http: httpx.Client) -> No
     ],
 )
 def test_chat_simple_rule_counts_the_flattened_prompt(
-    http: httpx.Client, content: str, model: str
+    http: httpx2.Client, content: str, model: str
 ) -> None:
     assert http.post(CHAT, json=chat_body(content)).json()["model"] == model
 
 
-def test_chat_context_is_the_words_of_the_prompt_unless_max_tokens(http: httpx.Client) -> None:
+def test_chat_context_is_the_words_of_the_prompt_unless_max_tokens(http: httpx2.Client) -> None:
     long = " ".join(["word"] * 10_000)  # "user: " + 10,000 words = 10,001 words > 10,000
     assert http.post(CHAT, json=chat_body(long)).json()["model"] == "opus"
     shorter = " ".join(["word"] * 9_999)  # 10,000 words: not > 10,000
@@ -291,12 +293,12 @@ def test_chat_context_is_the_words_of_the_prompt_unless_max_tokens(http: httpx.C
     ("prompt", "model"),
     [("x" * 95 + "list", "haiku"), ("x" * 96 + "list", "sonnet")],  # len < 100, exactly
 )
-def test_route_simple_rule_boundary(http: httpx.Client, prompt: str, model: str) -> None:
+def test_route_simple_rule_boundary(http: httpx2.Client, prompt: str, model: str) -> None:
     assert http.post("/v1/route", json={"prompt": prompt}).json()["recommended_model"] == model
 
 
 def test_route_with_an_exactly_exhausted_and_an_overspent_budget(
-    claude_fake: FakeService, http: httpx.Client
+    claude_fake: FakeService, http: httpx2.Client
 ) -> None:
     claude_fake.set_budget("default", 1000)
     claude_fake.add_usage("default", "haiku", 1000)  # remaining 0 -> R = +inf
@@ -315,7 +317,7 @@ def test_route_with_an_exactly_exhausted_and_an_overspent_budget(
     assert body["budget_status"]["remaining"] == -1
 
 
-def test_tool_path_routes_without_a_model(claude_fake: FakeService, http: httpx.Client) -> None:
+def test_tool_path_routes_without_a_model(claude_fake: FakeService, http: httpx2.Client) -> None:
     claude_fake.set_tool_passthrough(True)
     http.post(CHAT, json=chat_body("list files", tools=TOOLS))
     http.post(CHAT, json=chat_body("Write a poem about the sea", tools=TOOLS))
@@ -326,7 +328,7 @@ def test_tool_path_routes_without_a_model(claude_fake: FakeService, http: httpx.
 # --------------------------------------------------------------------------- §5.2 names
 
 
-def test_process_usage_is_recorded_under_the_alias(http: httpx.Client) -> None:
+def test_process_usage_is_recorded_under_the_alias(http: httpx2.Client) -> None:
     body = http.post(PROCESS, json=process_body(provider="openai", model_name="gpt-4o")).json()
     assert body["metadata"]["actual_model"] == "opus"
     usage = http.get("/v1/usage").json()["by_model"]
@@ -335,7 +337,7 @@ def test_process_usage_is_recorded_under_the_alias(http: httpx.Client) -> None:
 
 
 def test_tool_path_prices_other_names_at_sonnet_rates(
-    claude_fake: FakeService, http: httpx.Client
+    claude_fake: FakeService, http: httpx2.Client
 ) -> None:
     claude_fake.set_tool_passthrough(True)
     name = "claude-3-5-haiku-20241022"
@@ -351,7 +353,7 @@ def test_tool_path_prices_other_names_at_sonnet_rates(
 
 
 def test_tool_path_unknown_model_is_502_upstream_error(
-    claude_fake: FakeService, http: httpx.Client
+    claude_fake: FakeService, http: httpx2.Client
 ) -> None:
     claude_fake.set_tool_passthrough(True)
     r = http.post(CHAT, json=chat_body("hi", model="gpt-4", tools=TOOLS))
@@ -360,7 +362,7 @@ def test_tool_path_unknown_model_is_502_upstream_error(
     assert "x-upstream-status" not in r.headers and "retry-after" not in r.headers
 
 
-def test_batch_full_id_costs_nothing(http: httpx.Client) -> None:
+def test_batch_full_id_costs_nothing(http: httpx2.Client) -> None:
     name = "claude-3-5-haiku-20241022"
     body = http.post(BATCH, json={"prompts": [{"prompt": "a b"}], "model": name}).json()
     (item,) = body["results"]
@@ -371,7 +373,7 @@ def test_batch_full_id_costs_nothing(http: httpx.Client) -> None:
 
 
 def test_tool_path_without_dialogue_is_an_uncategorised_500(
-    claude_fake: FakeService, http: httpx.Client, anon: httpx.Client
+    claude_fake: FakeService, http: httpx2.Client, anon: httpx2.Client
 ) -> None:
     claude_fake.set_tool_passthrough(True)
     for messages in ([], [{"role": "system", "content": "s"}]):
@@ -384,7 +386,7 @@ def test_tool_path_without_dialogue_is_an_uncategorised_500(
 
 
 def test_error_rates_ignore_budget_refusals_and_pool_timeouts(
-    claude_fake: FakeService, http: httpx.Client, anon: httpx.Client
+    claude_fake: FakeService, http: httpx2.Client, anon: httpx2.Client
 ) -> None:
     claude_fake.set_budget("default", 0)
     assert http.post(CHAT, json=chat_body(model="haiku")).status_code == 429
@@ -399,7 +401,7 @@ def test_error_rates_ignore_budget_refusals_and_pool_timeouts(
 
 
 def test_process_sdk_path_failures_count_in_error_rates_by_path(
-    http: httpx.Client, anon: httpx.Client
+    http: httpx2.Client, anon: httpx2.Client
 ) -> None:
     http.post(PROCESS, json=process_body(user_message="x [fail:timeout]", use_cli=False))
     http.post(PROCESS, json=process_body(user_message="x [fail:timeout]"))
@@ -410,7 +412,7 @@ def test_process_sdk_path_failures_count_in_error_rates_by_path(
 # --------------------------------------------------------------------------- §5.5 budget
 
 
-def test_budget_refusals_carry_no_category(claude_fake: FakeService, http: httpx.Client) -> None:
+def test_budget_refusals_carry_no_category(claude_fake: FakeService, http: httpx2.Client) -> None:
     claude_fake.set_budget("default", 0)
     for r in (http.post(CHAT, json=chat_body()), http.post(PROCESS, json=process_body())):
         assert r.status_code in (429, 403)
@@ -418,7 +420,7 @@ def test_budget_refusals_carry_no_category(claude_fake: FakeService, http: httpx
 
 
 def test_tool_path_estimate_counts_content_words_without_role_prefixes(
-    claude_fake: FakeService, http: httpx.Client
+    claude_fake: FakeService, http: httpx2.Client
 ) -> None:
     claude_fake.set_tool_passthrough(True)
     claude_fake.set_budget("default", 1000)
@@ -430,7 +432,7 @@ def test_tool_path_estimate_counts_content_words_without_role_prefixes(
     assert r.status_code == 200 and r.json()["id"] == "sdk-direct"
 
 
-def test_tool_path_budget_refusal_is_429(claude_fake: FakeService, http: httpx.Client) -> None:
+def test_tool_path_budget_refusal_is_429(claude_fake: FakeService, http: httpx2.Client) -> None:
     claude_fake.set_tool_passthrough(True)
     claude_fake.set_budget("default", 5)
     r = http.post(CHAT, json=chat_body("a b c", model="haiku", tools=TOOLS))
@@ -446,7 +448,7 @@ def test_tool_path_budget_refusal_is_429(claude_fake: FakeService, http: httpx.C
     ],
 )
 def test_task_estimate(
-    claude_fake: FakeService, http: httpx.Client, body: dict[str, Any], estimate: int
+    claude_fake: FakeService, http: httpx2.Client, body: dict[str, Any], estimate: int
 ) -> None:
     claude_fake.set_budget("est", estimate - 1)
     r = http.post(TASK, json={**body, "project_id": "est"}).json()
@@ -474,12 +476,12 @@ def test_task_estimate(
         ({"max_cost": 5}, "Requested max cost ($5.0) exceeds limit ($1.0)"),  # HTTP: a float
     ],
 )
-def test_permission_check_order(http: httpx.Client, body: dict[str, Any], reason: str) -> None:
+def test_permission_check_order(http: httpx2.Client, body: dict[str, Any], reason: str) -> None:
     r = http.post(TASK, json={"description": "x", **body})  # the pro key
     assert (r.status_code, r.json()) == (403, {"detail": f"Permission denied: {reason}"})
 
 
-def test_profile_limits_are_inclusive(claude_fake: FakeService, http: httpx.Client) -> None:
+def test_profile_limits_are_inclusive(claude_fake: FakeService, http: httpx2.Client) -> None:
     assert (
         http.post(TASK, json={"description": "x", "timeout": 300, "max_cost": 1}).json()["status"]
         == "completed"
@@ -491,7 +493,7 @@ def test_profile_limits_are_inclusive(claude_fake: FakeService, http: httpx.Clie
     assert r.json() == {"detail": "Permission denied: Skill 's' is not in allowed list"}
 
 
-def test_task_check_order(claude_fake: FakeService, http: httpx.Client) -> None:
+def test_task_check_order(claude_fake: FakeService, http: httpx2.Client) -> None:
     ent = claude_fake.auth_headers(claude_fake.enterprise_key)
     claude_fake.set_budget("default", 0)
     # Permission (403) before the executor's validation (500).
@@ -512,7 +514,7 @@ def test_task_check_order(claude_fake: FakeService, http: httpx.Client) -> None:
 
 
 def test_cost_exceeded_text_has_four_decimals_and_is_not_billed(
-    claude_fake: FakeService, http: httpx.Client
+    claude_fake: FakeService, http: httpx2.Client
 ) -> None:
     body = http.post(TASK, json={"description": "x", "max_cost": 0.00001, "model": "opus"}).json()
     cost = body["usage"]["total_cost"]
@@ -523,7 +525,7 @@ def test_cost_exceeded_text_has_four_decimals_and_is_not_billed(
 
 
 def test_completed_task_bills_its_tokens_under_the_model_used(
-    claude_fake: FakeService, http: httpx.Client
+    claude_fake: FakeService, http: httpx2.Client
 ) -> None:
     body = http.post(TASK, json={"description": "x", "model": "haiku"}).json()
     (row,) = claude_fake.usage_records("default")
@@ -537,12 +539,12 @@ def test_completed_task_bills_its_tokens_under_the_model_used(
 
 
 def test_process_timeout_prints_as_python_computes_it(
-    claude_fake: FakeService, http: httpx.Client
+    claude_fake: FakeService, http: httpx2.Client
 ) -> None:
     """``max(30, max_tokens / 10)``: ``30`` (an int) when 30 wins, else a float."""
     claude_fake.latency(200)
     claude_fake.set_max_workers(1)
-    out: dict[str, httpx.Response] = {}
+    out: dict[str, httpx2.Response] = {}
 
     def call() -> None:
         out["r"] = http.post(PROCESS, json=process_body(max_tokens=100), timeout=60)
@@ -579,14 +581,14 @@ def test_process_timeout_prints_as_python_computes_it(
     ],
 )
 def test_route_reasoning_lists_every_rule_that_applied(
-    http: httpx.Client, body: dict[str, Any], model: str, reasoning: str
+    http: httpx2.Client, body: dict[str, Any], model: str, reasoning: str
 ) -> None:
     r = http.post("/v1/route", json=body).json()
     assert (r["recommended_model"], r["reasoning"]) == (model, reasoning)
 
 
 def test_chat_low_budget_forces_haiku_but_tasks_route_with_a_million(
-    claude_fake: FakeService, http: httpx.Client
+    claude_fake: FakeService, http: httpx2.Client
 ) -> None:
     claude_fake.set_budget("default", 10_000)
     claude_fake.add_usage("default", "sonnet", 9_100)  # R = 900
@@ -596,7 +598,7 @@ def test_chat_low_budget_forces_haiku_but_tasks_route_with_a_million(
 
 
 def test_tools_with_passthrough_on_but_empty_take_the_cli_path(
-    claude_fake: FakeService, http: httpx.Client
+    claude_fake: FakeService, http: httpx2.Client
 ) -> None:
     claude_fake.set_tool_passthrough(True)
     body = http.post(CHAT, json=chat_body("hi", model="haiku", tools=[])).json()
@@ -604,7 +606,7 @@ def test_tools_with_passthrough_on_but_empty_take_the_cli_path(
 
 
 def test_tool_path_missing_sdk_comes_before_the_budget(
-    claude_fake: FakeService, http: httpx.Client
+    claude_fake: FakeService, http: httpx2.Client
 ) -> None:
     claude_fake.set_tool_passthrough(True)
     claude_fake.set_anthropic_key(False)
@@ -615,7 +617,7 @@ def test_tool_path_missing_sdk_comes_before_the_budget(
 
 
 def test_process_budget_comes_before_the_breaker(
-    claude_fake: FakeService, http: httpx.Client
+    claude_fake: FakeService, http: httpx2.Client
 ) -> None:
     for _ in range(5):
         http.post(PROCESS, json=process_body(user_message="x [fail:overloaded]"))
@@ -625,7 +627,7 @@ def test_process_budget_comes_before_the_breaker(
     assert (r.status_code, r.json()) == (403, {"detail": "Budget exceeded for project default"})
 
 
-def test_task_with_a_negative_timeout_is_a_failed_run(http: httpx.Client) -> None:
+def test_task_with_a_negative_timeout_is_a_failed_run(http: httpx2.Client) -> None:
     r = http.post(TASK, json={"description": "x", "timeout": -5})
     assert (r.status_code, r.json()) == (
         500,
@@ -633,7 +635,7 @@ def test_task_with_a_negative_timeout_is_a_failed_run(http: httpx.Client) -> Non
     )
 
 
-def test_capabilities_key_order(http: httpx.Client) -> None:
+def test_capabilities_key_order(http: httpx2.Client) -> None:
     body = http.get("/v1/capabilities").json()
     assert list(body) == ["agents", "skills", "agents_count", "skills_count"]
     assert list(body["agents"][0]) == ["name", "description", "tools", "model"]

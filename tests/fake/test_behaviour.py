@@ -9,7 +9,7 @@ import socket
 import time
 import uuid
 
-import httpx
+import httpx2
 import pytest
 
 from claude_client.testing import FakeService, Fault
@@ -24,19 +24,19 @@ def chat_body(prompt: str = "hello world", **extra: object) -> dict[str, object]
 # --------------------------------------------------------------------------- every response
 
 
-def test_request_id_is_echoed(http: httpx.Client) -> None:
+def test_request_id_is_echoed(http: httpx2.Client) -> None:
     r = http.get("/v1/capabilities", headers={"X-Request-ID": "req-123"})
     assert r.headers["x-request-id"] == "req-123"
 
 
-def test_request_id_is_a_fresh_uuid4_otherwise(http: httpx.Client, anon: httpx.Client) -> None:
+def test_request_id_is_a_fresh_uuid4_otherwise(http: httpx2.Client, anon: httpx2.Client) -> None:
     ids = {http.post(CHAT, json=chat_body()).headers["x-request-id"] for _ in range(2)}
     ids.add(anon.get("/v1/usage").headers["x-request-id"])  # on errors too
     assert len(ids) == 3
     assert all(uuid.UUID(i).version == 4 for i in ids)
 
 
-def test_validation_error_is_fastapi_422_shape(http: httpx.Client) -> None:
+def test_validation_error_is_fastapi_422_shape(http: httpx2.Client) -> None:
     r = http.post(CHAT, json={"messages": [], "timeout": 0})
     assert r.status_code == 422
     (err,) = r.json()["detail"]
@@ -54,7 +54,7 @@ def test_validation_error_is_fastapi_422_shape(http: httpx.Client) -> None:
 
 @pytest.mark.parametrize("headers", [{}, {"Authorization": "Basic dXNlcjpwdw=="}])
 def test_missing_or_non_bearer_header_is_401_not_authenticated(
-    anon: httpx.Client, headers: dict[str, str]
+    anon: httpx2.Client, headers: dict[str, str]
 ) -> None:
     r = anon.post(CHAT, json=chat_body(), headers=headers)
     assert r.status_code == 401
@@ -62,13 +62,13 @@ def test_missing_or_non_bearer_header_is_401_not_authenticated(
     assert r.headers["www-authenticate"] == "Bearer"
 
 
-def test_unknown_key_is_401_invalid_or_revoked(anon: httpx.Client) -> None:
+def test_unknown_key_is_401_invalid_or_revoked(anon: httpx2.Client) -> None:
     r = anon.get("/v1/usage", headers={"Authorization": "Bearer cc_" + "0" * 40})
     assert r.status_code == 401
     assert r.json() == {"detail": "Invalid or revoked API key"}
 
 
-def test_revoked_key_is_401(claude_fake: FakeService, anon: httpx.Client) -> None:
+def test_revoked_key_is_401(claude_fake: FakeService, anon: httpx2.Client) -> None:
     key = claude_fake.add_key(profile="pro", project_id="p1")
     assert anon.get("/v1/usage", headers=claude_fake.auth_headers(key)).status_code == 200
     claude_fake.revoke_key(key)
@@ -89,7 +89,7 @@ def test_keys_look_like_the_service_keys(claude_fake: FakeService) -> None:
 
 
 def test_rate_limit_is_429_without_retry_after(
-    claude_fake: FakeService, http: httpx.Client
+    claude_fake: FakeService, http: httpx2.Client
 ) -> None:
     claude_fake.set_rate_limit(claude_fake.api_key, 2)
     assert [http.get("/v1/capabilities").status_code for _ in range(2)] == [200, 200]
@@ -106,13 +106,13 @@ def test_default_rate_limit_is_100_per_minute(claude_fake: FakeService) -> None:
     assert claude_fake.key_info(claude_fake.add_key()).rpm == 100  # type: ignore[union-attr]
 
 
-def test_non_json_body_gets_422_before_auth(anon: httpx.Client) -> None:
+def test_non_json_body_gets_422_before_auth(anon: httpx2.Client) -> None:
     r = anon.post(CHAT, content=b"{not json", headers={"Content-Type": "application/json"})
     assert r.status_code == 422
     assert r.json()["detail"][0]["type"] == "json_invalid"
 
 
-def test_auth_runs_before_body_validation(anon: httpx.Client, http: httpx.Client) -> None:
+def test_auth_runs_before_body_validation(anon: httpx2.Client, http: httpx2.Client) -> None:
     assert anon.post(CHAT, json={"wrong": 1}).status_code == 401
     assert http.post(CHAT, json={"wrong": 1}).status_code == 422
 
@@ -120,12 +120,12 @@ def test_auth_runs_before_body_validation(anon: httpx.Client, http: httpx.Client
 @pytest.mark.parametrize(
     "path", ["/", "/health", "/ready", "/v1/providers", "/v1/providers/anthropic/models"]
 )
-def test_unauthenticated_routes(anon: httpx.Client, path: str) -> None:
+def test_unauthenticated_routes(anon: httpx2.Client, path: str) -> None:
     assert anon.get(path).status_code == 200
 
 
 @pytest.mark.parametrize("path", ["/v1/usage", "/v1/capabilities"])
-def test_authenticated_get_routes(anon: httpx.Client, path: str) -> None:
+def test_authenticated_get_routes(anon: httpx2.Client, path: str) -> None:
     assert anon.get(path).status_code == 401
 
 
@@ -147,7 +147,7 @@ def test_authenticated_get_routes(anon: httpx.Client, path: str) -> None:
     ],
 )
 def test_backend_failure_categories(
-    claude_fake: FakeService, http: httpx.Client, category: str, status: int
+    claude_fake: FakeService, http: httpx2.Client, category: str, status: int
 ) -> None:
     claude_fake.fail_next(status=status, category=category, retry_after=7, upstream_status=529)
     r = http.post(CHAT, json=chat_body())
@@ -171,7 +171,7 @@ def test_backend_failure_categories(
     ],
 )
 def test_fail_next_derives_the_category_from_the_status(
-    claude_fake: FakeService, http: httpx.Client, status: int, category: str
+    claude_fake: FakeService, http: httpx2.Client, status: int, category: str
 ) -> None:
     claude_fake.fail_next(status=status)
     r = http.post(CHAT, json=chat_body())
@@ -180,7 +180,7 @@ def test_fail_next_derives_the_category_from_the_status(
 
 
 def test_run_over_its_own_timeout_is_504_without_category(
-    claude_fake: FakeService, http: httpx.Client
+    claude_fake: FakeService, http: httpx2.Client
 ) -> None:
     claude_fake.latency(10)
     started = time.monotonic()
@@ -191,7 +191,7 @@ def test_run_over_its_own_timeout_is_504_without_category(
     assert "x-error-category" not in r.headers
 
 
-def test_full_worker_pool_is_503(claude_fake: FakeService, http: httpx.Client) -> None:
+def test_full_worker_pool_is_503(claude_fake: FakeService, http: httpx2.Client) -> None:
     claude_fake.inject(Fault.POOL_OVERLOADED)
     r = http.post(CHAT, json=chat_body())
     assert r.status_code == 503
@@ -209,7 +209,7 @@ def test_full_worker_pool_is_503(claude_fake: FakeService, http: httpx.Client) -
     ],
 )
 def test_process_circuit_breakers(
-    claude_fake: FakeService, http: httpx.Client, fault: Fault, detail: str
+    claude_fake: FakeService, http: httpx2.Client, fault: Fault, detail: str
 ) -> None:
     claude_fake.inject(fault, path="/v1/process")
     r = http.post(
@@ -221,7 +221,7 @@ def test_process_circuit_breakers(
 # --------------------------------------------------------------------------- chat
 
 
-def test_chat_body_shape_and_determinism(claude_fake: FakeService, http: httpx.Client) -> None:
+def test_chat_body_shape_and_determinism(claude_fake: FakeService, http: httpx2.Client) -> None:
     prompt = "Write   a poem about the sea"
     body = http.post(CHAT, json=chat_body(prompt, model="sonnet")).json()
     assert set(body) == {"id", "model", "content", "usage", "cost", "project_id"}
@@ -239,7 +239,7 @@ def test_chat_body_shape_and_determinism(claude_fake: FakeService, http: httpx.C
 @pytest.mark.parametrize(
     ("model", "price_in", "price_out"), [("haiku", 0.25, 1.25), ("sonnet", 3, 15), ("opus", 15, 75)]
 )
-def test_price_table(http: httpx.Client, model: str, price_in: float, price_out: float) -> None:
+def test_price_table(http: httpx2.Client, model: str, price_in: float, price_out: float) -> None:
     body = http.post(CHAT, json=chat_body("one two three", model=model)).json()
     u = body["usage"]
     assert body["cost"] == pytest.approx(
@@ -257,21 +257,21 @@ def test_price_table(http: httpx.Client, model: str, price_in: float, price_out:
     ],
 )
 def test_absent_model_is_routed_by_keywords_context_and_budget(
-    claude_fake: FakeService, http: httpx.Client, prompt: str, extra: dict[str, int], model: str
+    claude_fake: FakeService, http: httpx2.Client, prompt: str, extra: dict[str, int], model: str
 ) -> None:
     assert http.post(CHAT, json=chat_body(prompt, **extra)).json()["model"] == model
     assert http.post(CHAT, json=chat_body(prompt, model=None, **extra)).json()["model"] == model
     assert claude_fake.expected_model(prompt, extra.get("max_tokens"), chat=True) == model
 
 
-def test_model_auto_is_not_special_it_fails_like_any_unknown_name(http: httpx.Client) -> None:
+def test_model_auto_is_not_special_it_fails_like_any_unknown_name(http: httpx2.Client) -> None:
     r = http.post(CHAT, json=chat_body("list the files", model="auto"))
     assert r.status_code == 502
     assert r.headers["x-error-category"] == "cli_error"
     assert r.json()["detail"].startswith("Process exited with code 1\nStderr: ")
 
 
-def test_chat_budget_exceeded_is_429(claude_fake: FakeService, http: httpx.Client) -> None:
+def test_chat_budget_exceeded_is_429(claude_fake: FakeService, http: httpx2.Client) -> None:
     # "user: hello world" = 3 words -> estimate 6; a run bills 3 + 3 = 6 tokens.
     claude_fake.set_budget("default", 12)
     assert http.post(CHAT, json=chat_body()).status_code == 200  # 0 + 6 <= 12; 6 used
@@ -281,13 +281,13 @@ def test_chat_budget_exceeded_is_429(claude_fake: FakeService, http: httpx.Clien
     assert "retry-after" not in r.headers
 
 
-def test_chat_unknown_model_is_502_cli_error(http: httpx.Client) -> None:
+def test_chat_unknown_model_is_502_cli_error(http: httpx2.Client) -> None:
     r = http.post(CHAT, json=chat_body(model="gpt-4"))
     assert r.status_code == 502
     assert r.headers["x-error-category"] == "cli_error"
 
 
-def test_chat_with_tools_is_openai_shaped(claude_fake: FakeService, http: httpx.Client) -> None:
+def test_chat_with_tools_is_openai_shaped(claude_fake: FakeService, http: httpx2.Client) -> None:
     tools = [{"type": "function", "function": {"name": "get_weather", "parameters": {}}}]
     # Off by default, as the service: the tools are ignored, the CLI body comes back.
     assert "content" in http.post(CHAT, json=chat_body("hi", tools=tools)).json()
@@ -307,7 +307,7 @@ def test_chat_with_tools_is_openai_shaped(claude_fake: FakeService, http: httpx.
     assert "content" in http.post(CHAT, json=chat_body("hi", tools=tools)).json()
 
 
-def test_chat_is_billed_to_the_keys_project(claude_fake: FakeService, anon: httpx.Client) -> None:
+def test_chat_is_billed_to_the_keys_project(claude_fake: FakeService, anon: httpx2.Client) -> None:
     key = claude_fake.add_key(project_id="billing")
     body = anon.post(CHAT, json=chat_body(), headers=claude_fake.auth_headers(key)).json()
     assert body["project_id"] == "billing"
@@ -317,7 +317,7 @@ def test_chat_is_billed_to_the_keys_project(claude_fake: FakeService, anon: http
 # --------------------------------------------------------------------------- batch
 
 
-def test_batch_failed_item_inside_a_200(http: httpx.Client) -> None:
+def test_batch_failed_item_inside_a_200(http: httpx2.Client) -> None:
     r = http.post(
         "/v1/batch",
         json={
@@ -347,7 +347,7 @@ def test_batch_failed_item_inside_a_200(http: httpx.Client) -> None:
     assert body["total_tokens"] == 6 + c["usage"]["total_tokens"]
 
 
-def test_batch_has_no_budget_check(claude_fake: FakeService, http: httpx.Client) -> None:
+def test_batch_has_no_budget_check(claude_fake: FakeService, http: httpx2.Client) -> None:
     claude_fake.set_budget("default", 0)
     assert http.post(CHAT, json=chat_body()).status_code == 429
     body = http.post("/v1/batch", json={"prompts": [{"prompt": "x"}]}).json()
@@ -356,7 +356,7 @@ def test_batch_has_no_budget_check(claude_fake: FakeService, http: httpx.Client)
 
 @pytest.mark.parametrize(("workers", "low", "high"), [(5, 0.6, 2.5), (10, 0.3, 0.58)])
 def test_batch_items_run_on_the_worker_pool(
-    claude_fake: FakeService, http: httpx.Client, workers: int, low: float, high: float
+    claude_fake: FakeService, http: httpx2.Client, workers: int, low: float, high: float
 ) -> None:
     claude_fake.latency(0.3)
     claude_fake.set_max_workers(workers)
@@ -367,7 +367,7 @@ def test_batch_items_run_on_the_worker_pool(
     assert low <= elapsed < high  # ceil(10 items / workers) x 0.3 s
 
 
-def test_batch_results_keep_input_order(http: httpx.Client) -> None:
+def test_batch_results_keep_input_order(http: httpx2.Client) -> None:
     prompts = [{"prompt": f"prompt number {i}", "id": str(i)} for i in range(12)]
     results = http.post("/v1/batch", json={"prompts": prompts}).json()["results"]
     assert [r["id"] for r in results] == [str(i) for i in range(12)]
@@ -375,14 +375,14 @@ def test_batch_results_keep_input_order(http: httpx.Client) -> None:
 
 
 def test_empty_batch_without_model_crashes_with_plain_text_500(
-    claude_fake: FakeService, http: httpx.Client
+    claude_fake: FakeService, http: httpx2.Client
 ) -> None:
     r = http.post("/v1/batch", json={"prompts": []})
     assert (r.status_code, r.text) == (500, "Internal Server Error")
     assert r.headers["content-type"].startswith("text/plain")
     # The crash closed that connection (a pooled client's next request on it may be
     # reset, as on the service): ask on a new one.
-    ok = httpx.post(
+    ok = httpx2.post(
         claude_fake.base_url + "/v1/batch",
         json={"prompts": [], "model": "haiku"},
         headers=claude_fake.auth_headers(),
@@ -410,7 +410,7 @@ def test_the_crash_closes_the_connection(claude_fake: FakeService) -> None:
 # --------------------------------------------------------------------------- usage
 
 
-def test_usage_periods_limit_and_remaining(claude_fake: FakeService, http: httpx.Client) -> None:
+def test_usage_periods_limit_and_remaining(claude_fake: FakeService, http: httpx2.Client) -> None:
     body = http.get("/v1/usage").json()
     assert body == {
         "project_id": "default",
@@ -432,13 +432,13 @@ def test_usage_periods_limit_and_remaining(claude_fake: FakeService, http: httpx
     assert week["by_model"]["haiku"] == {"tokens": 1000, "cost": 0.5}
 
 
-def test_usage_invalid_period_is_400(http: httpx.Client) -> None:
+def test_usage_invalid_period_is_400(http: httpx2.Client) -> None:
     r = http.get("/v1/usage", params={"period": "year"})
     assert r.status_code == 400
     assert r.json() == {"detail": "Invalid period: year. Use 'month', 'week', or 'day'"}
 
 
-def test_usage_is_the_keys_project(claude_fake: FakeService, anon: httpx.Client) -> None:
+def test_usage_is_the_keys_project(claude_fake: FakeService, anon: httpx2.Client) -> None:
     body = anon.get("/v1/usage", headers=claude_fake.auth_headers(claude_fake.free_key)).json()
     assert body["project_id"] == "free-project"
 
@@ -446,7 +446,7 @@ def test_usage_is_the_keys_project(claude_fake: FakeService, anon: httpx.Client)
 # --------------------------------------------------------------------------- route
 
 
-def test_route_shape(claude_fake: FakeService, http: httpx.Client) -> None:
+def test_route_shape(claude_fake: FakeService, http: httpx2.Client) -> None:
     claude_fake.set_budget("default", 1000)
     body = http.post("/v1/route", json={"prompt": "short", "context_size": 200_000}).json()
     assert set(body) == {"recommended_model", "reasoning", "budget_status"}
@@ -460,7 +460,7 @@ def test_route_shape(claude_fake: FakeService, http: httpx.Client) -> None:
 PROCESS = "/v1/process"
 
 
-def test_process_ok(http: httpx.Client) -> None:
+def test_process_ok(http: httpx2.Client) -> None:
     r = http.post(
         PROCESS,
         json={
@@ -497,7 +497,7 @@ def test_process_ok(http: httpx.Client) -> None:
     assert meta["usage"]["output_tokens"] == 3
 
 
-def test_process_without_messages_is_400(http: httpx.Client) -> None:
+def test_process_without_messages_is_400(http: httpx2.Client) -> None:
     r = http.post(PROCESS, json={"provider": "claudecode", "model_name": "sonnet"})
     assert (r.status_code, r.json()) == (400, {"detail": "No messages provided"})
 
@@ -505,7 +505,7 @@ def test_process_without_messages_is_400(http: httpx.Client) -> None:
 @pytest.mark.parametrize(
     "extra", [{"additional_params": {"stream": True}}, {"async_processing": True}]
 )
-def test_process_stream_or_async_is_501(http: httpx.Client, extra: dict[str, object]) -> None:
+def test_process_stream_or_async_is_501(http: httpx2.Client, extra: dict[str, object]) -> None:
     r = http.post(
         PROCESS,
         json={"provider": "claudecode", "model_name": "sonnet", "user_message": "hi", **extra},
@@ -515,7 +515,7 @@ def test_process_stream_or_async_is_501(http: httpx.Client, extra: dict[str, obj
 
 
 def test_process_budget_is_403_against_the_body_project(
-    claude_fake: FakeService, http: httpx.Client
+    claude_fake: FakeService, http: httpx2.Client
 ) -> None:
     claude_fake.set_budget("other", 0)
     ok = http.post(
@@ -537,7 +537,7 @@ def test_process_budget_is_403_against_the_body_project(
 # --------------------------------------------------------------------------- providers
 
 
-def test_providers(anon: httpx.Client) -> None:
+def test_providers(anon: httpx2.Client) -> None:
     assert anon.get("/v1/providers").json() == [
         {"name": "claudecode", "available": True, "models": ["haiku", "sonnet", "opus"]},
         {
@@ -566,7 +566,7 @@ def test_providers(anon: httpx.Client) -> None:
         assert body["models"]["haiku"]["max_tokens"] == body["models"]["opus"]["max_tokens"] == 4096
 
 
-def test_unknown_provider_is_404(anon: httpx.Client) -> None:
+def test_unknown_provider_is_404(anon: httpx2.Client) -> None:
     r = anon.get("/v1/providers/openai/models")
     assert r.status_code == 404
     assert r.json() == {
@@ -579,13 +579,13 @@ def test_unknown_provider_is_404(anon: httpx.Client) -> None:
 TASK = "/v1/task"
 
 
-def task(http: httpx.Client, key: str | None = None, **body: object) -> httpx.Response:
+def task(http: httpx2.Client, key: str | None = None, **body: object) -> httpx2.Response:
     body.setdefault("description", "Count the files")
     headers = {"Authorization": f"Bearer {key}"} if key else None
     return http.post(TASK, json=body, headers=headers)
 
 
-def test_task_completed_shape(http: httpx.Client) -> None:
+def test_task_completed_shape(http: httpx2.Client) -> None:
     r = task(http, description="Summarise the README", allow_tools=["Read", "Grep"])
     assert r.status_code == 200
     body = r.json()
@@ -642,7 +642,7 @@ def test_task_completed_shape(http: httpx.Client) -> None:
 )
 def test_task_permission_denied(
     claude_fake: FakeService,
-    http: httpx.Client,
+    http: httpx2.Client,
     key_name: str,
     body: dict[str, object],
     reason: str,
@@ -652,12 +652,12 @@ def test_task_permission_denied(
     assert r.json() == {"detail": f"Permission denied: {reason}"}
 
 
-def test_task_key_without_profile(claude_fake: FakeService, http: httpx.Client) -> None:
+def test_task_key_without_profile(claude_fake: FakeService, http: httpx2.Client) -> None:
     r = task(http, key=claude_fake.add_key(profile=None))
     assert r.json() == {"detail": "Permission denied: No permission profile found for API key"}
 
 
-def test_task_within_profiles(claude_fake: FakeService, http: httpx.Client) -> None:
+def test_task_within_profiles(claude_fake: FakeService, http: httpx2.Client) -> None:
     free = task(http, key=claude_fake.free_key, timeout=60, max_cost=0.1, allow_tools=["Read"])
     assert free.json()["status"] == "completed"
     ent = task(
@@ -681,26 +681,26 @@ def test_task_within_profiles(claude_fake: FakeService, http: httpx.Client) -> N
     ],
 )
 def test_task_executor_errors_are_500(
-    claude_fake: FakeService, http: httpx.Client, body: dict[str, object], message: str
+    claude_fake: FakeService, http: httpx2.Client, body: dict[str, object], message: str
 ) -> None:
     r = task(http, key=claude_fake.enterprise_key, **body)
     assert (r.status_code, r.json()) == (500, {"detail": f"Task execution failed: {message}"})
 
 
-def test_task_crash_is_500(claude_fake: FakeService, http: httpx.Client) -> None:
+def test_task_crash_is_500(claude_fake: FakeService, http: httpx2.Client) -> None:
     claude_fake.next_task_status("crash")
     r = task(http)
     assert r.status_code == 500
     assert r.json()["detail"].startswith("Task execution failed: ")
 
 
-def test_task_failed(claude_fake: FakeService, http: httpx.Client) -> None:
+def test_task_failed(claude_fake: FakeService, http: httpx2.Client) -> None:
     body = task(http, description="do it [failed]").json()
     assert body["status"] == "failed"
     assert set(body["result"]) == {"error"}
 
 
-def test_task_insufficient_budget(claude_fake: FakeService, http: httpx.Client) -> None:
+def test_task_insufficient_budget(claude_fake: FakeService, http: httpx2.Client) -> None:
     claude_fake.set_budget("team", 5)
     body = task(http, project_id="team").json()
     assert body["status"] == "failed"
@@ -715,7 +715,7 @@ def test_task_status_timeout_is_never_produced(claude_fake: FakeService) -> None
 
 
 def test_task_overrun_is_500_not_a_timeout_status(
-    claude_fake: FakeService, http: httpx.Client
+    claude_fake: FakeService, http: httpx2.Client
 ) -> None:
     claude_fake.latency(2)
     started = time.monotonic()
@@ -727,7 +727,7 @@ def test_task_overrun_is_500_not_a_timeout_status(
     )
 
 
-def test_task_cost_exceeded(claude_fake: FakeService, http: httpx.Client) -> None:
+def test_task_cost_exceeded(claude_fake: FakeService, http: httpx2.Client) -> None:
     body = task(http, description="Refactor everything", max_cost=0).json()
     assert body["status"] == "cost_exceeded"
     cost = body["usage"]["total_cost"]
@@ -739,7 +739,7 @@ def test_task_cost_exceeded(claude_fake: FakeService, http: httpx.Client) -> Non
     assert claude_fake.tokens_used("default") == 0  # not billed
 
 
-def test_next_task_status_queue(claude_fake: FakeService, http: httpx.Client) -> None:
+def test_next_task_status_queue(claude_fake: FakeService, http: httpx2.Client) -> None:
     claude_fake.next_task_status("failed")
     claude_fake.next_task_status("cost_exceeded")
     assert [task(http).json()["status"] for _ in range(3)] == [
@@ -751,7 +751,7 @@ def test_next_task_status_queue(claude_fake: FakeService, http: httpx.Client) ->
         claude_fake.next_task_status("exploded")
 
 
-def test_task_is_billed_to_the_body_project(claude_fake: FakeService, http: httpx.Client) -> None:
+def test_task_is_billed_to_the_body_project(claude_fake: FakeService, http: httpx2.Client) -> None:
     body = task(http, project_id="proj-x").json()
     assert claude_fake.tokens_used("proj-x") == body["usage"]["total_tokens"]
 
@@ -759,7 +759,7 @@ def test_task_is_billed_to_the_body_project(claude_fake: FakeService, http: http
 # --------------------------------------------------------------------------- capabilities etc.
 
 
-def test_capabilities(http: httpx.Client) -> None:
+def test_capabilities(http: httpx2.Client) -> None:
     body = http.get("/v1/capabilities").json()
     assert body["agents_count"] == len(body["agents"]) >= 3
     assert body["skills_count"] == len(body["skills"]) >= 2
@@ -767,7 +767,7 @@ def test_capabilities(http: httpx.Client) -> None:
     assert set(body["skills"][0]) == {"name", "description", "command"}
 
 
-def test_health_and_ready(claude_fake: FakeService, anon: httpx.Client) -> None:
+def test_health_and_ready(claude_fake: FakeService, anon: httpx2.Client) -> None:
     health = anon.get("/health").json()
     assert health["status"] == "ok" and health["version"] == "0.1.0"
     assert list(health["services"]) == [

@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
-import httpx
+import httpx2
 import pytest
 
 from claude_client.testing import FakeService, PoolStats, serve
@@ -50,7 +50,7 @@ def background(claude_fake: FakeService) -> Iterator[Callable[..., dict[str, Any
         out: dict[str, Any] = {}
 
         def run() -> None:
-            with httpx.Client(
+            with httpx2.Client(
                 base_url=claude_fake.base_url, headers=claude_fake.auth_headers(), timeout=60
             ) as client:
                 out["response"] = client.request(method, path, **kwargs)
@@ -96,7 +96,7 @@ def test_defaults_and_stats_type(claude_fake: FakeService) -> None:
 
 
 def test_chat_over_a_full_pool_is_503_with_the_services_detail(
-    claude_fake: FakeService, http: httpx.Client, background: Callable[..., dict[str, Any]]
+    claude_fake: FakeService, http: httpx2.Client, background: Callable[..., dict[str, Any]]
 ) -> None:
     fill_pool(claude_fake, background, workers=1)
     r = http.post(CHAT, json={"messages": [{"role": "user", "content": "hi"}]})
@@ -106,7 +106,7 @@ def test_chat_over_a_full_pool_is_503_with_the_services_detail(
 
 
 def test_task_over_a_full_pool_is_a_200_failed(
-    claude_fake: FakeService, http: httpx.Client, background: Callable[..., dict[str, Any]]
+    claude_fake: FakeService, http: httpx2.Client, background: Callable[..., dict[str, Any]]
 ) -> None:
     fill_pool(claude_fake, background, workers=1)
     r = http.post(TASK, json={"description": "count the files"})
@@ -121,7 +121,7 @@ def test_task_over_a_full_pool_is_a_200_failed(
 
 
 def test_process_cli_path_over_a_full_pool_is_503(
-    claude_fake: FakeService, http: httpx.Client, background: Callable[..., dict[str, Any]]
+    claude_fake: FakeService, http: httpx2.Client, background: Callable[..., dict[str, Any]]
 ) -> None:
     fill_pool(claude_fake, background, workers=2)
     r = http.post(
@@ -143,7 +143,7 @@ def test_process_cli_path_over_a_full_pool_is_503(
 
 
 def test_batch_overflow_fails_whole_while_admitted_prompts_keep_running(
-    claude_fake: FakeService, http: httpx.Client
+    claude_fake: FakeService, http: httpx2.Client
 ) -> None:
     claude_fake.set_max_workers(1)
     claude_fake.latency(0.02)
@@ -158,7 +158,7 @@ def test_batch_overflow_fails_whole_while_admitted_prompts_keep_running(
 
 
 def test_55_prompts_fit_an_idle_default_pool_56_never_do(
-    claude_fake: FakeService, http: httpx.Client
+    claude_fake: FakeService, http: httpx2.Client
 ) -> None:
     assert http.post(BATCH, json=batch_body(55)).json()["completed"] == 55
     r = http.post(BATCH, json=batch_body(56))
@@ -169,7 +169,7 @@ def test_55_prompts_fit_an_idle_default_pool_56_never_do(
 
 
 def test_chat_queue_time_counts_and_the_timed_out_prompt_still_runs(
-    claude_fake: FakeService, http: httpx.Client, background: Callable[..., dict[str, Any]]
+    claude_fake: FakeService, http: httpx2.Client, background: Callable[..., dict[str, Any]]
 ) -> None:
     claude_fake.set_max_workers(1)
     claude_fake.latency(1.0)
@@ -193,7 +193,7 @@ def test_chat_queue_time_counts_and_the_timed_out_prompt_still_runs(
 
 
 def test_batch_waits_per_item_from_when_collection_reaches_it(
-    claude_fake: FakeService, http: httpx.Client
+    claude_fake: FakeService, http: httpx2.Client
 ) -> None:
     # One worker, 0.4 s runs, timeout 1 s: the 3rd item ends ~1.2 s after submission but
     # only ~0.4 s after collection reached it, so it completes.
@@ -204,7 +204,7 @@ def test_batch_waits_per_item_from_when_collection_reaches_it(
 
 
 def test_a_running_prompt_is_killed_at_its_timeout(
-    claude_fake: FakeService, http: httpx.Client
+    claude_fake: FakeService, http: httpx2.Client
 ) -> None:
     claude_fake.latency(30)
     started = time.monotonic()
@@ -217,7 +217,7 @@ def test_a_running_prompt_is_killed_at_its_timeout(
 
 
 def test_process_timeout_is_max_30_or_max_tokens_over_10(
-    claude_fake: FakeService, http: httpx.Client
+    claude_fake: FakeService, http: httpx2.Client
 ) -> None:
     claude_fake.latency(200)
     claude_fake.set_max_workers(1)
@@ -240,7 +240,7 @@ def test_process_timeout_is_max_30_or_max_tokens_over_10(
 
 
 def test_health_reports_the_live_pool(
-    claude_fake: FakeService, anon: httpx.Client, background: Callable[..., dict[str, Any]]
+    claude_fake: FakeService, anon: httpx2.Client, background: Callable[..., dict[str, Any]]
 ) -> None:
     def pool() -> dict[str, Any]:
         entry: dict[str, Any] = anon.get("/health").json()["services"]["worker_pool"]
@@ -289,10 +289,10 @@ def test_raising_max_workers_starts_queued_runs(
     assert claude_fake.pool_stats().queued_tasks == 0
 
 
-def test_reset_restores_the_serve_value_and_zeroes_counters(http: httpx.Client) -> None:
+def test_reset_restores_the_serve_value_and_zeroes_counters(http: httpx2.Client) -> None:
     with serve(max_workers=3) as fake:
         fake.set_max_workers(7)
-        with httpx.Client(base_url=fake.base_url, headers=fake.auth_headers()) as client:
+        with httpx2.Client(base_url=fake.base_url, headers=fake.auth_headers()) as client:
             assert client.post(BATCH, json=batch_body(3)).json()["completed"] == 3
         assert fake.pool_stats().runs_started == 3
         fake.reset()
@@ -313,7 +313,7 @@ def test_jitter_is_seeded_and_bounded(claude_fake: FakeService) -> None:
 
 
 def test_tool_path_and_process_sdk_path_stay_outside_the_pool(
-    claude_fake: FakeService, http: httpx.Client
+    claude_fake: FakeService, http: httpx2.Client
 ) -> None:
     claude_fake.set_tool_passthrough(True)
     tools = [{"type": "function", "function": {"name": "f", "parameters": {}}}]
@@ -337,7 +337,7 @@ def test_cli_flag_sets_max_workers() -> None:
         assert proc.stdout is not None
         first = proc.stdout.readline()
         base_url = first.split(" on ", 1)[1].split(" ", 1)[0]
-        detail = httpx.get(base_url + "/health", timeout=10).json()["services"]["worker_pool"]
+        detail = httpx2.get(base_url + "/health", timeout=10).json()["services"]["worker_pool"]
         assert (detail["detail"]["max_workers"], detail["detail"]["max_queue"]) == (7, 70)
     finally:
         proc.terminate()

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
+import httpx2
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, seed, settings
@@ -44,7 +44,7 @@ def fake() -> Iterator[FakeService]:
 
 @pytest.fixture(scope="module")
 def served_spec(fake: FakeService) -> dict[str, Any]:
-    r = httpx.get(fake.base_url + "/openapi.json", timeout=10)
+    r = httpx2.get(fake.base_url + "/openapi.json", timeout=10)
     assert r.status_code == 200
     spec: dict[str, Any] = r.json()
     return spec

@@ -6,7 +6,7 @@ import json
 import threading
 import time
 
-import httpx
+import httpx2
 import pytest
 
 from claude_client.testing import FakeService, Fault, serve, unused_url
@@ -16,7 +16,7 @@ BODY = {"messages": [{"role": "user", "content": "hello world"}], "model": "haik
 
 
 def test_fail_next_counts_down_and_matches_path(
-    claude_fake: FakeService, http: httpx.Client
+    claude_fake: FakeService, http: httpx2.Client
 ) -> None:
     inj = claude_fake.fail_next(2, status=502, path=CHAT)
     assert http.get("/v1/capabilities").status_code == 200  # other path untouched
@@ -25,13 +25,13 @@ def test_fail_next_counts_down_and_matches_path(
     assert claude_fake.injections == []
 
 
-def test_fail_next_method_filter(claude_fake: FakeService, http: httpx.Client) -> None:
+def test_fail_next_method_filter(claude_fake: FakeService, http: httpx2.Client) -> None:
     claude_fake.fail_next(status=500, method="GET")
     assert http.post(CHAT, json=BODY).status_code == 200
     assert http.get("/v1/usage").status_code == 500
 
 
-def test_fault_forever_until_cleared(claude_fake: FakeService, http: httpx.Client) -> None:
+def test_fault_forever_until_cleared(claude_fake: FakeService, http: httpx2.Client) -> None:
     claude_fake.inject(Fault.ERROR, status=503, times=None, path=CHAT)
     assert {http.post(CHAT, json=BODY).status_code for _ in range(4)} == {503}
     claude_fake.clear_faults()
@@ -39,7 +39,7 @@ def test_fault_forever_until_cleared(claude_fake: FakeService, http: httpx.Clien
 
 
 @pytest.mark.parametrize("status", [520, 529])
-def test_non_iana_statuses(claude_fake: FakeService, http: httpx.Client, status: int) -> None:
+def test_non_iana_statuses(claude_fake: FakeService, http: httpx2.Client, status: int) -> None:
     claude_fake.fail_next(status=status)
     r = http.post(CHAT, json=BODY)
     assert r.status_code == status
@@ -47,13 +47,13 @@ def test_non_iana_statuses(claude_fake: FakeService, http: httpx.Client, status:
     assert isinstance(r.json()["detail"], str)
 
 
-def test_retry_after_http_date(claude_fake: FakeService, http: httpx.Client) -> None:
+def test_retry_after_http_date(claude_fake: FakeService, http: httpx2.Client) -> None:
     claude_fake.fail_next(status=503, retry_after="Wed, 21 Oct 2015 07:28:00 GMT")
     r = http.post(CHAT, json=BODY)
     assert r.headers["retry-after"] == "Wed, 21 Oct 2015 07:28:00 GMT"
 
 
-def test_custom_body_and_detail(claude_fake: FakeService, http: httpx.Client) -> None:
+def test_custom_body_and_detail(claude_fake: FakeService, http: httpx2.Client) -> None:
     claude_fake.fail_next(status=429, detail="Budget exceeded for project default", category="")
     r = http.post(CHAT, json=BODY)
     assert r.json() == {"detail": "Budget exceeded for project default"}
@@ -63,7 +63,7 @@ def test_custom_body_and_detail(claude_fake: FakeService, http: httpx.Client) ->
     assert r.headers["content-type"].startswith("text/html") and r.text == "<h1>bad gateway</h1>"
 
 
-def test_html_proxy_page(claude_fake: FakeService, http: httpx.Client) -> None:
+def test_html_proxy_page(claude_fake: FakeService, http: httpx2.Client) -> None:
     claude_fake.inject(Fault.HTML, status=504)
     r = http.post(CHAT, json=BODY)
     assert r.status_code == 504
@@ -71,25 +71,25 @@ def test_html_proxy_page(claude_fake: FakeService, http: httpx.Client) -> None:
     assert "<center>nginx</center>" in r.text
 
 
-def test_reset_mid_response(claude_fake: FakeService, http: httpx.Client) -> None:
+def test_reset_mid_response(claude_fake: FakeService, http: httpx2.Client) -> None:
     claude_fake.inject(Fault.RESET, path=CHAT)
-    with pytest.raises(httpx.RemoteProtocolError):
+    with pytest.raises(httpx2.RemoteProtocolError):
         http.post(CHAT, json=BODY)
     assert http.post(CHAT, json=BODY).status_code == 200  # the pool recovers
 
 
-def test_reset_sends_headers_first(claude_fake: FakeService, http: httpx.Client) -> None:
+def test_reset_sends_headers_first(claude_fake: FakeService, http: httpx2.Client) -> None:
     claude_fake.inject(Fault.RESET)
     with http.stream("POST", CHAT, json=BODY) as r:
         assert r.status_code == 200
-        with pytest.raises(httpx.RemoteProtocolError):
+        with pytest.raises(httpx2.RemoteProtocolError):
             r.read()
 
 
 def test_hang_until_client_gives_up(claude_fake: FakeService) -> None:
     claude_fake.inject(Fault.HANG, path=CHAT)
     started = time.monotonic()
-    with pytest.raises(httpx.ReadTimeout), httpx.Client(base_url=claude_fake.base_url) as c:
+    with pytest.raises(httpx2.ReadTimeout), httpx2.Client(base_url=claude_fake.base_url) as c:
         c.post(CHAT, json=BODY, headers=claude_fake.auth_headers(), timeout=0.5)
     assert time.monotonic() - started < 2
     assert len(claude_fake.requests_to(CHAT)) == 1  # it did reach the server
@@ -102,7 +102,7 @@ def test_hang_ends_on_server_shutdown() -> None:
 
         def call() -> None:
             try:
-                httpx.get(f"{fake.base_url}/health", timeout=30)
+                httpx2.get(f"{fake.base_url}/health", timeout=30)
             except BaseException as exc:
                 outcome.append(exc)
 
@@ -113,10 +113,10 @@ def test_hang_ends_on_server_shutdown() -> None:
     assert time.monotonic() - started < 3
     thread.join(5)
     assert not thread.is_alive()
-    assert outcome and isinstance(outcome[0], httpx.TransportError)
+    assert outcome and isinstance(outcome[0], httpx2.TransportError)
 
 
-def test_truncated_json(claude_fake: FakeService, http: httpx.Client) -> None:
+def test_truncated_json(claude_fake: FakeService, http: httpx2.Client) -> None:
     claude_fake.inject(Fault.TRUNCATED_JSON)
     r = http.post(CHAT, json=BODY)
     assert r.status_code == 200 and r.headers["content-type"] == "application/json"
@@ -125,13 +125,13 @@ def test_truncated_json(claude_fake: FakeService, http: httpx.Client) -> None:
     assert r.content.startswith(b'{"id":')
 
 
-def test_wrong_shape_default(claude_fake: FakeService, http: httpx.Client) -> None:
+def test_wrong_shape_default(claude_fake: FakeService, http: httpx2.Client) -> None:
     claude_fake.inject(Fault.WRONG_SHAPE, path=CHAT)
     body = http.post(CHAT, json=BODY).json()
     assert "content" not in body and body["usage"] == "n/a" and body["model"] == "haiku"
 
 
-def test_wrong_shape_custom(claude_fake: FakeService, http: httpx.Client) -> None:
+def test_wrong_shape_custom(claude_fake: FakeService, http: httpx2.Client) -> None:
     claude_fake.inject(
         Fault.WRONG_SHAPE, path="/v1/batch", drop=("results",), replace={"total": "three"}
     )
@@ -139,7 +139,7 @@ def test_wrong_shape_custom(claude_fake: FakeService, http: httpx.Client) -> Non
     assert "results" not in body and body["total"] == "three"
 
 
-def test_not_authenticated_variants(claude_fake: FakeService, http: httpx.Client) -> None:
+def test_not_authenticated_variants(claude_fake: FakeService, http: httpx2.Client) -> None:
     claude_fake.inject(Fault.NOT_AUTHENTICATED_401)
     r = http.post(CHAT, json=BODY)
     assert (r.status_code, r.json(), r.headers["www-authenticate"]) == (
@@ -153,13 +153,13 @@ def test_not_authenticated_variants(claude_fake: FakeService, http: httpx.Client
     assert "www-authenticate" not in r.headers
 
 
-def test_faults_carry_x_request_id(claude_fake: FakeService, http: httpx.Client) -> None:
+def test_faults_carry_x_request_id(claude_fake: FakeService, http: httpx2.Client) -> None:
     claude_fake.fail_next(status=503)
     r = http.post(CHAT, json=BODY, headers={"X-Request-ID": "abc"})
     assert r.headers["x-request-id"] == "abc"
 
 
-def test_latency_is_one_model_run(claude_fake: FakeService, http: httpx.Client) -> None:
+def test_latency_is_one_model_run(claude_fake: FakeService, http: httpx2.Client) -> None:
     claude_fake.latency(0.3)
     for path in ("/health", "/v1/usage", "/", "/ready", "/v1/providers", "/v1/capabilities"):
         started = time.monotonic()
@@ -170,14 +170,14 @@ def test_latency_is_one_model_run(claude_fake: FakeService, http: httpx.Client) 
     assert 0.28 < time.monotonic() - started < 1.5
 
 
-def test_openapi_is_never_faulted(claude_fake: FakeService, http: httpx.Client) -> None:
+def test_openapi_is_never_faulted(claude_fake: FakeService, http: httpx2.Client) -> None:
     claude_fake.fail_next(None, status=500)
     assert http.get("/openapi.json").status_code == 200
     assert http.get("/health").status_code == 500
 
 
 def test_requests_are_recorded_without_the_key(
-    claude_fake: FakeService, http: httpx.Client
+    claude_fake: FakeService, http: httpx2.Client
 ) -> None:
     http.post(CHAT, json=BODY, headers={"X-Request-ID": "r1"})
     http.post("/v1/task", json={"description": "x", "api_key": claude_fake.api_key})
@@ -194,7 +194,7 @@ def test_requests_are_recorded_without_the_key(
     assert claude_fake.requests == []
 
 
-def test_reset_restores_everything(claude_fake: FakeService, http: httpx.Client) -> None:
+def test_reset_restores_everything(claude_fake: FakeService, http: httpx2.Client) -> None:
     extra = claude_fake.add_key()
     claude_fake.set_budget("default", 0)
     claude_fake.latency(5)
@@ -210,7 +210,7 @@ def test_reset_restores_everything(claude_fake: FakeService, http: httpx.Client)
     assert http.post("/v1/task", json={"description": "x"}).json()["status"] == "completed"
 
 
-def test_add_key_profiles_and_rpm(claude_fake: FakeService, anon: httpx.Client) -> None:
+def test_add_key_profiles_and_rpm(claude_fake: FakeService, anon: httpx2.Client) -> None:
     key = claude_fake.add_key(profile="free", project_id="side", rpm=1)
     h = claude_fake.auth_headers(key)
     assert anon.get("/v1/usage", headers=h).json()["project_id"] == "side"
@@ -219,7 +219,7 @@ def test_add_key_profiles_and_rpm(claude_fake: FakeService, anon: httpx.Client) 
         claude_fake.add_key(profile="platinum")
 
 
-def test_controls_are_thread_safe(claude_fake: FakeService, http: httpx.Client) -> None:
+def test_controls_are_thread_safe(claude_fake: FakeService, http: httpx2.Client) -> None:
     claude_fake.set_rate_limit(claude_fake.api_key, 10_000)
     errors: list[BaseException] = []
 
@@ -242,32 +242,34 @@ def test_controls_are_thread_safe(claude_fake: FakeService, http: httpx.Client) 
 
 
 def test_unused_url_refuses_connections() -> None:
-    with pytest.raises(httpx.ConnectError):
-        httpx.get(unused_url() + "/health", timeout=2)
+    with pytest.raises(httpx2.ConnectError):
+        httpx2.get(unused_url() + "/health", timeout=2)
 
 
-def test_disconnect_without_response(claude_fake: FakeService, http: httpx.Client) -> None:
+def test_disconnect_without_response(claude_fake: FakeService, http: httpx2.Client) -> None:
     claude_fake.inject(Fault.DISCONNECT, path=CHAT)
-    with pytest.raises(httpx.RemoteProtocolError, match="without sending a response"):
+    with pytest.raises(httpx2.RemoteProtocolError, match="without sending a response"):
         http.post(CHAT, json=BODY)
     assert claude_fake.requests_to(CHAT)[0].status is None
     assert http.post(CHAT, json=BODY).status_code == 200
 
 
-def test_tcp_reset_without_response(claude_fake: FakeService, http: httpx.Client) -> None:
+def test_tcp_reset_without_response(claude_fake: FakeService, http: httpx2.Client) -> None:
     claude_fake.inject(Fault.TCP_RESET, path=CHAT)
-    with pytest.raises((httpx.ReadError, httpx.RemoteProtocolError)):
+    with pytest.raises((httpx2.ReadError, httpx2.RemoteProtocolError)):
         http.post(CHAT, json=BODY)
     assert http.post(CHAT, json=BODY).status_code == 200
 
 
-def test_skip_lets_the_first_requests_through(claude_fake: FakeService, http: httpx.Client) -> None:
+def test_skip_lets_the_first_requests_through(
+    claude_fake: FakeService, http: httpx2.Client
+) -> None:
     claude_fake.inject(Fault.ERROR, status=500, path=CHAT, skip=2)
     assert [http.post(CHAT, json=BODY).status_code for _ in range(4)] == [200, 200, 500, 200]
 
 
 def test_key_found_in_reports_leaks_that_redaction_hides(
-    claude_fake: FakeService, http: httpx.Client
+    claude_fake: FakeService, http: httpx2.Client
 ) -> None:
     key = claude_fake.api_key
     http.post(CHAT, json=BODY)
@@ -281,7 +283,7 @@ def test_key_found_in_reports_leaks_that_redaction_hides(
     assert "cc_<redacted>" in leaky.query and in_body.body["note"] == "my key is cc_<redacted>"
 
 
-def test_recording_can_be_switched_off(claude_fake: FakeService, http: httpx.Client) -> None:
+def test_recording_can_be_switched_off(claude_fake: FakeService, http: httpx2.Client) -> None:
     claude_fake.set_recording(False)
     http.post(CHAT, json=BODY)
     assert claude_fake.requests == []
@@ -300,7 +302,7 @@ async def test_concurrent_answers_match_their_own_prompts() -> None:
 
     # 200 at once: a pool of 20 workers + 200 queued holds them all (5 would refuse most).
     with serve(rpm=10_000, max_workers=20) as fake:
-        async with httpx.AsyncClient(
+        async with httpx2.AsyncClient(
             base_url=fake.base_url, headers=fake.auth_headers(), timeout=30
         ) as client:
             prompts = [f"question number {i} about topic {i * 7}" for i in range(200)]
@@ -317,7 +319,7 @@ async def test_concurrent_answers_match_their_own_prompts() -> None:
 
 
 def test_deeply_nested_request_bodies_do_not_break_the_fake(
-    claude_fake: FakeService, http: httpx.Client
+    claude_fake: FakeService, http: httpx2.Client
 ) -> None:
     deep = b"[" * 100_000 + b"]" * 100_000
     r = http.post(CHAT, content=deep, headers={"Content-Type": "application/json"})

@@ -11,7 +11,7 @@ import socket
 import time
 from typing import Any
 
-import httpx
+import httpx2
 import pytest
 
 from claude_client.testing import FakeService
@@ -33,7 +33,7 @@ def process_body(**extra: Any) -> dict[str, Any]:
 # --------------------------------------------------------------------------- §1 responses
 
 
-def test_request_id_headers(claude_fake: FakeService, http: httpx.Client) -> None:
+def test_request_id_headers(claude_fake: FakeService, http: httpx2.Client) -> None:
     r = http.get("/v1/usage", headers={"X-Request-ID": "not a uuid: 42"})
     assert r.headers["x-request-id"] == "not a uuid: 42"  # echoed verbatim
     assert r.headers["x-forgg-cca-request-id"] == r.headers["x-request-id"]
@@ -44,7 +44,7 @@ def test_request_id_headers(claude_fake: FakeService, http: httpx.Client) -> Non
     assert "x-request-id" in r.headers and "x-forgg-cca-request-id" not in r.headers
 
 
-def test_cors_preflight_is_answered_before_auth_and_routing(anon: httpx.Client) -> None:
+def test_cors_preflight_is_answered_before_auth_and_routing(anon: httpx2.Client) -> None:
     r = anon.options(
         "/no/such/path",
         headers={
@@ -65,7 +65,7 @@ def test_cors_preflight_is_answered_before_auth_and_routing(anon: httpx.Client) 
     assert "x-request-id" not in r.headers
 
 
-def test_cors_on_simple_responses(anon: httpx.Client) -> None:
+def test_cors_on_simple_responses(anon: httpx2.Client) -> None:
     r = anon.get("/v1/usage", headers={"Origin": "https://app.example"})  # a 401
     assert r.status_code == 401
     assert r.headers["access-control-allow-origin"] == "https://app.example"
@@ -91,7 +91,7 @@ def test_crash_500_has_no_request_id_nor_cors_and_closes(claude_fake: FakeServic
 
 
 def test_process_project_id_null_crashes_after_the_model_ran(
-    claude_fake: FakeService, http: httpx.Client
+    claude_fake: FakeService, http: httpx2.Client
 ) -> None:
     r = http.post(PROCESS, json=process_body(project_id=None))
     assert (r.status_code, r.text) == (500, "Internal Server Error")
@@ -101,7 +101,7 @@ def test_process_project_id_null_crashes_after_the_model_ran(
 # --------------------------------------------------------------------------- §2 order
 
 
-def test_non_json_body_is_422_before_auth(anon: httpx.Client) -> None:
+def test_non_json_body_is_422_before_auth(anon: httpx2.Client) -> None:
     r = anon.post(CHAT, content=b"{not json", headers={"Content-Type": "application/json"})
     assert r.status_code == 422
     assert r.json()["detail"][0]["type"] == "json_invalid"
@@ -115,7 +115,7 @@ def test_non_json_body_is_422_before_auth(anon: httpx.Client) -> None:
     ],
 )
 def test_legacy_fastapi_answers_403(
-    claude_fake: FakeService, anon: httpx.Client, headers: dict[str, str], detail: str
+    claude_fake: FakeService, anon: httpx2.Client, headers: dict[str, str], detail: str
 ) -> None:
     claude_fake.set_legacy_auth(True)  # the pinned FastAPI 0.109
     r = anon.get("/v1/usage", headers=headers)
@@ -123,12 +123,12 @@ def test_legacy_fastapi_answers_403(
     assert "www-authenticate" not in r.headers
 
 
-def test_auth_before_body_validation(anon: httpx.Client) -> None:
+def test_auth_before_body_validation(anon: httpx2.Client) -> None:
     assert anon.post(CHAT, json={"messages": "x"}).status_code == 401
 
 
 def test_rate_limit_before_validation_and_refusals_not_counted(
-    claude_fake: FakeService, anon: httpx.Client
+    claude_fake: FakeService, anon: httpx2.Client
 ) -> None:
     key = claude_fake.add_key(rpm=2)
     headers = claude_fake.auth_headers(key)
@@ -145,7 +145,7 @@ def test_rate_limit_before_validation_and_refusals_not_counted(
 
 
 def test_first_request_of_a_window_is_always_admitted(
-    claude_fake: FakeService, anon: httpx.Client
+    claude_fake: FakeService, anon: httpx2.Client
 ) -> None:
     key = claude_fake.add_key(rpm=0)
     headers = claude_fake.auth_headers(key)
@@ -158,7 +158,7 @@ def test_first_request_of_a_window_is_always_admitted(
 # --------------------------------------------------------------------------- §4 bodies
 
 
-def test_root_body(anon: httpx.Client, claude_fake: FakeService) -> None:
+def test_root_body(anon: httpx2.Client, claude_fake: FakeService) -> None:
     assert anon.get("/").json() == {
         "name": "Claude Code API Service",
         "version": "0.1.0",
@@ -175,7 +175,7 @@ def test_root_body(anon: httpx.Client, claude_fake: FakeService) -> None:
     }
 
 
-def test_health_details(claude_fake: FakeService, anon: httpx.Client) -> None:
+def test_health_details(claude_fake: FakeService, anon: httpx2.Client) -> None:
     health = anon.get("/health").json()
     assert isinstance(health["uptime_seconds"], float)
     assert health["uptime_seconds"] == round(health["uptime_seconds"], 1)
@@ -197,7 +197,7 @@ def test_health_details(claude_fake: FakeService, anon: httpx.Client) -> None:
         claude_fake.set_health("worker_pool", "down")  # live state, not settable
 
 
-def test_route_budget_status_and_reasoning(claude_fake: FakeService, http: httpx.Client) -> None:
+def test_route_budget_status_and_reasoning(claude_fake: FakeService, http: httpx2.Client) -> None:
     claude_fake.add_usage("default", "haiku", 400, 0.25)
     claude_fake.set_budget("default", 1000)
     body = http.post("/v1/route", json={"prompt": "review and list the files"}).json()
@@ -224,7 +224,7 @@ def test_route_budget_status_and_reasoning(claude_fake: FakeService, http: httpx
     assert r.status_code == 422
 
 
-def test_capabilities_sorted_and_settable(claude_fake: FakeService, http: httpx.Client) -> None:
+def test_capabilities_sorted_and_settable(claude_fake: FakeService, http: httpx2.Client) -> None:
     body = http.get("/v1/capabilities").json()
     names = [a["name"] for a in body["agents"]]
     assert names == sorted(names) and {"security-auditor", "code-reviewer"} <= set(names)
@@ -251,7 +251,7 @@ def test_capabilities_sorted_and_settable(claude_fake: FakeService, http: httpx.
     assert ok.json()["status"] == "completed"
 
 
-def test_usage_day_is_the_last_24_hours(claude_fake: FakeService, http: httpx.Client) -> None:
+def test_usage_day_is_the_last_24_hours(claude_fake: FakeService, http: httpx2.Client) -> None:
     now = time.time()
     claude_fake.add_usage("default", "haiku", 10, when=now - 23 * 3600)
     claude_fake.add_usage("default", "haiku", 100, when=now - 25 * 3600)
@@ -277,7 +277,7 @@ def test_usage_day_is_the_last_24_hours(claude_fake: FakeService, http: httpx.Cl
         ("design the cache", 10_000, "sonnet"),
     ],
 )
-def test_route_rules(http: httpx.Client, prompt: str, context: int, model: str) -> None:
+def test_route_rules(http: httpx2.Client, prompt: str, context: int, model: str) -> None:
     body = {"prompt": prompt, "context_size": context}
     assert http.post("/v1/route", json=body).json()["recommended_model"] == model
 
@@ -293,7 +293,7 @@ def test_route_rules(http: httpx.Client, prompt: str, context: int, model: str) 
     ],
 )
 def test_chat_routing_follows_the_remaining_budget(
-    claude_fake: FakeService, http: httpx.Client, limit: int | None, used: int, model: str
+    claude_fake: FakeService, http: httpx2.Client, limit: int | None, used: int, model: str
 ) -> None:
     claude_fake.set_budget("default", limit)
     claude_fake.add_usage("default", "sonnet", used)
@@ -309,7 +309,7 @@ def test_chat_routing_follows_the_remaining_budget(
     assert http.post(CHAT, json=chat_body("please analyze this")).json()["model"] == model
 
 
-def test_batch_routes_by_its_first_prompt(http: httpx.Client) -> None:
+def test_batch_routes_by_its_first_prompt(http: httpx2.Client) -> None:
     body = http.post(
         "/v1/batch", json={"prompts": [{"prompt": "list files"}, {"prompt": "design it"}]}
     ).json()
@@ -329,7 +329,7 @@ def test_batch_routes_by_its_first_prompt(http: httpx.Client) -> None:
     ],
 )
 def test_task_model_choice(
-    claude_fake: FakeService, http: httpx.Client, body: dict[str, Any], model: str
+    claude_fake: FakeService, http: httpx2.Client, body: dict[str, Any], model: str
 ) -> None:
     r = http.post(TASK, json=body, headers=claude_fake.auth_headers(claude_fake.enterprise_key))
     assert r.json()["usage"]["model_used"] == model
@@ -339,7 +339,7 @@ def test_task_model_choice(
 
 
 def test_full_model_id_is_echoed_costs_nothing_and_is_recorded(
-    claude_fake: FakeService, http: httpx.Client
+    claude_fake: FakeService, http: httpx2.Client
 ) -> None:
     name = "claude-3-5-haiku-20241022"
     body = http.post(CHAT, json=chat_body(model=name)).json()
@@ -350,7 +350,7 @@ def test_full_model_id_is_echoed_costs_nothing_and_is_recorded(
 
 
 @pytest.mark.parametrize("name", ["gpt-4", "auto", ""])
-def test_names_the_cli_rejects(claude_fake: FakeService, http: httpx.Client, name: str) -> None:
+def test_names_the_cli_rejects(claude_fake: FakeService, http: httpx2.Client, name: str) -> None:
     r = http.post(CHAT, json=chat_body(model=name))
     assert (r.status_code, r.headers["x-error-category"]) == (502, "cli_error")
     assert r.json()["detail"].startswith("Process exited with code 1\nStderr: ")
@@ -378,7 +378,7 @@ def test_names_the_cli_rejects(claude_fake: FakeService, http: httpx.Client, nam
     ],
 )
 def test_process_model_mapping(
-    http: httpx.Client, provider: str, model_name: str, alias: str
+    http: httpx2.Client, provider: str, model_name: str, alias: str
 ) -> None:
     body = http.post(PROCESS, json=process_body(provider=provider, model_name=model_name)).json()
     assert (body["model"], body["provider"]) == (model_name, provider)
@@ -389,7 +389,7 @@ def test_process_model_mapping(
 # --------------------------------------------------------------------------- §5.3 prompts
 
 
-def test_chat_flattening(claude_fake: FakeService, http: httpx.Client) -> None:
+def test_chat_flattening(claude_fake: FakeService, http: httpx2.Client) -> None:
     messages = [
         {"role": "system", "content": "be brief"},
         {
@@ -407,7 +407,7 @@ def test_chat_flattening(claude_fake: FakeService, http: httpx.Client) -> None:
     assert body["usage"]["input_tokens"] == len(prompt.split())
 
 
-def test_chat_empty_messages_is_a_cli_refusal_not_400(http: httpx.Client) -> None:
+def test_chat_empty_messages_is_a_cli_refusal_not_400(http: httpx2.Client) -> None:
     r = http.post(CHAT, json={"messages": [], "model": "haiku"})
     assert (r.status_code, r.headers["x-error-category"]) == (502, "cli_error")
     assert (
@@ -416,12 +416,12 @@ def test_chat_empty_messages_is_a_cli_refusal_not_400(http: httpx.Client) -> Non
     )
 
 
-def test_chat_system_only_runs(http: httpx.Client) -> None:
+def test_chat_system_only_runs(http: httpx2.Client) -> None:
     r = http.post(CHAT, json={"messages": [{"role": "system", "content": "hi"}], "model": "haiku"})
     assert r.status_code == 200
 
 
-def test_process_prompt_sources(claude_fake: FakeService, http: httpx.Client) -> None:
+def test_process_prompt_sources(claude_fake: FakeService, http: httpx2.Client) -> None:
     messages = [
         {"role": "system", "content": "S"},
         {"role": "user", "content": [{"type": "text", "text": "U"}]},
@@ -443,13 +443,13 @@ def test_process_prompt_sources(claude_fake: FakeService, http: httpx.Client) ->
     assert r.status_code == 422
 
 
-def test_process_with_only_tool_messages_is_the_cli_refusal(http: httpx.Client) -> None:
+def test_process_with_only_tool_messages_is_the_cli_refusal(http: httpx2.Client) -> None:
     body = process_body(messages=[{"role": "tool", "content": "x", "tool_call_id": "t"}])
     r = http.post(PROCESS, json=body)  # tool messages are dropped: an empty prompt
     assert (r.status_code, r.headers["x-error-category"]) == (502, "cli_error")
 
 
-def test_process_refusal_order(claude_fake: FakeService, http: httpx.Client) -> None:
+def test_process_refusal_order(claude_fake: FakeService, http: httpx2.Client) -> None:
     claude_fake.set_budget("default", 0)
     empty = {"provider": "x", "model_name": "y", "async_processing": True}
     assert http.post(PROCESS, json=empty).status_code == 400
@@ -463,7 +463,7 @@ def test_process_refusal_order(claude_fake: FakeService, http: httpx.Client) -> 
     assert http.post(PROCESS, json=process_body()).status_code == 403
 
 
-def test_process_sdk_path_tool_use(claude_fake: FakeService, http: httpx.Client) -> None:
+def test_process_sdk_path_tool_use(claude_fake: FakeService, http: httpx2.Client) -> None:
     tools = [{"name": "lookup", "input_schema": {}}]
     body = http.post(
         PROCESS, json=process_body(use_cli=False, tools=tools, tool_choice="required")
@@ -484,7 +484,7 @@ def test_process_sdk_path_tool_use(claude_fake: FakeService, http: httpx.Client)
 TOOLS = [{"type": "function", "function": {"name": "get_weather", "parameters": {}}}]
 
 
-def tool_round(http: httpx.Client, tool_choice: Any) -> dict[str, Any]:
+def tool_round(http: httpx2.Client, tool_choice: Any) -> dict[str, Any]:
     messages: list[dict[str, Any]] = [{"role": "user", "content": "get_weather in Paris"}]
     first = http.post(
         CHAT, json={"messages": messages, "tools": TOOLS, "tool_choice": tool_choice}
@@ -499,7 +499,7 @@ def tool_round(http: httpx.Client, tool_choice: Any) -> dict[str, Any]:
 
 
 def test_tool_follow_up_answers_text_unless_forced(
-    claude_fake: FakeService, http: httpx.Client
+    claude_fake: FakeService, http: httpx2.Client
 ) -> None:
     claude_fake.set_tool_passthrough(True)
     assert tool_round(http, "auto")["choices"][0]["finish_reason"] == "stop"
@@ -510,7 +510,7 @@ def test_tool_follow_up_answers_text_unless_forced(
 
 
 def test_tool_path_shape_and_deployment_switches(
-    claude_fake: FakeService, http: httpx.Client
+    claude_fake: FakeService, http: httpx2.Client
 ) -> None:
     claude_fake.set_tool_passthrough(True)
     body = http.post(CHAT, json=chat_body("hi", model="haiku", tools=TOOLS)).json()
@@ -531,7 +531,7 @@ def test_tool_path_shape_and_deployment_switches(
 # --------------------------------------------------------------------------- §5.5 budget
 
 
-def test_budget_example_of_the_contract(claude_fake: FakeService, http: httpx.Client) -> None:
+def test_budget_example_of_the_contract(claude_fake: FakeService, http: httpx2.Client) -> None:
     claude_fake.set_budget("default", 1000)
     claude_fake.add_usage("default", "haiku", 995)
     r = http.post(CHAT, json=chat_body("a b c"))  # "user: a b c" = 4 words -> 8 > 5
@@ -540,14 +540,14 @@ def test_budget_example_of_the_contract(claude_fake: FakeService, http: httpx.Cl
     assert http.post(CHAT, json=chat_body("a b c")).status_code == 200
 
 
-def test_process_budget_estimate(claude_fake: FakeService, http: httpx.Client) -> None:
+def test_process_budget_estimate(claude_fake: FakeService, http: httpx2.Client) -> None:
     claude_fake.set_budget("p", 4)  # "User: hi" = 2 words -> 4: equal passes
     assert http.post(PROCESS, json=process_body(project_id="p")).status_code == 200
     r = http.post(PROCESS, json=process_body(project_id="p"))
     assert (r.status_code, r.json()) == (403, {"detail": "Budget exceeded for project p"})
 
 
-def test_task_budget_estimate(claude_fake: FakeService, http: httpx.Client) -> None:
+def test_task_budget_estimate(claude_fake: FakeService, http: httpx2.Client) -> None:
     body = {"description": "one two", "allow_tools": ["Read"], "allow_agents": ["code-reviewer"]}
     estimate = int(3 * (1.5 * 2 + 500 + 2000))
     claude_fake.set_budget("default", estimate)
@@ -563,7 +563,7 @@ def test_task_budget_estimate(claude_fake: FakeService, http: httpx.Client) -> N
 # --------------------------------------------------------------------------- §5.6 / §5.7
 
 
-def test_pro_profile_agents_and_skills_run(claude_fake: FakeService, http: httpx.Client) -> None:
+def test_pro_profile_agents_and_skills_run(claude_fake: FakeService, http: httpx2.Client) -> None:
     body = {
         "description": "audit",
         "allow_agents": ["security-auditor", "code-reviewer"],
@@ -572,7 +572,7 @@ def test_pro_profile_agents_and_skills_run(claude_fake: FakeService, http: httpx
     assert http.post(TASK, json=body).json()["status"] == "completed"
 
 
-def test_new_keys_are_enterprise_by_default(claude_fake: FakeService, http: httpx.Client) -> None:
+def test_new_keys_are_enterprise_by_default(claude_fake: FakeService, http: httpx2.Client) -> None:
     key = claude_fake.add_key()
     r = http.post(
         TASK,
@@ -583,7 +583,7 @@ def test_new_keys_are_enterprise_by_default(claude_fake: FakeService, http: http
 
 
 def test_task_run_failures_are_500_and_record_a_zero_row(
-    claude_fake: FakeService, http: httpx.Client
+    claude_fake: FakeService, http: httpx2.Client
 ) -> None:
     for body in ({"description": "x", "timeout": 0}, {"description": "x", "model": "auto"}):
         r = http.post(TASK, json={**body, "project_id": "zero"})
@@ -594,7 +594,7 @@ def test_task_run_failures_are_500_and_record_a_zero_row(
     assert r.json()["status"] == "completed"
 
 
-def test_non_alias_task_model_never_exceeds_cost(http: httpx.Client) -> None:
+def test_non_alias_task_model_never_exceeds_cost(http: httpx2.Client) -> None:
     body = {"description": "x", "model": "claude-3-5-haiku-20241022", "max_cost": 0}
     r = http.post(TASK, json=body).json()
     assert (r["status"], r["usage"]["total_cost"]) == ("completed", 0.0)
@@ -614,7 +614,7 @@ def test_non_alias_task_model_never_exceeds_cost(http: httpx.Client) -> None:
         ("[fail:auth_error]", 502, "auth_error"),
     ],
 )
-def test_cli_failures(http: httpx.Client, marker: str, status: int, category: str) -> None:
+def test_cli_failures(http: httpx2.Client, marker: str, status: int, category: str) -> None:
     r = http.post(CHAT, json=chat_body(f"please {marker}", model="haiku"))
     assert (r.status_code, r.headers["x-error-category"]) == (status, category)
     assert r.json()["detail"].startswith("Process exited with code 1\nStderr: ")
@@ -635,7 +635,7 @@ def test_cli_failures(http: httpx.Client, marker: str, status: int, category: st
     ],
 )
 def test_sdk_failures(
-    http: httpx.Client, category: str, status: int, prefix: str, upstream: str | None
+    http: httpx2.Client, category: str, status: int, prefix: str, upstream: str | None
 ) -> None:
     r = http.post(PROCESS, json=process_body(user_message=f"x [fail:{category}]", use_cli=False))
     assert (r.status_code, r.headers["x-error-category"]) == (status, category)
@@ -644,7 +644,7 @@ def test_sdk_failures(
 
 
 def test_error_rates_count_chat_and_process_failures(
-    claude_fake: FakeService, http: httpx.Client, anon: httpx.Client
+    claude_fake: FakeService, http: httpx2.Client, anon: httpx2.Client
 ) -> None:
     http.post(CHAT, json=chat_body("x [fail]", model="haiku"))
     http.post(PROCESS, json=process_body(user_message="x [fail:overloaded]", use_cli=False))
@@ -655,7 +655,7 @@ def test_error_rates_count_chat_and_process_failures(
 
 
 def test_process_circuit_breaker_opens_after_5_retryable_failures(
-    claude_fake: FakeService, http: httpx.Client, anon: httpx.Client
+    claude_fake: FakeService, http: httpx2.Client, anon: httpx2.Client
 ) -> None:
     failing = process_body(user_message="x [fail:overloaded]")
     for _ in range(3):

@@ -12,7 +12,7 @@ import threading
 import time
 from pathlib import Path
 
-import httpx
+import httpx2
 from websockets.sync.client import connect
 
 from claude_client.testing import serve
@@ -32,7 +32,7 @@ def test_serve_is_fast_and_leaves_no_threads_or_sockets() -> None:
     started = time.monotonic()
     for _ in range(5):
         with serve() as fake:
-            with httpx.Client(base_url=fake.base_url, headers=fake.auth_headers()) as c:
+            with httpx2.Client(base_url=fake.base_url, headers=fake.auth_headers()) as c:
                 assert (
                     c.post(
                         "/v1/chat/completions",
@@ -60,8 +60,8 @@ def test_stopped_port_refuses_connections() -> None:
     with serve() as fake:
         url = fake.base_url
     try:
-        httpx.get(url + "/health", timeout=1)
-    except httpx.ConnectError:
+        httpx2.get(url + "/health", timeout=1)
+    except httpx2.ConnectError:
         pass
     else:
         raise AssertionError("the port still answers after stop")
@@ -74,7 +74,7 @@ def test_fixed_port_key_and_rpm() -> None:
         assert first.api_key == key and repr(first).startswith("<FakeService http://127.0.0.1:")
         assert key not in repr(first)
         codes = [
-            httpx.get(first.base_url + "/v1/usage", headers=first.auth_headers()).status_code
+            httpx2.get(first.base_url + "/v1/usage", headers=first.auth_headers()).status_code
             for _ in range(4)
         ]
         assert codes == [200, 200, 200, 429]
@@ -123,7 +123,7 @@ def test_cli_runs_standalone_and_prints_a_key() -> None:
         url = re.search(r"on (http://127\.0\.0\.1:\d+)", text)
         key = re.search(r"pro key:\s+(cc_[0-9a-f]{40})", text)
         assert url and key, text
-        r = httpx.get(
+        r = httpx2.get(
             url.group(1) + "/v1/usage", headers={"Authorization": f"Bearer {key.group(1)}"}
         )
         assert r.status_code == 200
@@ -135,10 +135,10 @@ def test_cli_runs_standalone_and_prints_a_key() -> None:
 def test_pytest_plugin_fixture_is_one_line(tmp_path: Path) -> None:
     (tmp_path / "test_user.py").write_text(
         textwrap.dedent("""
-        import httpx
+        import httpx2
 
         def test_user_code(claude_fake):
-            r = httpx.post(claude_fake.base_url + "/v1/chat/completions",
+            r = httpx2.post(claude_fake.base_url + "/v1/chat/completions",
                            json={"messages": [{"role": "user", "content": "hi"}]},
                            headers=claude_fake.auth_headers())
             assert r.json()["content"] == claude_fake.expected_answer("hi")
@@ -168,11 +168,11 @@ def test_asgi_app_works_in_process() -> None:
     from claude_client.testing import FakeControls, create_app
 
     controls = FakeControls()
-    transport = httpx.ASGITransport(app=create_app(controls))
+    transport = httpx2.ASGITransport(app=create_app(controls))
     import asyncio
 
-    async def call() -> httpx.Response:
-        async with httpx.AsyncClient(transport=transport, base_url="http://fake") as c:
+    async def call() -> httpx2.Response:
+        async with httpx2.AsyncClient(transport=transport, base_url="http://fake") as c:
             return await c.post(
                 "/v1/chat/completions",
                 json={"messages": [{"role": "user", "content": "in process"}]},
@@ -186,7 +186,7 @@ def test_asgi_app_works_in_process() -> None:
 def test_no_nagle_delay_between_headers_and_body() -> None:
     # uvicorn writes headers and body in two sends; without TCP_NODELAY each response
     # waited ~40 ms for the client's delayed ACK (benchmarks would measure that).
-    with serve() as fake, httpx.Client(base_url=fake.base_url) as c:
+    with serve() as fake, httpx2.Client(base_url=fake.base_url) as c:
         c.get("/health")
         timings = []
         for _ in range(20):

@@ -66,12 +66,12 @@ def test_chat_tokens_then_done(claude_fake: FakeService, ws: ClientConnection) -
 
 
 def test_same_answer_as_rest(claude_fake: FakeService, ws: ClientConnection) -> None:
-    import httpx
+    import httpx2
 
     prompt = "Explain   recursion briefly"
     send(ws, chat(prompt, model="sonnet"))
     frames = until_final(ws)
-    rest = httpx.post(
+    rest = httpx2.post(
         f"{claude_fake.base_url}/v1/chat/completions",
         json={"messages": [{"role": "user", "content": prompt}], "model": "sonnet"},
         headers=claude_fake.auth_headers(),
@@ -486,15 +486,15 @@ def test_agentic_task_run_is_killed_at_the_messages_timeout(
 @pytest.fixture
 def full_pool(claude_fake: FakeService) -> Iterator[None]:
     """One worker busy and its queue of 10 full (a batch of 11 one-second runs)."""
-    import httpx
+    import httpx2
 
     claude_fake.set_max_workers(1)
     claude_fake.latency(1.0)
     prompts = [{"prompt": f"filler {i}"} for i in range(11)]
 
     def batch() -> None:
-        with contextlib.suppress(httpx.HTTPError):
-            httpx.post(
+        with contextlib.suppress(httpx2.HTTPError):
+            httpx2.post(
                 f"{claude_fake.base_url}/v1/batch",
                 json={"prompts": prompts, "model": "haiku"},
                 headers=claude_fake.auth_headers(),
@@ -702,13 +702,13 @@ def _recorded_chat(fake: FakeService, n: int = 1) -> float:
 def test_a_socket_chat_run_stalls_http_requests(
     claude_fake: FakeService, ws: ClientConnection
 ) -> None:
-    import httpx
+    import httpx2
 
     run = 0.6
     claude_fake.latency(run)
     send(ws, chat(model="haiku"))
     read_at = _recorded_chat(claude_fake)
-    health = httpx.get(f"{claude_fake.base_url}/health", timeout=10)
+    health = httpx2.get(f"{claude_fake.base_url}/health", timeout=10)
     answered_at = time.time()
     assert health.status_code == 200
     # The run starts after the message is read and lasts `run`: /health cannot answer sooner.
@@ -730,20 +730,20 @@ def test_socket_chats_run_one_at_a_time(claude_fake: FakeService, ws: ClientConn
 
 
 def test_the_stall_can_be_turned_off(claude_fake: FakeService, ws: ClientConnection) -> None:
-    import httpx
+    import httpx2
 
     claude_fake.set_stream_stall(False)
     claude_fake.latency(2.0)
     send(ws, chat(model="haiku"))
     _recorded_chat(claude_fake)
-    assert httpx.get(f"{claude_fake.base_url}/health", timeout=10).status_code == 200
+    assert httpx2.get(f"{claude_fake.base_url}/health", timeout=10).status_code == 200
     with pytest.raises(TimeoutError):
         ws.recv(timeout=0)  # /health answered while the socket chat's model still ran
     assert until_final(ws)[-1]["type"] == "done"
 
 
 def test_stop_during_a_stall_ends_it_and_closes_the_socket_with_1012() -> None:
-    import httpx
+    import httpx2
 
     from claude_client.testing import serve
 
@@ -757,8 +757,8 @@ def test_stop_during_a_stall_ends_it_and_closes_the_socket_with_1012() -> None:
 
             def stalled_request() -> None:
                 try:
-                    httpx.get(f"{fake.base_url}/health", timeout=20)
-                except httpx.HTTPError as exc:
+                    httpx2.get(f"{fake.base_url}/health", timeout=20)
+                except httpx2.HTTPError as exc:
                     waiting.append(exc)
 
             thread = threading.Thread(target=stalled_request)

@@ -13,10 +13,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import httpx
+import httpx2
 import jsonschema
 import pytest
-import respx
+from http_mock import MockRouter, Route
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "scripts"))
@@ -96,12 +96,14 @@ def test_operation_sync(method: str, path: str, op: dict[str, Any]) -> None:
     module = importlib.import_module(MODULES[op["operationId"]])
     kwargs, url_path = _call_args(method, path, op)
     answer = _response_example(op)
-    with respx.mock(base_url=BASE, assert_all_called=True) as mock:
-        route = mock.route(method=method, path=url_path).respond(200, json=answer)
-        client = AuthenticatedClient(base_url=BASE, token=TOKEN)
-        response = module.sync_detailed(client=client, **kwargs)
-        if hasattr(module, "sync"):  # not generated for untyped (`{}`) answers
-            assert module.sync(client=client, **kwargs) is not None
+    mock = MockRouter(BASE)
+    route = mock.route(method=method, path=url_path).respond(200, json=answer)
+    client = AuthenticatedClient(
+        base_url=BASE, token=TOKEN, httpx_args={"transport": mock.transport}
+    )
+    response = module.sync_detailed(client=client, **kwargs)
+    if hasattr(module, "sync"):  # not generated for untyped (`{}`) answers
+        assert module.sync(client=client, **kwargs) is not None
     _check(route, response, op, answer)
 
 
@@ -110,18 +112,20 @@ async def test_operation_async(method: str, path: str, op: dict[str, Any]) -> No
     module = importlib.import_module(MODULES[op["operationId"]])
     kwargs, url_path = _call_args(method, path, op)
     answer = _response_example(op)
-    with respx.mock(base_url=BASE, assert_all_called=True) as mock:
-        route = mock.route(method=method, path=url_path).respond(200, json=answer)
-        client = AuthenticatedClient(base_url=BASE, token=TOKEN)
-        response = await module.asyncio_detailed(client=client, **kwargs)
-        if hasattr(module, "asyncio"):
-            assert await module.asyncio(client=client, **kwargs) is not None
+    mock = MockRouter(BASE)
+    route = mock.route(method=method, path=url_path).respond(200, json=answer)
+    client = AuthenticatedClient(
+        base_url=BASE, token=TOKEN, httpx_args={"transport": mock.transport}
+    )
+    response = await module.asyncio_detailed(client=client, **kwargs)
+    if hasattr(module, "asyncio"):
+        assert await module.asyncio(client=client, **kwargs) is not None
     _check(route, response, op, answer)
 
 
-def _check(route: respx.Route, response: Any, op: dict[str, Any], answer: Any) -> None:
+def _check(route: Route, response: Any, op: dict[str, Any], answer: Any) -> None:
     assert response.status_code == 200
-    request: httpx.Request = route.calls[0].request
+    request: httpx2.Request = route.calls[0].request
     if op.get("security"):
         assert request.headers["Authorization"] == f"Bearer {TOKEN}"
     if "requestBody" in op:

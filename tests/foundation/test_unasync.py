@@ -84,9 +84,9 @@ def test_generated_sync_file_is_up_to_date() -> None:
 
 
 def test_substitutions() -> None:
-    line = "    async def __aenter__(self) -> AsyncClaudeClient:  # httpx.AsyncClient\n"
+    line = "    async def __aenter__(self) -> AsyncClaudeClient:  # httpx2.AsyncClient\n"
     assert (
-        unasync.unasync_line(line) == "    def __enter__(self) -> ClaudeClient:  # httpx.Client\n"
+        unasync.unasync_line(line) == "    def __enter__(self) -> ClaudeClient:  # httpx2.Client\n"
     )
     assert unasync.unasync_line("x = await self._http.aclose()") == "x = self._http.close()"
     assert unasync.unasync_line("async for c in s: await async_run_chunks(a)") == (

@@ -22,7 +22,7 @@ import time
 from collections.abc import Iterable
 from typing import Any
 
-import httpx
+import httpx2
 from hypothesis import HealthCheck, settings
 
 KEY_RE = re.compile(r"cc_[0-9a-f]{40}")
@@ -133,24 +133,24 @@ class Sleeps:
         await asyncio.sleep(min(seconds, self.cap))
 
 
-class CountingTransport(httpx.HTTPTransport):
-    """``httpx.HTTPTransport`` that counts the requests it is asked to send."""
+class CountingTransport(httpx2.HTTPTransport):
+    """``httpx2.HTTPTransport`` that counts the requests it is asked to send."""
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.sent = 0
 
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
+    def handle_request(self, request: httpx2.Request) -> httpx2.Response:
         self.sent += 1
         return super().handle_request(request)
 
 
-class AsyncCountingTransport(httpx.AsyncHTTPTransport):
+class AsyncCountingTransport(httpx2.AsyncHTTPTransport):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.sent = 0
 
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+    async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
         self.sent += 1
         return await super().handle_async_request(request)
 

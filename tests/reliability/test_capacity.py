@@ -21,7 +21,7 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-import httpx
+import httpx2
 import pytest
 
 from claude_client import AsyncClaudeClient, ClaudeClient
@@ -57,7 +57,7 @@ def assert_each_ran_once(fake: FakeService, sent: list[str], prefix: str = "") -
     assert {p: runs[prefix + p] for p in sent if runs[prefix + p] != 1} == {}
 
 
-class Refusals(httpx.HTTPTransport):
+class Refusals(httpx2.HTTPTransport):
     """Counts the pool's 503 refusals one client met."""
 
     def __init__(self) -> None:
@@ -65,7 +65,7 @@ class Refusals(httpx.HTTPTransport):
         self.count = 0
         self._lock = threading.Lock()
 
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
+    def handle_request(self, request: httpx2.Request) -> httpx2.Response:
         response = super().handle_request(request)
         if response.status_code == 503:
             with self._lock:
@@ -190,7 +190,7 @@ def test_a_second_client_saturating_the_pool(fake: FakeService) -> None:
     lock = threading.Lock()
 
     def neighbour(k: int) -> None:
-        with httpx.Client(base_url=fake.base_url, timeout=60) as http:
+        with httpx2.Client(base_url=fake.base_url, timeout=60) as http:
             headers = {"Authorization": f"Bearer {fake.api_key}"}
             admitted = attempts = 0
             while admitted < admitted_rounds and attempts < 300:
@@ -254,7 +254,7 @@ def test_refused_chunks_are_resent_against_the_fake(fake: FakeService) -> None:
 def test_a_chunk_the_pool_could_never_take_is_never_sent(fake: FakeService) -> None:
     """A raw 56-prompt batch is always refused (the pool holds 55); batch() never sends one,
     whatever ``chunk_size`` asks for."""
-    with httpx.Client(base_url=fake.base_url) as http:
+    with httpx2.Client(base_url=fake.base_url) as http:
         resp = http.post(
             "/v1/batch",
             json={"prompts": [{"prompt": f"x{i}"} for i in range(56)], "model": "haiku"},

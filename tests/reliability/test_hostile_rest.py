@@ -23,7 +23,7 @@ import tracemalloc
 from collections.abc import Callable
 from typing import Any, Optional
 
-import httpx
+import httpx2
 import pytest
 from reliability_kit import WATCH, assert_sdk_error
 
@@ -250,12 +250,12 @@ def test_followed_redirect_to_another_origin_never_carries_the_key(
                 return client.complete("hi", model="haiku")
 
             if mode == "sync":
-                with httpx.Client(follow_redirects=True) as http:
+                with httpx2.Client(follow_redirects=True) as http:
                     result = run(mode, call, base_url=origin.url, api_key=key, http_client=http)
             else:
 
                 async def main() -> Any:
-                    http = httpx.AsyncClient(follow_redirects=True)
+                    http = httpx2.AsyncClient(follow_redirects=True)
                     async with (
                         http,
                         AsyncClaudeClient(
@@ -512,7 +512,7 @@ def test_huge_detail_is_truncated_in_the_message_and_whole_in_body(mode: str, ke
 def test_bad_content_encoding_is_a_response_validation_error(
     mode: str, encoding: str, key: str
 ) -> None:
-    if encoding == "br" and "br" not in httpx.Client().headers["accept-encoding"]:
+    if encoding == "br" and "br" not in httpx2.Client().headers["accept-encoding"]:
         pytest.skip("brotli is not installed: httpx treats br as identity")
     headers = f"content-type: application/json\r\ncontent-encoding: {encoding}\r\n"
     with ScriptServer(
@@ -520,7 +520,7 @@ def test_bad_content_encoding_is_a_response_validation_error(
     ) as srv:
         exc = outcome(mode, lambda c: c.health(), base_url=srv.url, api_key=key)
     assert isinstance(exc, ResponseValidationError) and exc.status_code == 200
-    assert not isinstance(exc.__cause__, httpx.DecodingError) or exc.__suppress_context__
+    assert not isinstance(exc.__cause__, httpx2.DecodingError) or exc.__suppress_context__
 
 
 @pytest.mark.parametrize("mode", MODES)
@@ -698,7 +698,7 @@ def test_socket_follows_the_proxy_of_the_users_http_client(
 ) -> None:
     with RecordingProxy() as proxy:
         url = proxy.url.replace("http://", "http://user:p%40ss@")
-        http: Any = httpx.Client(proxy=url) if mode == "sync" else httpx.AsyncClient(proxy=url)
+        http: Any = httpx2.Client(proxy=url) if mode == "sync" else httpx2.AsyncClient(proxy=url)
         _rest_and_socket(mode, base_url=fake.base_url, api_key=fake.api_key, http_client=http)
         assert len(proxy.saw()) == 2, proxy.saw()
         for request in proxy.requests:  # the proxy credentials went along, both times
@@ -712,7 +712,7 @@ def test_proxy_option_is_checked(clean_proxy_env: pytest.MonkeyPatch) -> None:
             ClaudeClient(base_url="http://127.0.0.1:9", proxy=bad)
         assert info.value.param == "proxy"
     with pytest.raises(InvalidInputError, match="http_client"):
-        ClaudeClient(base_url="http://127.0.0.1:9", proxy="http://p:1", http_client=httpx.Client())
+        ClaudeClient(base_url="http://127.0.0.1:9", proxy="http://p:1", http_client=httpx2.Client())
 
 
 @pytest.mark.parametrize(
@@ -739,12 +739,12 @@ def test_environment_proxy_chooses_as_httpx_does(
 
     for name, value in env.items():
         clean_proxy_env.setenv(name, value)
-    with httpx.Client() as http:
-        httpx_choice = _proxy_of_transport(http._transport_for_url(httpx.URL(url)))
+    with httpx2.Client() as http:
+        httpx_choice = _proxy_of_transport(http._transport_for_url(httpx2.URL(url)))
     ours = _config.environment_proxy(url)
     assert (ours is None) == (httpx_choice is None), (ours, httpx_choice)
     if ours is not None:
-        assert httpx.URL(ours).host == httpx.URL(httpx_choice or "").host
+        assert httpx2.URL(ours).host == httpx2.URL(httpx_choice or "").host
 
 
 # --------------------------------------------------------------------------- row 10
@@ -790,7 +790,7 @@ def test_nothing_is_sent_after_close(key: str) -> None:
         assert len(srv.requests) == 1
         # With the user's own httpx client: the SDK client refuses, the user's client is
         # theirs (left open and unchanged: no hook or transport of ours in it).
-        with httpx.Client() as http:
+        with httpx2.Client() as http:
             hooks_before = {k: list(v) for k, v in http.event_hooks.items()}
             adopted = ClaudeClient(base_url=srv.url, api_key=key, http_client=http)
             adopted.close()

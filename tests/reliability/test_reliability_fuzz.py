@@ -2,7 +2,7 @@
 raises ``ResponseValidationError`` (a ``ClaudeAPIError``), never anything else.
 
 Bodies go through the real path: facade method -> generated endpoint -> the SDK's retry
-transport -> an ``httpx.MockTransport`` serving the drawn body. For every route:
+transport -> an ``httpx2.MockTransport`` serving the drawn body. For every route:
 
 * ``valid``: bodies valid per the route's 200 schema in the project's ``openapi.json``
   (``$ref``s resolved against its components; every drawn body is checked with
@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Optional
 
-import httpx
+import httpx2
 import jsonschema
 import pytest
 from hypothesis import given, settings
@@ -386,9 +386,9 @@ class Served:
         self.headers: dict[str, str] = {"content-type": "application/json"}
         self.requests: list[str] = []
 
-    def handler(self, request: httpx.Request) -> httpx.Response:
+    def handler(self, request: httpx2.Request) -> httpx2.Response:
         self.requests.append(f"{request.method} {request.url.path}")
-        return httpx.Response(self.status, content=self.body, headers=self.headers)
+        return httpx2.Response(self.status, content=self.body, headers=self.headers)
 
     def serve(
         self, body: bytes, status: int = 200, headers: Optional[dict[str, str]] = None
@@ -411,7 +411,7 @@ def client(served: Served) -> Iterator[ClaudeClient]:
         api_key=KEY,
         timeout=5,
         max_retries=0,
-        transport=httpx.MockTransport(served.handler),
+        transport=httpx2.MockTransport(served.handler),
     ) as c:
         yield c
 

@@ -138,3 +138,53 @@ def test_for_client_reads_what_the_facade_exposes(client_name: str) -> None:
     assert (s.timeout, s.max_retries, s.idle_timeout) == (42, 4, 5)
     assert StreamSettings.for_client(client, timeout=3).timeout == 3
     assert "cc_for_client_key" not in repr(s)
+
+
+# --------------------------------------------------------------------------- TLS trust
+
+
+@pytest.mark.parametrize("client_name", ["ClaudeClient", "AsyncClaudeClient"])
+def test_wss_trusts_what_rest_trusts_by_default(client_name: str) -> None:
+    import claude_client
+
+    client = getattr(claude_client, client_name)(base_url="https://svc.example.com", api_key="k")
+    s = StreamSettings.for_client(client)
+    # The very context of the SDK's own httpx2 pool (httpx2's default trust).
+    rest_pool = client._http._transport._inner._pool
+    assert s.ssl_context is rest_pool._ssl_context
+    assert s.connect_options()["ssl"] is s.ssl_context
+    assert "ssl_context" not in repr(s)
+
+
+@pytest.mark.parametrize("client_name", ["ClaudeClient", "AsyncClaudeClient"])
+def test_wss_uses_the_users_verify_context(client_name: str) -> None:
+    import ssl
+
+    import httpx2
+
+    import claude_client
+
+    ctx = ssl.create_default_context()
+    http = (httpx2.Client if client_name == "ClaudeClient" else httpx2.AsyncClient)(verify=ctx)
+    client = getattr(claude_client, client_name)(
+        base_url="https://svc.example.com", api_key="k", http_client=http
+    )
+    s = StreamSettings.for_client(client)
+    assert s.ssl_context is ctx
+    assert s.connect_options()["ssl"] is ctx
+
+
+def test_plain_ws_and_unknown_transports_get_no_ssl_option() -> None:
+    import httpx2
+
+    import claude_client
+
+    plain = claude_client.ClaudeClient(base_url="http://svc.example.com", api_key="k")
+    assert "ssl" not in StreamSettings.for_client(plain).connect_options()
+    mocked = claude_client.ClaudeClient(
+        base_url="https://svc.example.com",
+        api_key="k",
+        transport=httpx2.MockTransport(lambda r: httpx2.Response(200)),
+    )
+    s = StreamSettings.for_client(mocked)
+    assert s.ssl_context is None and "ssl" not in s.connect_options()  # websockets' default
