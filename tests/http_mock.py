@@ -128,12 +128,15 @@ class Route:
 
     def answer(self, request: httpx2.Request) -> httpx2.Response:
         effect = next(self._items) if self._items is not None else self._effect
+        # What was sent, as sent: a retry may reuse the request object and change its
+        # headers (a key provider is asked per attempt), as respx's recorded copies showed.
+        sent = _snapshot(request)
         try:
             response = self._resolve(effect, request)
         except BaseException:
-            self.calls.append(Call(request, None))
+            self.calls.append(Call(sent, None))
             raise
-        self.calls.append(Call(request, response))
+        self.calls.append(Call(sent, response))
         return response
 
     def _resolve(self, effect: Any, request: httpx2.Request) -> httpx2.Response:
@@ -149,6 +152,15 @@ class Route:
         if self._response is not None:
             return _fresh(self._response)
         return httpx2.Response(200)
+
+
+def _snapshot(request: httpx2.Request) -> httpx2.Request:
+    """A copy of ``request`` (read already) that later changes to it do not reach."""
+    copy = httpx2.Request(
+        request.method, request.url, headers=request.headers.copy(), content=request.content
+    )
+    copy.extensions = dict(request.extensions)
+    return copy
 
 
 def _fresh(response: httpx2.Response) -> httpx2.Response:
