@@ -26,7 +26,7 @@ from ._exceptions import AuthenticationError, ClaudeAPIError, ClientClosedError,
 from ._models import BatchResponse
 
 if TYPE_CHECKING:
-    from claude_code_api.types import Response as GeneratedResponse
+    from claude_client.generated.types import Response as GeneratedResponse
 
 __all__ = [
     "AsyncModelResolver",

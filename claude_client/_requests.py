@@ -47,7 +47,7 @@ from ._retry import Deadline
 from ._transport import CallOptions
 
 if TYPE_CHECKING:
-    from claude_code_api.types import Response as GeneratedResponse
+    from claude_client.generated.types import Response as GeneratedResponse
 
 __all__ = [
     "Call",
@@ -70,7 +70,7 @@ T = TypeVar("T")
 
 
 class Endpoint(Protocol):
-    """A generated endpoint module, e.g. ``claude_code_api.api.api.chat_completion``."""
+    """A generated endpoint module, e.g. ``claude_client.generated.api.api.chat_completion``."""
 
     @property
     def sync_detailed(self) -> Callable[..., GeneratedResponse[Any]]: ...
@@ -146,12 +146,12 @@ def _chat() -> tuple[Endpoint, Any, Any, Any]:
     """The chat endpoint and request classes, imported once (the per-call hot path)."""
     global _CHAT
     if _CHAT is None:
-        from claude_code_api.api.api import chat_completion
-        from claude_code_api.models.chat_completion_request import ChatCompletionRequest
-        from claude_code_api.models.chat_completion_request_messages_type_1_item import (
+        from claude_client.generated.api.api import chat_completion
+        from claude_client.generated.models.chat_completion_request import ChatCompletionRequest
+        from claude_client.generated.models.chat_completion_request_messages_type_1_item import (
             ChatCompletionRequestMessagesType1Item,
         )
-        from claude_code_api.types import UNSET
+        from claude_client.generated.types import UNSET
 
         _CHAT = (
             chat_completion,
@@ -220,7 +220,7 @@ def build_complete(
     if allowed is not None:
         body.allowed_tools = allowed
     if tool_list is not None:
-        from claude_code_api.models.chat_completion_request_tools_type_0_item import (
+        from claude_client.generated.models.chat_completion_request_tools_type_0_item import (
             ChatCompletionRequestToolsType0Item as Tool,
         )
 
@@ -229,7 +229,7 @@ def build_complete(
         if isinstance(choice, str):
             body.tool_choice = choice
         else:
-            from claude_code_api.models.chat_completion_request_tool_choice_type_1 import (
+            from claude_client.generated.models.chat_completion_request_tool_choice_type_1 import (
                 ChatCompletionRequestToolChoiceType1 as Choice,
             )
 
@@ -285,9 +285,9 @@ def build_task(
         project_id=project,
         task=True,
     )
-    from claude_code_api.api.api import execute_agentic_task
-    from claude_code_api.models.agentic_task_request import AgenticTaskRequest
-    from claude_code_api.types import UNSET
+    from claude_client.generated.api.api import execute_agentic_task
+    from claude_client.generated.models.agentic_task_request import AgenticTaskRequest
+    from claude_client.generated.types import UNSET
 
     body = AgenticTaskRequest(
         description=text,
@@ -356,10 +356,10 @@ def build_batch(
         clock=clock,
         on_progress=on_progress,
     )
-    from claude_code_api.api.api import batch_processing
-    from claude_code_api.models.batch_prompt import BatchPrompt
-    from claude_code_api.models.batch_request import BatchRequest
-    from claude_code_api.types import UNSET
+    from claude_client.generated.api.api import batch_processing
+    from claude_client.generated.models.batch_prompt import BatchPrompt
+    from claude_client.generated.models.batch_request import BatchRequest
+    from claude_client.generated.types import UNSET
 
     def make_call(chunk: Chunk) -> Call[BatchResponse]:
         # The service waits up to item_timeout for each item from the moment its
@@ -410,7 +410,7 @@ def build_usage(
         extra_headers=check.extra_headers(extra_headers),
         project_id=project,
     )
-    from claude_code_api.api.api import get_usage
+    from claude_client.generated.api.api import get_usage
 
     return Call(
         get_usage,
@@ -449,7 +449,7 @@ def build_health(
 ) -> Call[HealthStatus]:
     """``GET /health`` (no key needed)."""
     options = _plain_options(ctx, timeout, max_retries, extra_headers, key_required=False)
-    from claude_code_api.api.default import health
+    from claude_client.generated.api.default import health
 
     return Call(health, {}, options, parse_health, "GET /health")
 
@@ -463,7 +463,7 @@ def build_ready(
 ) -> Call[ReadyStatus]:
     """``GET /ready`` (no key needed)."""
     options = _plain_options(ctx, timeout, max_retries, extra_headers, key_required=False)
-    from claude_code_api.api.default import ready
+    from claude_client.generated.api.default import ready
 
     return Call(ready, {}, options, parse_ready, "GET /ready")
 
@@ -477,7 +477,7 @@ def build_capabilities(
 ) -> Call[Capabilities]:
     """``GET /v1/capabilities``."""
     options = _plain_options(ctx, timeout, max_retries, extra_headers, key_required=True)
-    from claude_code_api.api.api import get_capabilities
+    from claude_client.generated.api.api import get_capabilities
 
     return Call(get_capabilities, {}, options, parse_capabilities, "GET /v1/capabilities")
 
@@ -491,7 +491,7 @@ def build_providers(
 ) -> Call[Any]:
     """``GET /v1/providers`` (no key needed)."""
     options = _plain_options(ctx, timeout, max_retries, extra_headers, key_required=False)
-    from claude_code_api.api.api import list_providers
+    from claude_client.generated.api.api import list_providers
 
     return Call(list_providers, {}, options, wrap_json, "GET /v1/providers")
 
@@ -507,7 +507,7 @@ def build_provider_models(
     """``GET /v1/providers/{provider}/models`` (no key needed)."""
     name = check.text(provider, "provider").strip()
     options = _plain_options(ctx, timeout, max_retries, extra_headers, key_required=False)
-    from claude_code_api.api.api import get_provider_models
+    from claude_client.generated.api.api import get_provider_models
 
     return Call(
         get_provider_models,
@@ -541,8 +541,8 @@ def build_route(
         key_required=True,
         project_id=check.project(project_id),
     )
-    from claude_code_api.api.api import route_recommendation
-    from claude_code_api.models.route_request import RouteRequest
+    from claude_client.generated.api.api import route_recommendation
+    from claude_client.generated.models.route_request import RouteRequest
 
     body = RouteRequest(prompt=text, context_size=context_size)
     return Call(route_recommendation, {"body": body}, options, parse_route, "POST /v1/route")
@@ -606,8 +606,8 @@ def build_process(
     options = _plain_options(
         ctx, timeout, max_retries, extra_headers, key_required=True, project_id=project
     )
-    from claude_code_api.api.api import process_ai_services_compatible
-    from claude_code_api.models.process_request import ProcessRequest
+    from claude_client.generated.api.api import process_ai_services_compatible
+    from claude_client.generated.models.process_request import ProcessRequest
 
     return Call(
         process_ai_services_compatible,

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Rebuild generated/claude_code_api from openapi.json with the pinned generator.
+# Rebuild claude_client/generated from openapi.json with the pinned generator.
 #
 #   scripts/regenerate.sh               regenerate generated/ in place (idempotent)
 #   scripts/regenerate.sh --check       exit 1, listing differing files, if generated/ is stale

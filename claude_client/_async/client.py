@@ -188,7 +188,7 @@ class AsyncClaudeClient(ClientBase):
 
         Example::
 
-            from claude_code_api.api.api import get_usage
+            from claude_client.generated.api.api import get_usage
 
             usage = await client.call(get_usage.asyncio_detailed, period="week")
         """

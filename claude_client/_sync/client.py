@@ -188,7 +188,7 @@ class ClaudeClient(ClientBase):
 
         Example::
 
-            from claude_code_api.api.api import get_usage
+            from claude_client.generated.api.api import get_usage
 
             usage = client.call(get_usage.sync_detailed, period="week")
         """

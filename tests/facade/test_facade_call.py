@@ -5,10 +5,10 @@ from __future__ import annotations
 import httpx
 import pytest
 import respx
-from claude_code_api.api.api import get_usage
-from claude_code_api.models.usage_response import UsageResponse
 
 from claude_client import ClientClosedError, RateLimitError, ResponseValidationError
+from claude_client.generated.api.api import get_usage
+from claude_client.generated.models.usage_response import UsageResponse
 
 from .conftest import KEY, USAGE_BODY, Runner
 

@@ -349,7 +349,7 @@ async def test_complete_deadline_is_a_little_above_the_service_timeout(
 async def test_generated_endpoint_through_client_generated(
     runner: Runner, mock: respx.MockRouter
 ) -> None:
-    from claude_code_api.api.api import get_usage
+    from claude_client.generated.api.api import get_usage
 
     mock.get("/v1/usage").mock(return_value=httpx.Response(200, json=USAGE_BODY))
     client = runner.client()

@@ -707,7 +707,7 @@ def test_deeply_nested_stream_frame() -> None:
 def test_generated_endpoint_through_the_client_with_a_malformed_body(
     client: ClaudeClient, served: Served, body: bytes
 ) -> None:
-    from claude_code_api.api.api import get_usage
+    from claude_client.generated.api.api import get_usage
 
     served.serve(body)
     # client.call runs the generated endpoint under the facade's parse guard.
