@@ -38,7 +38,8 @@ OPERATIONS = normalize_openapi.operations(NORMALIZED)
 
 def _endpoint_modules() -> dict[str, Any]:
     found = {}
-    for info in pkgutil.walk_packages(claude_client.generated.api.__path__, "claude_client.generated.api."):
+    api = claude_client.generated.api
+    for info in pkgutil.walk_packages(api.__path__, "claude_client.generated.api."):
         if not info.ispkg:
             found[info.name.rsplit(".", 1)[-1]] = info.name
     return found
