@@ -208,6 +208,15 @@ def require_extra() -> None:
         raise ImportError(f"{MISSING_EXTRA} ({exc})") from exc
 
 
+def extra_installed() -> bool:
+    """Whether the ``testing`` extra (FastAPI and uvicorn) can be imported."""
+    try:
+        require_extra()
+    except ImportError:
+        return False
+    return True
+
+
 def __getattr__(name: str) -> Any:
     module_name = _EXPORTS.get(name)
     if module_name is None:
@@ -231,6 +240,7 @@ __all__ = [
     "RecordedRequest",
     "create_app",
     "expected_answer",
+    "extra_installed",
     "new_key",
     "require_extra",
     "route",

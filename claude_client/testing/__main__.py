@@ -4,15 +4,22 @@ from __future__ import annotations
 
 import argparse
 import signal
+import sys
 import threading
 from typing import Any, Optional
 
+from . import MISSING_EXTRA, extra_installed
 from ._accounts import DEFAULT_RPM
 from ._pool import DEFAULT_MAX_WORKERS
-from ._server import serve
 
 
 def main(argv: Optional[list[str]] = None) -> int:
+    """Run the fake until Ctrl-C / SIGTERM; exit status 2 without the ``testing`` extra."""
+    if not extra_installed():
+        print(f"error: {MISSING_EXTRA}", file=sys.stderr)
+        return 2
+    from ._server import serve
+
     parser = argparse.ArgumentParser(
         prog="python -m claude_client.testing",
         description="Run the fake Claude Code API Service on 127.0.0.1.",
