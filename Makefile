@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install test lint typecheck typecheck-usage check-generated regenerate check-unasync unasync demo bench fuzz clean
+.PHONY: install test test-pythons lint typecheck typecheck-usage check-generated regenerate check-unasync unasync demo bench fuzz clean
 
 install: $(STAMP)
 
@@ -45,6 +45,13 @@ unasync: install
 test: lint typecheck typecheck-usage check-generated check-unasync
 	$(BIN)/python -m pytest -q
 
+# The suite (pytest only) on each of PYTHONS, in its own venv (.venv-3.12, ...). An
+# interpreter that is not found prints "SKIPPED pythonX.Y: not found" and is not a
+# failure; PYTHON312=/path/to/python3.12 (etc.) picks one. See scripts/test_pythons.sh.
+PYTHONS ?= 3.11 3.12 3.13
+test-pythons:
+	scripts/test_pythons.sh $(PYTHONS)
+
 # The quickstart against the embedded fake service (or a real one when CLAUDE_API_URL
 # and CLAUDE_API_KEY are set): complete, stream, agentic_task, batch, usage, health.
 # Then one command-line call: `claude-client fake` in the background, `complete` on it.
@@ -74,4 +81,4 @@ fuzz: install
 	CLAUDE_FUZZ=deep $(BIN)/python -m pytest -q tests/reliability/test_reliability_fuzz.py
 
 clean:
-	rm -rf $(VENV) build dist *.egg-info .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) .venv-3.* build dist *.egg-info .mypy_cache .ruff_cache .pytest_cache

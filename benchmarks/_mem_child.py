@@ -28,7 +28,7 @@ def _parser(mode: str) -> Callable[[bytes], Any]:
     if mode == "json.loads":
         return json.loads
     if mode == "generated":
-        from claude_code_api.models.batch_response import BatchResponse
+        from claude_client.generated.models.batch_response import BatchResponse
 
         return lambda body: BatchResponse.from_dict(json.loads(body))
     if mode in ("sdk", "sdk-read-all"):

@@ -51,13 +51,13 @@ def generated_of(client: Any) -> Any:
 
 def plain_generated_client(base_url: str, api_key: str) -> Any:
     """The generated AuthenticatedClient on its own (no facade transport)."""
-    from claude_code_api import AuthenticatedClient
+    from claude_client.generated import AuthenticatedClient
 
     return AuthenticatedClient(base_url=base_url, token=api_key)
 
 
 def chat_request() -> Any:
-    from claude_code_api.models.chat_completion_request import ChatCompletionRequest
+    from claude_client.generated.models.chat_completion_request import ChatCompletionRequest
 
     return ChatCompletionRequest.from_dict(CHAT_BODY)
 

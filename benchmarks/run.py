@@ -285,7 +285,7 @@ def bench_per_call(args: argparse.Namespace) -> list[Row]:
             if facade is None:
                 raise NotAvailable("needs ClaudeClient (issue 4)")
             gen = _sdk.generated_of(facade)
-            from claude_code_api.api.api import chat_completion
+            from claude_client.generated.api.api import chat_completion
 
             def gen_loop() -> None:
                 for _ in range(n):
@@ -296,7 +296,7 @@ def bench_per_call(args: argparse.Namespace) -> list[Row]:
             missing["generated via client.generated"] = str(e)
 
         plain = _sdk.plain_generated_client(url, API_KEY)
-        from claude_code_api.api.api import chat_completion
+        from claude_client.generated.api.api import chat_completion
 
         def plain_loop() -> None:
             for _ in range(n):
@@ -387,7 +387,7 @@ async def _per_call_async(
         missing["facade"] = str(e)
 
     plain = _sdk.plain_generated_client(url, API_KEY)
-    from claude_code_api.api.api import chat_completion
+    from claude_client.generated.api.api import chat_completion
 
     async def plain_loop() -> None:
         for _ in range(n):
@@ -475,7 +475,7 @@ def bench_import(args: argparse.Namespace) -> list[Row]:
     # here) an edited checkout recompiles claude_client/_async/client.py on every import
     # (~12 ms), which is not what users pay; httpx in site-packages has its .pyc.
     subprocess.run(
-        [sys.executable, "-m", "compileall", "-q", "claude_client", "generated/claude_code_api"],
+        [sys.executable, "-m", "compileall", "-q", "claude_client", "claude_client/generated"],
         check=True,
         cwd=str(ROOT),
         stdout=subprocess.DEVNULL,

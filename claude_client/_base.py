@@ -43,8 +43,8 @@ from ._retry import Deadline
 from ._transport import CallOptions, QueryValue, ServiceLimit
 
 if TYPE_CHECKING:
-    from claude_code_api.client import AuthenticatedClient
-    from claude_code_api.types import Response as GeneratedResponse
+    from claude_client.generated.client import AuthenticatedClient
+    from claude_client.generated.types import Response as GeneratedResponse
 
     from ._streaming import StreamSettings
 
@@ -126,7 +126,7 @@ def unwrap(response: GeneratedResponse[T]) -> T:
         if not response.content:
             return cast(T, None)
         return cast(T, wrap_json(decode_json(response.content, f"HTTP {status} response")))
-    hve = sys.modules.get("claude_code_api.models.http_validation_error")
+    hve = sys.modules.get("claude_client.generated.models.http_validation_error")
     if hve is not None and isinstance(parsed, hve.HTTPValidationError):
         raise error_from_response(422, response.headers, response.content)
     return parsed
@@ -348,7 +348,7 @@ class ClientBase:
 
     def _new_generated(self) -> AuthenticatedClient:
         """The generated client, holding a placeholder token: the transport adds the key."""
-        from claude_code_api.client import AuthenticatedClient
+        from claude_client.generated.client import AuthenticatedClient
 
         return AuthenticatedClient(base_url=self.base_url, token=_PLACEHOLDER_TOKEN)
 

@@ -35,8 +35,8 @@ from ._response import RawResponse
 from ._transport import Captured, capture_responses
 
 if TYPE_CHECKING:
-    from claude_code_api.models.http_validation_error import HTTPValidationError
-    from claude_code_api.types import Response as GeneratedResponse
+    from claude_client.generated.models.http_validation_error import HTTPValidationError
+    from claude_client.generated.types import Response as GeneratedResponse
 
 __all__ = [
     "AsyncModelResolver",

@@ -50,7 +50,7 @@ from ._retry import Deadline
 from ._transport import CallOptions, QueryValue, ServiceLimit
 
 if TYPE_CHECKING:
-    from claude_code_api.types import Response as GeneratedResponse
+    from claude_client.generated.types import Response as GeneratedResponse
 
 __all__ = [
     "Call",
@@ -73,7 +73,7 @@ T = TypeVar("T")
 
 
 class Endpoint(Protocol):
-    """A generated endpoint module, e.g. ``claude_code_api.api.api.chat_completion``."""
+    """A generated endpoint module, e.g. ``claude_client.generated.api.api.chat_completion``."""
 
     @property
     def sync_detailed(self) -> Callable[..., GeneratedResponse[Any]]: ...
@@ -157,12 +157,12 @@ def _chat() -> tuple[Endpoint, Any, Any, Any]:
     """The chat endpoint and request classes, imported once (the per-call hot path)."""
     global _CHAT
     if _CHAT is None:
-        from claude_code_api.api.api import chat_completion
-        from claude_code_api.models.chat_completion_request import ChatCompletionRequest
-        from claude_code_api.models.chat_completion_request_messages_type_1_item import (
+        from claude_client.generated.api.api import chat_completion
+        from claude_client.generated.models.chat_completion_request import ChatCompletionRequest
+        from claude_client.generated.models.chat_completion_request_messages_type_1_item import (
             ChatCompletionRequestMessagesType1Item,
         )
-        from claude_code_api.types import UNSET
+        from claude_client.generated.types import UNSET
 
         _CHAT = (
             chat_completion,
@@ -233,7 +233,7 @@ def build_complete(
     if allowed is not None:
         body.allowed_tools = allowed
     if tool_list is not None:
-        from claude_code_api.models.chat_completion_request_tools_type_0_item import (
+        from claude_client.generated.models.chat_completion_request_tools_type_0_item import (
             ChatCompletionRequestToolsType0Item as Tool,
         )
 
@@ -242,7 +242,7 @@ def build_complete(
         if isinstance(choice, str):
             body.tool_choice = choice
         else:
-            from claude_code_api.models.chat_completion_request_tool_choice_type_1 import (
+            from claude_client.generated.models.chat_completion_request_tool_choice_type_1 import (
                 ChatCompletionRequestToolChoiceType1 as Choice,
             )
 
@@ -315,9 +315,9 @@ def build_task(
         extra_query=check.extra_query(extra_query),
         extra_body=check.extra_body(extra_body),
     )
-    from claude_code_api.api.api import execute_agentic_task
-    from claude_code_api.models.agentic_task_request import AgenticTaskRequest
-    from claude_code_api.types import UNSET
+    from claude_client.generated.api.api import execute_agentic_task
+    from claude_client.generated.models.agentic_task_request import AgenticTaskRequest
+    from claude_client.generated.types import UNSET
 
     body = AgenticTaskRequest(
         description=text,
@@ -395,10 +395,10 @@ def build_batch(
         clock=clock,
         on_progress=on_progress,
     )
-    from claude_code_api.api.api import batch_processing
-    from claude_code_api.models.batch_prompt import BatchPrompt
-    from claude_code_api.models.batch_request import BatchRequest
-    from claude_code_api.types import UNSET
+    from claude_client.generated.api.api import batch_processing
+    from claude_client.generated.models.batch_prompt import BatchPrompt
+    from claude_client.generated.models.batch_request import BatchRequest
+    from claude_client.generated.types import UNSET
 
     def make_call(chunk: Chunk) -> Call[BatchResponse]:
         # The chunk gets what remains of the batch's deadline, and its items a service
@@ -452,7 +452,7 @@ def build_usage(
         extra_query=check.extra_query(extra_query),
         extra_body=check.extra_body(extra_body, method="GET"),
     )
-    from claude_code_api.api.api import get_usage
+    from claude_client.generated.api.api import get_usage
 
     return Call(
         get_usage,
@@ -506,7 +506,7 @@ def build_health(
         extra_query=extra_query,
         extra_body=extra_body,
     )
-    from claude_code_api.api.default import health
+    from claude_client.generated.api.default import health
 
     return Call(health, {}, options, parse_health, "GET /health")
 
@@ -530,7 +530,7 @@ def build_ready(
         extra_query=extra_query,
         extra_body=extra_body,
     )
-    from claude_code_api.api.default import ready
+    from claude_client.generated.api.default import ready
 
     return Call(ready, {}, options, parse_ready, "GET /ready")
 
@@ -554,7 +554,7 @@ def build_capabilities(
         extra_query=extra_query,
         extra_body=extra_body,
     )
-    from claude_code_api.api.api import get_capabilities
+    from claude_client.generated.api.api import get_capabilities
 
     return Call(get_capabilities, {}, options, parse_capabilities, "GET /v1/capabilities")
 
@@ -578,7 +578,7 @@ def build_providers(
         extra_query=extra_query,
         extra_body=extra_body,
     )
-    from claude_code_api.api.api import list_providers
+    from claude_client.generated.api.api import list_providers
 
     return Call(list_providers, {}, options, parse_providers, "GET /v1/providers")
 
@@ -604,7 +604,7 @@ def build_provider_models(
         extra_query=extra_query,
         extra_body=extra_body,
     )
-    from claude_code_api.api.api import get_provider_models
+    from claude_client.generated.api.api import get_provider_models
 
     return Call(
         get_provider_models,
@@ -643,8 +643,8 @@ def build_route(
         extra_body=extra_body,
         method="POST",
     )
-    from claude_code_api.api.api import route_recommendation
-    from claude_code_api.models.route_request import RouteRequest
+    from claude_client.generated.api.api import route_recommendation
+    from claude_client.generated.models.route_request import RouteRequest
 
     body = RouteRequest(prompt=text, context_size=context_size)
     return Call(route_recommendation, {"body": body}, options, parse_route, "POST /v1/route")
@@ -718,8 +718,8 @@ def build_process(
         extra_body=extra_body,
         method="POST",
     )
-    from claude_code_api.api.api import process_ai_services_compatible
-    from claude_code_api.models.process_request import ProcessRequest
+    from claude_client.generated.api.api import process_ai_services_compatible
+    from claude_client.generated.models.process_request import ProcessRequest
 
     return Call(
         process_ai_services_compatible,

@@ -1,6 +1,6 @@
 """Analyse files: review local source files in one batch, then let an agent look deeper.
 
-    python examples/analyse_files.py [DIRECTORY]     # default: the claude_client package
+    python analyse_files.py [DIRECTORY]     # default: the installed claude_client package
 
 Each file becomes one batch prompt (its id is the file name), so a failure on one file
 does not lose the others; then an agentic task with read-only tools analyses the tree.
@@ -8,14 +8,25 @@ does not lose the others; then an agentic task with read-only tools analyses the
 
 from __future__ import annotations
 
+import contextlib
+import os
 import sys
 from pathlib import Path
+from typing import Any
 
-from _service import service
-
+import claude_client
 from claude_client import ClaudeClient
 
 MAX_CHARS = 2_000  # keep prompts small
+
+
+def service() -> contextlib.AbstractContextManager[Any]:
+    """The service in CLAUDE_API_URL / CLAUDE_API_KEY, else the embedded fake (yields it)."""
+    if os.environ.get("CLAUDE_API_URL") and os.environ.get("CLAUDE_API_KEY"):
+        return contextlib.nullcontext()  # ClaudeClient() reads both variables
+    from claude_client.testing import serve  # pip install 'claude-code-client[testing]'
+
+    return serve()  # on 127.0.0.1, a free port, stopped at the end of the `with`
 
 
 def main(directory: Path) -> int:
@@ -23,7 +34,7 @@ def main(directory: Path) -> int:
     if not files:
         print(f"no Python files in {directory}")
         return 1
-    with service() as (kwargs, _fake), ClaudeClient(**kwargs) as client:
+    with service() as fake, ClaudeClient(**fake.client_kwargs() if fake else {}) as client:
         prompts = [
             {
                 "id": path.name,
@@ -57,5 +68,5 @@ def main(directory: Path) -> int:
 
 
 if __name__ == "__main__":
-    default = Path(__file__).resolve().parents[1] / "claude_client"
+    default = Path(claude_client.__file__).parent  # the installed SDK's own sources
     sys.exit(main(Path(sys.argv[1]) if len(sys.argv) > 1 else default))

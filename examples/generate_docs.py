@@ -1,6 +1,6 @@
 """Generate docs: an agentic task writes documentation and we list what it produced.
 
-    python examples/generate_docs.py
+    python generate_docs.py
 
 The task's artifacts are the files the service really finds in the task's workspace
 (``/tmp/agentic_tasks/<task_id>`` on the service host): usually none, since the agent
@@ -10,15 +10,25 @@ error that still carries the partial result.
 
 from __future__ import annotations
 
+import contextlib
+import os
 import sys
-
-from _service import service
+from typing import Any
 
 from claude_client import APITimeoutError, BudgetExceededError, ClaudeClient
 
 
+def service() -> contextlib.AbstractContextManager[Any]:
+    """The service in CLAUDE_API_URL / CLAUDE_API_KEY, else the embedded fake (yields it)."""
+    if os.environ.get("CLAUDE_API_URL") and os.environ.get("CLAUDE_API_KEY"):
+        return contextlib.nullcontext()  # ClaudeClient() reads both variables
+    from claude_client.testing import serve  # pip install 'claude-code-client[testing]'
+
+    return serve()  # on 127.0.0.1, a free port, stopped at the end of the `with`
+
+
 def main() -> int:
-    with service() as (kwargs, _fake), ClaudeClient(**kwargs) as client:
+    with service() as fake, ClaudeClient(**fake.client_kwargs() if fake else {}) as client:
         try:
             task = client.agentic_task(
                 "Generate API documentation in Markdown for the public functions of src/",

@@ -1,6 +1,6 @@
 """Multiple projects: one client, one API key per project, usage reported per project.
 
-    CLAUDE_PROJECT_KEYS="frontend=cc_...,backend=cc_..." python examples/multiple_projects.py
+    CLAUDE_PROJECT_KEYS="frontend=cc_...,backend=cc_..." python multiple_projects.py
 
 The service bills chat, batch and usage to the project of the API key, so a client
 given ``api_key={project_id: key}`` picks the key from each call's ``project_id``.
@@ -9,19 +9,27 @@ On the embedded fake the example registers a key for each project itself.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
-
-from _service import service
+from typing import Any
 
 from claude_client import ClaudeClient
 
 
-def project_keys(fake: object) -> dict[str, str]:
+def service() -> contextlib.AbstractContextManager[Any]:
+    """The service in CLAUDE_API_URL / CLAUDE_API_KEY, else the embedded fake (yields it)."""
+    if os.environ.get("CLAUDE_API_URL") and os.environ.get("CLAUDE_API_KEY"):
+        return contextlib.nullcontext()  # ClaudeClient() reads both variables
+    from claude_client.testing import serve  # pip install 'claude-code-client[testing]'
+
+    return serve()  # on 127.0.0.1, a free port, stopped at the end of the `with`
+
+
+def project_keys(fake: Any) -> dict[str, str]:
     if fake is not None:
         return {
-            name: fake.add_key(profile="pro", project_id=name)  # type: ignore[attr-defined]
-            for name in ("frontend", "backend")
+            name: fake.add_key(profile="pro", project_id=name) for name in ("frontend", "backend")
         }
     pairs = [p.split("=", 1) for p in os.environ.get("CLAUDE_PROJECT_KEYS", "").split(",") if p]
     if not pairs:
@@ -31,9 +39,10 @@ def project_keys(fake: object) -> dict[str, str]:
 
 
 def main() -> int:
-    with service() as (kwargs, fake):
+    with service() as fake:
         keys = project_keys(fake)
-        kwargs = {**kwargs, "api_key": keys, "project_id": next(iter(keys))}
+        kwargs = {**(fake.client_kwargs() if fake else {}), "api_key": keys}
+        kwargs["project_id"] = next(iter(keys))
         with ClaudeClient(**kwargs) as client:
             for project in keys:
                 answer = client.complete(

@@ -1,10 +1,10 @@
 """Quickstart: the main calls of claude_client, end to end.
 
-    make demo                     # against the embedded fake service
-    CLAUDE_API_URL=https://... CLAUDE_API_KEY=cc_... python examples/quickstart.py
+    python quickstart.py                       # against the embedded fake service
+    CLAUDE_API_URL=https://... CLAUDE_API_KEY=cc_... python quickstart.py
 
-Without CLAUDE_API_URL / CLAUDE_API_KEY it starts the embedded fake
-(claude_client.testing) on 127.0.0.1 and stops it at the end.
+Without CLAUDE_API_URL / CLAUDE_API_KEY it starts the embedded fake service
+(``claude_client.testing``, the ``testing`` extra) on 127.0.0.1 and stops it at the end.
 """
 
 from __future__ import annotations
@@ -12,25 +12,18 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
-from collections.abc import Iterator
-from typing import Any, Optional
+from typing import Any
 
 from claude_client import ClaudeAPIError, ClaudeClient, PermissionDeniedError
 
 
-@contextlib.contextmanager
-def service() -> Iterator[tuple[dict[str, Any], Optional[Any]]]:
-    """(client arguments, the fake or None): the real service when configured."""
+def service() -> contextlib.AbstractContextManager[Any]:
+    """The service in CLAUDE_API_URL / CLAUDE_API_KEY, else the embedded fake (yields it)."""
     if os.environ.get("CLAUDE_API_URL") and os.environ.get("CLAUDE_API_KEY"):
-        print(f"Service: {os.environ['CLAUDE_API_URL']}")
-        yield {}, None  # ClaudeClient() reads CLAUDE_API_URL / CLAUDE_API_KEY
-        return
-    from claude_client.testing import serve
+        return contextlib.nullcontext()  # ClaudeClient() reads both variables
+    from claude_client.testing import serve  # pip install 'claude-code-client[testing]'
 
-    with serve() as fake:
-        print(f"Service: embedded fake at {fake.base_url}")
-        fake.set_token_delay(0.02)  # let the stream visibly trickle in
-        yield fake.client_kwargs(), fake
+    return serve()  # on 127.0.0.1, a free port, stopped at the end of the `with`
 
 
 def title(text: str) -> None:
@@ -38,7 +31,13 @@ def title(text: str) -> None:
 
 
 def main() -> int:
-    with service() as (kwargs, fake), ClaudeClient(**kwargs) as client:
+    with service() as fake, ClaudeClient(**fake.client_kwargs() if fake else {}) as client:
+        kwargs: dict[str, Any] = fake.client_kwargs() if fake else {}
+        where = f"embedded fake at {fake.base_url}" if fake else os.environ["CLAUDE_API_URL"]
+        print(f"Service: {where}")
+        if fake is not None:
+            fake.set_token_delay(0.02)  # let the stream visibly trickle in
+
         title("health")
         health = client.health()
         services = ", ".join(f"{name}={s['status']}" for name, s in health["services"].items())

@@ -1,6 +1,6 @@
 """Retries: what the client retries, what it does not, and how long a call may take.
 
-    python examples/retries.py
+    python retries.py
 
 Against the embedded fake, the example makes the service fail on purpose: two 503s
 (retried, honouring Retry-After), a 429 budget error (not retried: waiting does not
@@ -10,13 +10,24 @@ logger shows each retry (never the API key).
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
 import sys
 import time
-
-from _service import service
+from typing import Any
 
 from claude_client import APITimeoutError, BudgetExceededError, ClaudeClient, ServerError
+
+
+def service() -> contextlib.AbstractContextManager[Any]:
+    """The service in CLAUDE_API_URL / CLAUDE_API_KEY, else the embedded fake (yields it)."""
+    if os.environ.get("CLAUDE_API_URL") and os.environ.get("CLAUDE_API_KEY"):
+        return contextlib.nullcontext()  # ClaudeClient() reads both variables
+    from claude_client.testing import serve  # pip install 'claude-code-client[testing]'
+
+    return serve()  # on 127.0.0.1, a free port, stopped at the end of the `with`
+
 
 CHAT = "/v1/chat/completions"
 
@@ -24,7 +35,10 @@ CHAT = "/v1/chat/completions"
 def main() -> int:
     logging.basicConfig(level=logging.INFO, format="  log: %(name)s %(message)s")
     logging.getLogger("httpx2").setLevel(logging.WARNING)
-    with service() as (kwargs, fake), ClaudeClient(**kwargs, max_retries=2) as client:
+    with (
+        service() as fake,
+        ClaudeClient(**fake.client_kwargs() if fake else {}, max_retries=2) as client,
+    ):
         if fake is None:
             print("These demonstrations need the embedded fake (they inject failures).")
             print("Configured: max_retries=2, timeout bounds each whole call.")

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Rebuild generated/claude_code_api from openapi.json with the pinned generator.
+# Rebuild claude_client/generated from openapi.json with the pinned generator.
 #
-#   scripts/regenerate.sh               regenerate generated/ in place (idempotent)
-#   scripts/regenerate.sh --check       exit 1, listing differing files, if generated/ is stale
+#   scripts/regenerate.sh               regenerate claude_client/generated in place (idempotent)
+#   scripts/regenerate.sh --check       exit 1, listing differing files, if it is stale
 #   scripts/regenerate.sh --url URL     fetch URL/openapi.json into openapi.json, print the
 #                                       API change report, then regenerate
 #
@@ -12,7 +12,7 @@
 # on httpx2 (same API, module renamed). scripts/httpx2_imports.py rewrites the
 # generated imports and module references (httpx -> httpx2), then the generator's ruff
 # post-hooks (generator-config.yaml) run again because a longer name can rewrap a line.
-# Deterministic, so --check compares generator output + post-step with generated/.
+# Deterministic, so --check compares generator output + post-step with claude_client/generated.
 # When the pinned generator emits httpx2 itself, drop the step and bump the pin.
 set -euo pipefail
 
@@ -38,7 +38,9 @@ while [ $# -gt 0 ]; do
 done
 
 spec="$root/openapi.json"
-package=claude_code_api
+# The generated package lives inside the SDK (import name claude_client.generated).
+package=generated
+target="claude_client/$package"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 
@@ -76,18 +78,17 @@ touch "$work/$package/py.typed"
 "$py" scripts/normalize_openapi.py --check-generated "$work/$package" "$spec" >/dev/null
 
 if [ "$mode" = check ]; then
-  if diff -r -q -x __pycache__ "$work/$package" "generated/$package" >"$work/diff.txt" 2>&1; then
-    echo "generated/ is up to date with openapi.json"
+  if diff -r -q -x __pycache__ "$work/$package" "$target" >"$work/diff.txt" 2>&1; then
+    echo "$target is up to date with openapi.json"
     exit 0
   fi
-  echo "generated/ is stale: it is not what the pinned generator makes from openapi.json." >&2
+  echo "$target is stale: it is not what the pinned generator makes from openapi.json." >&2
   sed -e "s#$work/##g" -e "s#$root/##g" "$work/diff.txt" | sed 's/^/  /' >&2
   echo "Run scripts/regenerate.sh (or make regenerate) and commit the result." >&2
   exit 1
 fi
 
-rm -rf "generated/$package"
-mkdir -p generated
-cp -r "$work/$package" "generated/$package"
-find generated -name __pycache__ -type d -prune -exec rm -rf {} +
-echo "regenerated generated/$package from openapi.json"
+rm -rf "$target"
+cp -r "$work/$package" "$target"
+find "$target" -name __pycache__ -type d -prune -exec rm -rf {} +
+echo "regenerated $target from openapi.json"

@@ -53,7 +53,7 @@ def prep(fac: Any) -> Any:
 
 
 def part1(reps: int) -> None:
-    from claude_code_api.api.api import chat_completion
+    from claude_client.generated.api.api import chat_completion
 
     with floor_server("http") as port:
         url = f"http://127.0.0.1:{port}"
@@ -101,7 +101,7 @@ def part1(reps: int) -> None:
 
 
 def part2() -> None:
-    from claude_code_api.types import Response as GeneratedResponse
+    from claude_client.generated.types import Response as GeneratedResponse
 
     fac = _sdk.sync_client("http://127.0.0.1:9", run.API_KEY)
     n = 20_000
@@ -111,13 +111,13 @@ def part2() -> None:
         print(f"{best:6.2f} us  {label}")
 
     def imports() -> None:
-        from claude_code_api.models.chat_completion_request import (  # noqa: F401
+        from claude_client.generated.models.chat_completion_request import (  # noqa: F401
             ChatCompletionRequest,
         )
-        from claude_code_api.models.chat_completion_request_messages_type_1_item import (  # noqa: F401
+        from claude_client.generated.models.chat_completion_request_messages_type_1_item import (  # noqa: F401
             ChatCompletionRequestMessagesType1Item,
         )
-        from claude_code_api.types import UNSET  # noqa: F401
+        from claude_client.generated.types import UNSET  # noqa: F401
 
     t("_requests.build_complete: validation, CallOptions, attrs body", lambda: prep(fac))
     t("  of which: its 3 function-level `from ... import`", imports)

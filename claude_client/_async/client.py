@@ -326,7 +326,7 @@ class AsyncClaudeClient(ClientBase):
         Typed: ``T`` for an endpoint returning ``Response[T]``, and for one typed
         ``Response[HTTPValidationError | T]`` too (a 422 raises instead). Example::
 
-            from claude_code_api.api.api import get_usage
+            from claude_client.generated.api.api import get_usage
 
             usage = await client.call(get_usage.asyncio_detailed, period="week")  # UsageResponse
         """

@@ -324,7 +324,7 @@ class ClaudeClient(ClientBase):
         Typed: ``T`` for an endpoint returning ``Response[T]``, and for one typed
         ``Response[HTTPValidationError | T]`` too (a 422 raises instead). Example::
 
-            from claude_code_api.api.api import get_usage
+            from claude_client.generated.api.api import get_usage
 
             usage = client.call(get_usage.sync_detailed, period="week")  # UsageResponse
         """

@@ -3,18 +3,16 @@
 Install with the ``testing`` extra (``pip install 'claude-code-client[testing]'``): it
 needs FastAPI and uvicorn. ``import claude_client`` never imports this package.
 
-The fake speaks the service's contract: every route of ``openapi.json`` (same paths,
-methods, request validation -> FastAPI's 422), the WebSocket ``/v1/stream``
-(``STREAMING.md``), and the statuses, ``detail`` strings, headers, body shapes, decision
-rules and capacity of ``BEHAVIOUR.md``. Only the wording of answers and the token counts
-are the fake's own (below).
+The fake speaks the service's contract: every route of the service's ``/openapi.json``
+(same paths, methods, request validation -> FastAPI's 422), the WebSocket ``/v1/stream``,
+and the service's statuses, ``detail`` strings, headers, body shapes, decision rules and
+capacity. Only the wording of answers and the token counts are the fake's own (below).
 
 Running it::
 
     from claude_client.testing import serve
 
-    with serve() as fake:                      # uvicorn on 127.0.0.1, a free port
-        client = ClaudeClient(base_url=fake.base_url, api_key=fake.api_key)
+    with serve() as fake, ClaudeClient(**fake.client_kwargs()) as client:  # 127.0.0.1
         assert client.complete("hello world").content == fake.expected_answer("hello world")
 
 or in pytest (the plugin is registered by the package's ``pytest11`` entry point)::
@@ -23,6 +21,9 @@ or in pytest (the plugin is registered by the package's ``pytest11`` entry point
         ...
 
     def test_client(claude_fake_client):       # a ClaudeClient on that server
+        ...
+
+    async def test_async(claude_fake_async_client):  # an AsyncClaudeClient (pytest-asyncio)
         ...
 
 or standalone: ``python -m claude_client.testing --port 8006 --max-workers 5`` (prints a key).
@@ -39,7 +40,7 @@ price table for the three exact aliases (haiku 0.25/1.25, sonnet 3/15, opus 15/7
 million tokens), 0.0 for any other name the CLI accepts; ``fake.expected_usage(p)``,
 ``fake.expected_cost(p, model)``.
 
-Rules as the service (BEHAVIOUR.md §5): a null/absent ``model`` is routed by keywords,
+Rules as the service: a null/absent ``model`` is routed by keywords,
 context size and the project's remaining budget (``fake.expected_model(p, chat=True)``,
 ``route()``); ``"auto"`` is not special. The fake's CLI accepts the aliases and full
 ``claude-...`` ids (echoed, cost 0.0); any other name fails as 502 ``cli_error``
@@ -50,8 +51,8 @@ Failure markers in a prompt: ``[fail]`` (the CLI fails: 502 ``cli_error``) or
 ``auth_error``, ... with the status, detail and headers of the path taken, §7); they
 also drive ``/v1/process``'s circuit breakers and ``/health``'s ``error_rates``.
 
-Capacity (BEHAVIOUR.md §6)
---------------------------
+Capacity
+--------
 One worker pool per server: ``max_workers`` model runs at once (``serve(max_workers=5)``,
 ``set_max_workers(n)`` while running, ``--max-workers``), a FIFO queue of 10 x that, and
 503 ``Worker pool overloaded: <n> active workers, <m> queued tasks. Try again later.``
@@ -69,8 +70,8 @@ queued still runs later. ``fake.pool_stats()`` -> :class:`PoolStats`,
 ``fake.prompt_runs()`` -> runs started per prompt. Not modelled: the service's 0.5 s
 monitor tick (results arrive at once here), the ≤ 2 s kill grace, its shared threads.
 
-The socket ``/v1/stream`` (STREAMING.md)
-----------------------------------------
+The socket ``/v1/stream``
+-------------------------
 Chat: ``model`` ``haiku``/``sonnet``/``opus`` only (absent -> sonnet; ``null``, ``"auto"``
 or any other name -> ``Invalid model: <m>. Must be haiku, sonnet, or opus``); the
 messages are flattened as the service does (``"role: content"``, a list content in its
@@ -145,7 +146,7 @@ Controls (thread-safe; call them from the test while the server runs)
   its handshake's), so tests can check the client's trace context reached the service.
 * ``add_key``, ``revoke_key``, ``set_rate_limit``, ``set_budget(project_id, tokens)``,
   ``add_usage``, ``clear_faults``, ``set_ready``.
-* Deployment-dependent parts (BEHAVIOUR.md §8), each with the documented default:
+* Deployment-dependent parts of the service, each with the documented default:
   ``set_tool_passthrough(enabled)`` (off), ``set_anthropic_key(present)`` (present),
   ``set_process_default_path("cli"|"sdk")`` (cli), ``set_catalogue(agents, skills,
   wrapped_skills=)`` (holds the pro profile's names), ``set_request_id_alias(enabled)``
@@ -211,6 +212,15 @@ def require_extra() -> None:
         raise ImportError(f"{MISSING_EXTRA} ({exc})") from exc
 
 
+def extra_installed() -> bool:
+    """Whether the ``testing`` extra (FastAPI and uvicorn) can be imported."""
+    try:
+        require_extra()
+    except ImportError:
+        return False
+    return True
+
+
 def __getattr__(name: str) -> Any:
     module_name = _EXPORTS.get(name)
     if module_name is None:
@@ -234,6 +244,7 @@ __all__ = [
     "RecordedRequest",
     "create_app",
     "expected_answer",
+    "extra_installed",
     "new_key",
     "require_extra",
     "route",

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import argparse
 import signal
+import sys
 import threading
 from typing import Any, Optional
 
+from . import MISSING_EXTRA, extra_installed
 from ._accounts import DEFAULT_RPM
 from ._pool import DEFAULT_MAX_WORKERS
-from ._server import serve
 
 
 def main(argv: Optional[list[str]] = None) -> int:
+    """Run the fake until Ctrl-C / SIGTERM; exit status 2 without the ``testing`` extra."""
     parser = argparse.ArgumentParser(
         prog="python -m claude_client.testing",
         description="Run the fake Claude Code API Service on 127.0.0.1.",
@@ -32,6 +34,10 @@ def main(argv: Optional[list[str]] = None) -> int:
         help="worker pool size: model runs at once, queue 10x (default 5, as the service)",
     )
     args = parser.parse_args(argv)
+    if not extra_installed():  # one line saying what to install, not a traceback
+        print(f"error: {MISSING_EXTRA}", file=sys.stderr)
+        return 2
+    from ._server import serve
 
     stop = threading.Event()
 

@@ -134,7 +134,7 @@ class FakeControls(
 
     def expected_cost(self, prompt: str, model: Optional[str] = None) -> float:
         """Cost of that one-message chat with ``model`` (None = the auto-selected one);
-        0.0 for names other than the three aliases (BEHAVIOUR.md §5.2)."""
+        0.0 for names other than the three aliases (the service's price table)."""
         used = model if model is not None else self.expected_model(prompt, chat=True)
         u = self.expected_usage(prompt)
         return _model.cost(used, u["input_tokens"], u["output_tokens"])
@@ -147,7 +147,7 @@ class FakeControls(
         chat: bool = False,
         project_id: Optional[str] = None,
     ) -> str:
-        """The auto-selected model (BEHAVIOUR.md §5.1).
+        """The model the service would auto-select.
 
         Default: what ``POST /v1/route`` recommends for ``prompt`` and ``context_size``
         (default 0). ``chat=True``: what a one-message chat without ``model`` runs (the

@@ -8,18 +8,27 @@
       def test_summary(claude_fake_client, claude_fake):
           assert claude_fake_client.complete("hi").content == claude_fake.expected_answer("hi")
 
+* ``claude_fake_async_client``: an ``AsyncClaudeClient`` on that fake, created in the
+  test's event loop and closed after the test (needs ``pytest-asyncio``)::
+
+      async def test_summary(claude_fake_async_client, claude_fake):
+          answer = await claude_fake_async_client.complete("hi")
+          assert answer.content == claude_fake.expected_answer("hi")
+
+  (with ``asyncio_mode = "strict"``, mark the test ``@pytest.mark.asyncio``).
+
 In a project without the entry point: ``pytest_plugins = ["claude_client.testing.pytest_plugin"]``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
 if TYPE_CHECKING:
-    from claude_client import ClaudeClient
+    from claude_client import AsyncClaudeClient, ClaudeClient
 
     from ._server import FakeService
 
@@ -62,4 +71,38 @@ def claude_fake_client(claude_fake: FakeService) -> Iterator[ClaudeClient]:
     from claude_client import ClaudeClient
 
     with ClaudeClient(**claude_fake.client_kwargs()) as client:
+        yield client
+
+
+def _async_fixture(func: Callable[..., AsyncIterator[Any]]) -> Any:
+    """pytest-asyncio's fixture decorator (it runs async fixtures in its strict mode too).
+
+    Without pytest-asyncio the fixture fails the test with what to install, instead of
+    handing it an un-awaited async generator.
+    """
+    try:
+        import pytest_asyncio
+    except ImportError:
+
+        def needs_pytest_asyncio() -> None:
+            pytest.fail(
+                f"{func.__name__} is an async fixture: install pytest-asyncio to use it",
+                pytrace=False,
+            )
+
+        needs_pytest_asyncio.__doc__ = func.__doc__
+        return pytest.fixture(name=func.__name__)(needs_pytest_asyncio)
+    return pytest_asyncio.fixture(func)
+
+
+@_async_fixture
+async def claude_fake_async_client(claude_fake: FakeService) -> AsyncIterator[AsyncClaudeClient]:
+    """An ``AsyncClaudeClient`` talking to ``claude_fake`` (pro key, project "default").
+
+    Created inside the test's event loop (a client keeps its connections on the loop it
+    first runs in) and closed after the test. Needs pytest-asyncio.
+    """
+    from claude_client import AsyncClaudeClient
+
+    async with AsyncClaudeClient(**claude_fake.client_kwargs()) as client:
         yield client

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import httpx2
 import pytest
-from claude_code_api.api.api import get_usage
-from claude_code_api.models.usage_response import UsageResponse
 from http_mock import MockRouter
 
 from claude_client import ClientClosedError, RateLimitError, ResponseValidationError
+from claude_client.generated.api.api import get_usage
+from claude_client.generated.models.usage_response import UsageResponse
 
 from .conftest import KEY, USAGE_BODY, Runner
 

@@ -91,8 +91,8 @@ async def test_with_raw_response_still_raises_errors(runner: Runner, mock: MockR
 async def test_with_raw_response_call_of_a_generated_endpoint(
     runner: Runner, mock: MockRouter
 ) -> None:
-    from claude_code_api.api.api import get_usage
-    from claude_code_api.models.usage_response import UsageResponse
+    from claude_client.generated.api.api import get_usage
+    from claude_client.generated.models.usage_response import UsageResponse
 
     mock.get("/v1/usage").respond(200, json=USAGE_BODY, headers={"X-Request-ID": "g-1"})
     client = runner.client()
@@ -334,8 +334,8 @@ async def test_full_model_ids_go_to_rest_chat_task_and_batch_as_given(
 
 
 async def test_call_takes_the_extras_too(runner: Runner, mock: MockRouter) -> None:
-    from claude_code_api.api.api import get_usage, route_recommendation
-    from claude_code_api.models.route_request import RouteRequest
+    from claude_client.generated.api.api import get_usage, route_recommendation
+    from claude_client.generated.models.route_request import RouteRequest
 
     from .conftest import ROUTE_BODY
 

@@ -201,7 +201,7 @@ async def test_budget_exceeded_on_chat(runner: Runner, claude_fake: FakeService)
 async def test_generated_endpoint_against_the_fake(
     runner: Runner, claude_fake: FakeService
 ) -> None:
-    from claude_code_api.api.api import get_capabilities
+    from claude_client.generated.api.api import get_capabilities
 
     client = make(runner, claude_fake)
     if runner.is_async:

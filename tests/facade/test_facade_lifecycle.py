@@ -111,7 +111,7 @@ def test_streaming_hooks() -> None:
 def test_import_is_light() -> None:
     code = (
         "import sys, claude_client\n"
-        "bad = [m for m in sys.modules if m.startswith(('claude_code_api.models', 'websockets',"
+        "bad = [m for m in sys.modules if m.startswith(('claude_client.generated', 'websockets',"
         " 'fastapi', 'uvicorn', 'claude_client.testing', 'claude_client._streaming', 'asyncio'))]\n"
         "print(bad)\n"
     )

@@ -374,7 +374,7 @@ async def test_complete_timeout_is_the_deadline_and_the_service_limit_fits_under
 async def test_generated_endpoint_through_client_generated(
     runner: Runner, mock: MockRouter
 ) -> None:
-    from claude_code_api.api.api import get_usage
+    from claude_client.generated.api.api import get_usage
 
     mock.get("/v1/usage").mock(return_value=httpx2.Response(200, json=USAGE_BODY))
     client = runner.client()

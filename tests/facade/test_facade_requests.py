@@ -5,11 +5,11 @@ from __future__ import annotations
 import inspect
 
 import pytest
-from claude_code_api.api.api import chat_completion, execute_agentic_task, get_usage
-from claude_code_api.api.default import health
 
 import claude_client as cc
 from claude_client import _requests
+from claude_client.generated.api.api import chat_completion, execute_agentic_task, get_usage
+from claude_client.generated.api.default import health
 
 from .conftest import BASE, KEY
 

@@ -311,7 +311,7 @@ async def test_retries_are_logged(
 
 
 async def test_generated_endpoint_gets_retries_and_errors(runner: Runner, mock: MockRouter) -> None:
-    from claude_code_api.api.default import health
+    from claude_client.generated.api.default import health
 
     route = mock.get("/health").mock(
         side_effect=[err(503), httpx2.Response(200, json=HEALTH_BODY), httpx2.Response(520)]
@@ -335,7 +335,7 @@ async def test_generated_endpoint_gets_retries_and_errors(runner: Runner, mock: 
 
 
 def test_unwrap_maps_a_foreign_error_response() -> None:
-    from claude_code_api.types import Response as GenResponse
+    from claude_client.generated.types import Response as GenResponse
 
     resp: Any = GenResponse(
         status_code=403,  # type: ignore[arg-type]

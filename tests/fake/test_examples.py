@@ -1,8 +1,14 @@
-"""Every example runs against the embedded fake and prints what it promises."""
+"""Every example runs against the embedded fake and prints what it promises.
+
+Examples are meant to be copied into a user's project as they are: each is run from a
+directory holding nothing but its own copy, and imports only public modules.
+"""
 
 from __future__ import annotations
 
+import ast
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -51,24 +57,45 @@ CASES = {
 
 
 def test_every_example_is_covered() -> None:
-    scripts = {p.name for p in EXAMPLES.glob("*.py") if not p.name.startswith("_")}
-    assert scripts == set(CASES)
+    assert {p.name for p in EXAMPLES.glob("*.py")} == set(CASES)
 
 
 @pytest.mark.parametrize("script", sorted(CASES))
-def test_example_runs_against_the_fake(script: str) -> None:
+def test_example_imports_only_public_modules(script: str) -> None:
+    tree = ast.parse((EXAMPLES / script).read_text(encoding="utf-8"))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            modules = [alias.name for alias in node.names]
+            names: list[str] = []
+        elif isinstance(node, ast.ImportFrom):
+            assert node.level == 0, f"{script}: relative import"
+            modules, names = [node.module or ""], [alias.name for alias in node.names]
+        else:
+            continue
+        for module in modules:
+            if module.split(".")[0] == "claude_client":
+                assert module in ("claude_client", "claude_client.testing"), f"{script}: {module}"
+            else:  # the standard library only: nothing a user's project would lack
+                assert module.split(".")[0] in sys.stdlib_module_names, f"{script}: {module}"
+        assert not [n for n in names if n.startswith("_") and n != "__future__"], script
+
+
+@pytest.mark.parametrize("script", sorted(CASES))
+def test_example_runs_against_the_fake(script: str, tmp_path: Path) -> None:
     env = {
         k: v
         for k, v in os.environ.items()
         if k not in ("CLAUDE_API_URL", "CLAUDE_API_KEY", "CLAUDE_PROJECT_KEYS")
     }
+    copy = tmp_path / script  # alone in its directory, as in a user's project
+    shutil.copy(EXAMPLES / script, copy)
     result = subprocess.run(
-        [sys.executable, str(EXAMPLES / script)],
+        [sys.executable, "-I", str(copy)],  # -I: no PYTHONPATH, no script-dir extras
         capture_output=True,
         text=True,
         timeout=120,
         env=env,
-        cwd=EXAMPLES.parent,
+        cwd=tmp_path,
     )
     assert result.returncode == 0, result.stdout + result.stderr
     for line in CASES[script]:

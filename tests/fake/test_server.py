@@ -109,6 +109,40 @@ def test_missing_extra_gives_a_clear_error() -> None:
     assert "'testing' extra" in out and "claude-code-client[testing]" in out
 
 
+# Runs a command as if the 'testing' extra were not installed: a meta-path finder
+# refuses fastapi and uvicorn (a raw ModuleNotFoundError, as pip would leave it).
+WITHOUT_EXTRA = textwrap.dedent("""
+    import runpy, sys
+
+    class NoTestingExtra:
+        def find_spec(self, name, path=None, target=None):
+            if name.partition(".")[0] in ("fastapi", "uvicorn"):
+                raise ModuleNotFoundError(f"No module named {name!r}", name=name)
+            return None
+
+    sys.meta_path.insert(0, NoTestingExtra())
+    sys.argv = ["python -m claude_client.testing", *sys.argv[1:]]
+    runpy.run_module("claude_client.testing", run_name="__main__", alter_sys=True)
+""")
+
+
+def test_cli_without_the_extra_says_what_to_install() -> None:
+    run = subprocess.run(
+        [PY, "-c", WITHOUT_EXTRA, "--port", "0"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert run.returncode == 2, run.stdout + run.stderr
+    assert "Traceback" not in run.stderr
+    assert run.stderr.strip().splitlines() == [
+        "error: claude_client.testing needs FastAPI and uvicorn: install the 'testing' extra,"
+        " e.g. pip install 'claude-code-client[testing]'"
+    ]
+    assert run.stdout == ""
+
+
 def test_cli_runs_standalone_and_prints_a_key() -> None:
     proc = subprocess.Popen(
         [PY, "-m", "claude_client.testing", "--port", "0"],
@@ -136,6 +170,7 @@ def test_pytest_plugin_fixture_is_one_line(tmp_path: Path) -> None:
     (tmp_path / "test_user.py").write_text(
         textwrap.dedent("""
         import httpx2
+        import pytest
 
         def test_user_code(claude_fake):
             r = httpx2.post(claude_fake.base_url + "/v1/chat/completions",
@@ -151,6 +186,19 @@ def test_pytest_plugin_fixture_is_one_line(tmp_path: Path) -> None:
 
         def test_client(claude_fake_client, claude_fake):
             assert claude_fake_client.complete("hi").content == claude_fake.expected_answer("hi")
+
+        used = []
+
+        @pytest.mark.asyncio  # pytest-asyncio's default strict mode: no config file here
+        async def test_async_client(claude_fake_async_client, claude_fake):
+            answer = await claude_fake_async_client.complete("hi")
+            assert answer.content == claude_fake.expected_answer("hi")
+            async for _ in claude_fake_async_client.stream("hi", model="haiku"):
+                pass
+            used.append(claude_fake_async_client)
+
+        def test_async_client_was_closed_after_its_test():
+            assert used and used[0].closed
     """)
     )
     result = subprocess.run(
@@ -161,7 +209,7 @@ def test_pytest_plugin_fixture_is_one_line(tmp_path: Path) -> None:
         cwd=tmp_path,
     )
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "4 passed" in result.stdout
+    assert "6 passed" in result.stdout
 
 
 def test_asgi_app_works_in_process() -> None:

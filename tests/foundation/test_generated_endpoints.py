@@ -22,11 +22,12 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "scripts"))
 sys.path.insert(0, str(Path(__file__).parent))
 
-import claude_code_api  # noqa: E402
-import claude_code_api.api  # noqa: E402
 import normalize_openapi  # noqa: E402
-from claude_code_api.client import AuthenticatedClient  # noqa: E402
 from schema_examples import example  # noqa: E402
+
+import claude_client.generated  # noqa: E402
+import claude_client.generated.api  # noqa: E402
+from claude_client.generated.client import AuthenticatedClient  # noqa: E402
 
 BASE = "http://service.test"
 TOKEN = "cc_" + "ab" * 20
@@ -37,7 +38,8 @@ OPERATIONS = normalize_openapi.operations(NORMALIZED)
 
 def _endpoint_modules() -> dict[str, Any]:
     found = {}
-    for info in pkgutil.walk_packages(claude_code_api.api.__path__, "claude_code_api.api."):
+    api = claude_client.generated.api
+    for info in pkgutil.walk_packages(api.__path__, "claude_client.generated.api."):
         if not info.ispkg:
             found[info.name.rsplit(".", 1)[-1]] = info.name
     return found
@@ -53,7 +55,7 @@ def _model_class(schema: dict[str, Any]) -> type[Any]:
     title = component.get("title", name)
     overrides = {"ApiMessage": "ChatMessage", "CompatibilityAdapterMessage": "ProcessMessage"}
     class_name = overrides.get(title, title)
-    models = importlib.import_module("claude_code_api.models")
+    models = importlib.import_module("claude_client.generated.models")
     return getattr(models, class_name)  # type: ignore[no-any-return]
 
 

@@ -68,6 +68,6 @@ def test_missing_operations_are_reported(tmp_path: Path, openapi_doc: dict[str, 
 
 def test_generated_package_has_every_operation(openapi_doc: dict[str, Any]) -> None:
     normalized = normalize_openapi.normalize(openapi_doc)
-    package = ROOT / "generated" / "claude_code_api"
+    package = ROOT / "claude_client" / "generated"
     assert normalize_openapi.missing_operations(normalized, package) == []
     assert (package / "py.typed").exists()

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
+GENERATED = "claude_client/generated"  # where regenerate.sh writes the generated package
 pytestmark = pytest.mark.skipif(
     not (Path(sys.prefix) / "bin" / "openapi-python-client").exists(),
     reason="needs the dev venv with openapi-python-client (make install)",
@@ -20,7 +21,7 @@ pytestmark = pytest.mark.skipif(
 
 
 def _copy_tree(dest: Path) -> Path:
-    for name in ("scripts", "generated"):
+    for name in ("scripts", GENERATED):
         shutil.copytree(ROOT / name, dest / name, ignore=shutil.ignore_patterns("__pycache__"))
     for name in ("openapi.json", "generator-config.yaml"):
         shutil.copy2(ROOT / name, dest / name)
@@ -98,7 +99,7 @@ def test_regenerate_is_idempotent(tmp_path: Path) -> None:
         )
         assert run.returncode == 0, run.stderr
     diff = subprocess.run(
-        ["diff", "-r", "-x", "__pycache__", str(ROOT / "generated"), str(tree / "generated")],
+        ["diff", "-r", "-x", "__pycache__", str(ROOT / GENERATED), str(tree / GENERATED)],
         capture_output=True,
         text=True,
         check=False,

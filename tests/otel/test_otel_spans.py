@@ -360,7 +360,7 @@ def _check_plain(otel: Telemetry, fake: FakeService, name: str) -> None:
 
 
 def test_generated_endpoint_via_call_sync(claude_fake: FakeService, otel: Telemetry) -> None:
-    from claude_code_api.api.api import get_usage
+    from claude_client.generated.api.api import get_usage
 
     with _client(claude_fake, otel) as client:
         client.call(get_usage.sync_detailed, period="week")
@@ -368,7 +368,7 @@ def test_generated_endpoint_via_call_sync(claude_fake: FakeService, otel: Teleme
 
 
 async def test_generated_endpoint_via_call_async(claude_fake: FakeService, otel: Telemetry) -> None:
-    from claude_code_api.api.api import get_usage
+    from claude_client.generated.api.api import get_usage
 
     async with _aclient(claude_fake, otel) as client:
         await client.call(get_usage.asyncio_detailed, period="week")

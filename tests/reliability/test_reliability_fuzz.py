@@ -711,8 +711,9 @@ def test_streamed_task_result_task_id_is_none_not_keyerror() -> None:
 # --------------------------------------------------------------------------- hostile bodies
 
 # Deeper than the json module's recursion limit: json.loads raises RecursionError (a
-# RuntimeError, not a ValueError). A broken or hostile proxy can send this.
-DEEP = b"[" * 5000 + b"]" * 5000
+# RuntimeError, not a ValueError). A broken or hostile proxy can send this. Python 3.13
+# parses 5,000 levels (its limit is the C recursion limit), so 100,000 (200 KB).
+DEEP = b"[" * 100_000 + b"]" * 100_000
 
 
 @pytest.mark.parametrize("route", ROUTES, ids=ROUTE_IDS)
@@ -750,7 +751,7 @@ def test_deeply_nested_stream_frame() -> None:
 def test_generated_endpoint_through_the_client_with_a_malformed_body(
     client: ClaudeClient, served: Served, body: bytes
 ) -> None:
-    from claude_code_api.api.api import get_usage
+    from claude_client.generated.api.api import get_usage
 
     served.serve(body)
     # client.call runs the generated endpoint under the facade's parse guard.

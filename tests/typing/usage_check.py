@@ -13,8 +13,6 @@ import json
 from collections.abc import Mapping
 from typing import Any, Optional
 
-from claude_code_api.api.api import get_usage
-from claude_code_api.models.usage_response import UsageResponse
 from typing_extensions import assert_type
 
 from claude_client import (
@@ -41,6 +39,8 @@ from claude_client import (
     Usage,
     UsageStats,
 )
+from claude_client.generated.api.api import get_usage
+from claude_client.generated.models.usage_response import UsageResponse
 
 
 def rotating_key() -> str:
