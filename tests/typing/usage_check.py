@@ -68,9 +68,10 @@ def sync_usage(client: ClaudeClient) -> None:
     with client.stream("Tell me a story", model="sonnet") as s:
         for chunk in s:
             assert_type(chunk, str)
-    usage: Optional[Usage] = s.usage
-    if usage is not None:
-        print(usage.total_tokens, s.content)
+    assert_type(s.usage, Usage)  # finished: not Optional (StreamNotFinishedError before)
+    print(s.usage.total_tokens, s.cost, s.model, s.content)
+    done = client.stream("Hi", model="haiku").until_done()
+    assert_type(done.usage.total_tokens, int)
     client.stream("Hi", model=ModelId("claude-3-5-sonnet-20241022"))  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]  # REJECTED
 
     task_stream = client.stream_task("Count the files", allow_tools=["Bash"])
@@ -140,8 +141,10 @@ async def async_usage(client: AsyncClaudeClient) -> None:
     async with client.stream("Tell me a story") as s:
         async for chunk in s:
             assert_type(chunk, str)
-    usage: Optional[Usage] = s.usage
-    print(usage)
+    assert_type(s.usage, Usage)
+    print(s.usage.total_tokens)
+    done = await client.stream("Hi", model="haiku").until_done()
+    assert_type(done.cost, float)
 
     task_stream = client.stream_task("Count the files")
     async for event in task_stream:
