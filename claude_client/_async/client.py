@@ -539,10 +539,10 @@ class AsyncClaudeClient(ClientBase):
                     print("...", event["content"])
 
         The socket runs the task with the key's permissions, an auto-selected model
-        and the project ``"default"`` (STREAMING.md); the key travels inside the
-        task message as the protocol requires, and is never logged. ``timeout`` is
-        the stream's deadline and the task's own limit is derived from it, as for
-        :meth:`agentic_task` (README "Timeouts").
+        and the project ``"default"`` (the service's socket protocol); the key
+        travels inside the task message as the protocol requires, and is never
+        logged. ``timeout`` is the stream's deadline and the task's own limit is
+        derived from it, as for :meth:`agentic_task` (README "Timeouts").
         """
         from .._streaming import AsyncTaskStream
 
