@@ -215,7 +215,9 @@ def test_a_second_client_saturating_the_pool(fake: FakeService) -> None:
         result = client.batch(sent)
     for t in threads:
         t.join(60)
-    assert neighbour_refused[0] > 0  # the pool really was contended
+    # The pool really was contended: someone was refused. Which side depends on timing
+    # (on a loaded machine our paced batch can be the one that meets every refusal).
+    assert neighbour_refused[0] + transport.count > 0
     assert (result.completed, result.failed) == (200, 0)
     assert [r.prompt for r in result.results] == sent
     # No runaway retries: each refusal halves our share and pauses everyone >= 0.5 s.
@@ -247,7 +249,10 @@ def test_refused_chunks_are_resent_against_the_fake(fake: FakeService) -> None:
         result = client.batch(sent, parallel=False)
     assert (result.completed, result.failed) == (20, 0)
     assert [r.prompt for r in result.results] == sent
-    assert len(sleeps) == 2 and 0.5 <= sleeps[0] <= 1.0 and 1.0 <= sleeps[1] <= 2.0
+    # overload_delay: 1 s then 2 s, times a jitter in [0.5, 1). The pause runs from the
+    # refusal, and the sender sleeps what is left of it when it looks (a few ms later,
+    # more on a loaded machine), so only the upper bounds are exact.
+    assert len(sleeps) == 2 and 0.3 <= sleeps[0] <= 1.0 and 0.8 <= sleeps[1] <= 2.0
     assert_each_ran_once(fake, sent)  # injected refusals admitted nothing
 
 
