@@ -124,6 +124,22 @@ def service_margin(deadline: float) -> float:
     return min(SERVICE_MARGIN_MAX, max(SERVICE_MARGIN_MIN, SERVICE_MARGIN_SHARE * deadline))
 
 
+def _fit_limit(
+    remaining: float,
+    margin: float,
+    maximum: float,
+    wait_extra: float,
+    cap: Optional[float],
+    integer: bool,
+) -> float:
+    """``remaining - wait_extra - margin`` bounded to ``SERVICE_TIMEOUT_MIN..min(cap,
+    maximum)``, rounded down (whole seconds, or tenths)."""
+    top = maximum if cap is None else min(cap, maximum)
+    value = min(top, remaining - wait_extra - margin)
+    value = float(math.floor(value)) if integer else math.floor(value * 10) / 10
+    return max(SERVICE_TIMEOUT_MIN, value)
+
+
 @dataclass(frozen=True, slots=True)
 class ServiceLimit:
     """How a body's ``timeout`` field (the service's own limit) follows the call's deadline.
@@ -153,15 +169,15 @@ class ServiceLimit:
         integer: bool = False,
     ) -> ServiceLimit:
         """The limit of a call whose whole deadline is ``deadline`` s (``math.inf``: none)."""
-        limit = cls(service_margin(deadline), 0.0, maximum, wait_extra, cap, integer)
-        return cls(limit.margin, limit.fit(deadline), maximum, wait_extra, cap, integer)
+        margin = service_margin(deadline)
+        sent = _fit_limit(deadline, margin, maximum, wait_extra, cap, integer)
+        return cls(margin, sent, maximum, wait_extra, cap, integer)
 
     def fit(self, remaining: float) -> float:
         """The service-side limit to send when ``remaining`` s are left of the deadline."""
-        top = self.maximum if self.cap is None else min(self.cap, self.maximum)
-        value = min(top, remaining - self.wait_extra - self.margin)
-        value = float(math.floor(value)) if self.integer else math.floor(value * 10) / 10
-        return max(SERVICE_TIMEOUT_MIN, value)
+        return _fit_limit(
+            remaining, self.margin, self.maximum, self.wait_extra, self.cap, self.integer
+        )
 
     @property
     def body_value(self) -> float | int:
